@@ -1,0 +1,152 @@
+"""``retention``: the command line of compact-retention.
+
+Exit codes are the product's contract with CI: 0 all good, 1 a control failed (audit), 2 bad input
+(configuration, templates, arguments) with a message naming what is wrong.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from audit import deployment
+from audit.config import ConfigError, list_environments, load_config
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message names the argument."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too, but with its own format
+        raise UsageError(message)
+
+
+def _environments(args: argparse.Namespace) -> list[str]:
+    if args.env == "all":
+        names = list_environments(args.config_dir)
+        if not names:
+            raise UsageError(f"--env all: no environment files in {args.config_dir or 'config/'}")
+        return names
+    return [args.env]
+
+
+def cmd_config_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for env in _environments(args):
+        try:
+            loaded = load_config(env, args.config_dir)
+        except ConfigError as exc:
+            print(exc.render(), file=sys.stderr)
+            status = EXIT_BAD_INPUT
+        else:
+            print(f"{loaded.source}: valid")
+    return status
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    print(json.dumps(load_config(args.env, args.config_dir).data, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def cmd_stacks(args: argparse.Namespace) -> int:
+    cfg = load_config(args.env, args.config_dir).data
+    for spec in deployment.stack_plan(cfg, include_demo=args.with_sample_app):
+        print("\t".join([spec.key, spec.name, spec.side, spec.account_id, spec.region, spec.profile or "-", spec.template]))
+    return EXIT_OK
+
+
+def _read_outputs(folder: Path | None) -> dict[str, dict[str, Any]]:
+    """Outputs saved by the deployer: ``<stack key>.json`` holding describe-stacks' Outputs list (or a map)."""
+    outputs: dict[str, dict[str, Any]] = {}
+    if folder is None or not folder.is_dir():
+        return outputs
+    for path in sorted(folder.glob("*.json")):
+        try:
+            value = json.loads(path.read_text(encoding="utf-8") or "null")
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--outputs-dir: {path} is not JSON ({exc.msg})") from None
+        if isinstance(value, list):
+            value = {item["OutputKey"]: item.get("OutputValue") for item in value}
+        outputs[path.stem] = value or {}
+    return outputs
+
+
+def declared_parameters(template: Path) -> list[str]:
+    from audit.templates import load_template
+
+    return list((load_template(template).get("Parameters") or {}).keys())
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    cfg = load_config(args.env, args.config_dir).data
+    try:
+        spec = deployment.find_stack(deployment.stack_plan(cfg, include_demo=True), args.stack)
+    except KeyError as exc:
+        raise UsageError(f"--stack: {exc.args[0]}") from None
+    declared = declared_parameters(REPO_ROOT / spec.template)
+    values = deployment.resolve_parameters(spec, _read_outputs(args.outputs_dir), declared=declared,
+                                           allow_pending=args.allow_pending)
+    rendered = {name: deployment.render_value(value) for name, value in values.items()}
+    if args.format == "json":
+        print(json.dumps([{"ParameterKey": k, "ParameterValue": v} for k, v in rendered.items()], indent=2))
+    else:
+        for name, value in rendered.items():
+            print(f"{name}={value}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="retention", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def env_args(p: argparse.ArgumentParser, allow_all: bool = False) -> None:
+        p.add_argument("--env", required=True, help="environment name (config/<env>.json)" + (" or 'all'" if allow_all else ""))
+        p.add_argument("--config-dir", type=Path, default=None, help="folder of the configuration (default: config/)")
+
+    config = sub.add_parser("config", help="environment configuration").add_subparsers(dest="config_command", required=True, parser_class=_Parser)
+    validate = config.add_parser("validate", help="validate config/<env>.json (merged with defaults.json)")
+    env_args(validate, allow_all=True)
+    validate.set_defaults(func=cmd_config_validate)
+    show = config.add_parser("show", help="print the merged, validated configuration")
+    env_args(show)
+    show.set_defaults(func=cmd_config_show)
+
+    stacks = sub.add_parser("stacks", help="the stacks of an environment in deployment order (TSV)")
+    env_args(stacks)
+    stacks.add_argument("--with-sample-app", action="store_true", help="include the demo application stack")
+    stacks.set_defaults(func=cmd_stacks)
+
+    params = sub.add_parser("params", help="Key=Value parameter overrides of one stack, from the configuration")
+    env_args(params)
+    params.add_argument("--stack", required=True, help="stack key or name (see 'retention stacks')")
+    params.add_argument("--outputs-dir", type=Path, default=None, help="folder of <stack key>.json outputs of deployed stacks")
+    params.add_argument("--allow-pending", action="store_true", help="dry run: placeholders for outputs not known yet")
+    params.add_argument("--format", choices=["lines", "json"], default="lines",
+                        help="lines: Key=Value for 'deploy --parameter-overrides'; json: for 'create-change-set --parameters'")
+    params.set_defaults(func=cmd_params)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except UsageError as exc:
+        print(f"retention: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except deployment.PendingOutput as exc:
+        print(f"retention: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

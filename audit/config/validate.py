@@ -1,0 +1,205 @@
+"""Validate an environment's configuration and say precisely which field is wrong.
+
+Structure (unknown or missing keys, types, id patterns) is checked by JSON Schema (``schema.json``, with
+the maintained ``jsonschema`` library); what a schema cannot say is checked here: ARNs that disagree with
+the accounts and regions, schedules AWS would reject or that run less often than the RPO, lifecycles AWS
+would reject, categories that do not exist, tables marked excluded. Every problem is reported, not only
+the first, each as ``(field path, message)``.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+import jsonschema
+
+from audit import schedule
+from audit.arns import ArnError, parse_arn
+from audit.config.loader import ConfigError, LoadedConfig, load_raw
+
+COLD_TO_DELETE_MIN_DAYS = 90  # AWS: DeleteAfterDays >= MoveToColdStorageAfterDays + 90
+CATEGORIES_WITH_DEDICATED_VAULT = {"ssn_data"}  # the templates hold exactly one dedicated vault pair
+TABLE_ONLY_CATEGORIES = {"ssn_data"}  # the SSN role can back up DynamoDB only
+
+Problem = tuple[str, str]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((Path(__file__).with_name("schema.json")).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _path(parts) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _schema_problems(data: dict[str, Any]) -> Iterator[Problem]:
+    for error in sorted(_validator().iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
+        where = _path(error.absolute_path)
+        if error.validator == "additionalProperties":
+            allowed = sorted(error.schema.get("properties", {}))
+            for key in sorted(set(error.instance) - set(allowed)):
+                yield _path([*error.absolute_path, key]), f"unknown key (allowed here: {', '.join(allowed)})"
+        elif error.validator == "required":
+            missing = error.message.split("'")[1]
+            yield _path([*error.absolute_path, missing]), "missing required key"
+        elif error.validator == "pattern":
+            yield where, f"{error.instance!r} does not have the expected form ({_pattern_hint(where)})"
+        else:
+            yield where, error.message
+
+
+def _pattern_hint(where: str) -> str:
+    hints = {
+        "account_id": "12 digits", "region": "a region such as us-east-1", "organization_id": "o- and 10-32 letters/digits",
+        "bucket_name": "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens",
+        "table_name": "3-255 letters, digits, _ . -", "user_pool_id": "<region>_<id>", "id": "lower-case letters, digits, -",
+    }
+    for key, hint in hints.items():
+        if where.endswith(key):
+            return hint
+    return "see config/README in docs/configuration.md"
+
+
+def _account_region_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
+    if cfg["environment_account_id"] == cfg["backup_account_id"]:
+        yield "backup_account_id", "must differ from environment_account_id: copies must leave the environment account"
+    if cfg["primary_region"] == cfg["backup_region"]:
+        yield "backup_region", f"must differ from primary_region ({cfg['primary_region']}): copies must leave the region"
+
+
+def _schedule_problems(field: str, policy: dict[str, Any], rpo_hours: int) -> Iterator[Problem]:
+    try:
+        analysis = schedule.analyse(policy["schedule"])
+    except schedule.ScheduleError as exc:
+        yield f"{field}.schedule", str(exc)
+        return
+    if analysis.max_gap is None or analysis.max_gap_hours > rpo_hours:
+        gap = "never runs twice within a year" if analysis.max_gap is None else f"leaves gaps of up to {analysis.max_gap_hours:g} h"
+        yield f"{field}.schedule", f"{policy['schedule']!r} {gap}; the RPO of {rpo_hours} h needs a backup at least daily"
+    elif analysis.min_gap is not None and analysis.min_gap < schedule.MIN_BACKUP_INTERVAL:
+        yield f"{field}.schedule", f"{policy['schedule']!r} runs more often than hourly, which AWS Backup rejects"
+
+
+def _lifecycle_problems(field: str, policy: dict[str, Any]) -> Iterator[Problem]:
+    lifecycle = policy["lifecycle"]
+    cold, delete = lifecycle["cold_storage_days"], lifecycle["delete_after_days"]
+    if cold is not None and delete < cold + COLD_TO_DELETE_MIN_DAYS:
+        yield (f"{field}.lifecycle.delete_after_days",
+               f"{delete} is less than cold_storage_days ({cold}) + {COLD_TO_DELETE_MIN_DAYS}, which AWS rejects")
+    if policy["retention_days"] != delete:
+        yield (f"{field}.retention_days",
+               f"{policy['retention_days']} disagrees with lifecycle.delete_after_days ({delete}); they state the same promise")
+
+
+def _vault_arn_problems(field: str, category: str, policy: dict[str, Any], cfg: dict[str, Any]) -> Iterator[Problem]:
+    where = f"{field}.cross_account_vault_arn"
+    try:
+        arn = parse_arn(policy["cross_account_vault_arn"])
+    except ArnError as exc:
+        yield where, str(exc)
+        return
+    if arn.service != "backup" or arn.resource_type != "backup-vault":
+        yield where, f"{arn} is not a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>)"
+        return
+    if arn.account != cfg["backup_account_id"]:
+        yield where, f"account {arn.account} is not backup_account_id ({cfg['backup_account_id']})"
+    if arn.region != cfg["backup_region"]:
+        yield where, f"region {arn.region} is not backup_region ({cfg['backup_region']})"
+    expected = cfg["vault_names"]["ssn" if policy["dedicated_vault"] else "general"]
+    if arn.resource_name != expected:
+        kind = "the dedicated SSN vault" if policy["dedicated_vault"] else "the general cross-account vault"
+        yield where, f"vault {arn.resource_name!r} is not {kind} ({expected!r}) that category {category} copies into"
+
+
+def _dedicated_vault_problems(field: str, category: str, policy: dict[str, Any]) -> Iterator[Problem]:
+    must_be_dedicated = category in CATEGORIES_WITH_DEDICATED_VAULT
+    if policy["dedicated_vault"] != must_be_dedicated:
+        state = "true" if must_be_dedicated else "false"
+        yield f"{field}.dedicated_vault", f"must be {state} for {category} (only SSN data has dedicated vaults)"
+    if must_be_dedicated and not policy.get("specialized_role"):
+        yield f"{field}.specialized_role", "missing: SSN data is backed up by its own minimal role"
+    if not must_be_dedicated and policy.get("specialized_role"):
+        yield f"{field}.specialized_role", f"only {', '.join(sorted(CATEGORIES_WITH_DEDICATED_VAULT))} has a specialized role"
+
+
+def _policy_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
+    for category, policy in cfg["backup_policies"].items():
+        field = f"backup_policies.{category}"
+        yield from _schedule_problems(field, policy, cfg["rpo_hours"])
+        yield from _lifecycle_problems(field, policy)
+        yield from _dedicated_vault_problems(field, category, policy)
+        yield from _vault_arn_problems(field, category, policy, cfg)
+
+
+def _duplicate_problems(kind: str, entries: list[dict[str, Any]], name_key: str) -> Iterator[Problem]:
+    for key in ("id", name_key):
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(entries):
+            value = entry[key]
+            if value in seen:
+                yield f"inventory.{kind}[{index}].{key}", f"{value!r} repeats inventory.{kind}[{seen[value]}]"
+            seen.setdefault(value, index)
+
+
+def _category_problems(where: str, entry: dict[str, Any], categories: set[str], *, table: bool) -> Iterator[Problem]:
+    category = entry.get("category")
+    if category is None:
+        yield f"{where}.category", "missing: every protected resource names its backup category"
+    elif category not in categories:
+        yield f"{where}.category", f"unknown category {category!r} (known: {', '.join(sorted(categories))})"
+    elif not table and category in TABLE_ONLY_CATEGORIES:
+        yield f"{where}.category", f"{category} holds DynamoDB tables only (its minimal role cannot back up S3)"
+
+
+def _inventory_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
+    inventory, categories = cfg["inventory"], set(cfg["backup_policies"])
+    for kind, name_key in (("dynamodb_tables", "table_name"), ("s3_buckets", "bucket_name"), ("cognito_user_pools", "user_pool_name")):
+        yield from _duplicate_problems(kind, inventory[kind], name_key)
+    for index, table in enumerate(inventory["dynamodb_tables"]):
+        where = f"inventory.dynamodb_tables[{index}]"
+        if table.get("excluded") or "exclusion_reason" in table:
+            yield f"{where}.excluded", f"table {table['id']!r} cannot be excluded: every DynamoDB table holds primary data"
+        yield from _category_problems(where, table, categories, table=True)
+    for index, bucket in enumerate(inventory["s3_buckets"]):
+        where = f"inventory.s3_buckets[{index}]"
+        if bucket.get("excluded"):
+            if not str(bucket.get("exclusion_reason", "")).strip():
+                yield f"{where}.exclusion_reason", f"bucket {bucket['id']!r} is excluded without a reason"
+            if "category" in bucket:
+                yield f"{where}.category", "an excluded bucket has no category"
+        else:
+            if "exclusion_reason" in bucket:
+                yield f"{where}.exclusion_reason", "given, but the bucket is not excluded (set excluded: true or remove it)"
+            yield from _category_problems(where, bucket, categories, table=False)
+    for index, pool in enumerate(inventory["cognito_user_pools"]):
+        pool_id = pool.get("user_pool_id")
+        if pool_id and not pool_id.startswith(cfg["primary_region"] + "_"):
+            yield f"inventory.cognito_user_pools[{index}].user_pool_id", f"{pool_id!r} is not in primary_region ({cfg['primary_region']})"
+
+
+def problems(data: dict[str, Any], environment: str | None = None) -> list[Problem]:
+    """All problems of a merged configuration; semantic checks run only on a structurally valid one."""
+    found = list(_schema_problems(data))
+    if found:
+        return found
+    if environment is not None and data["environment"] != environment:
+        found.append(("environment", f"{data['environment']!r} does not match the file name ({environment}.json)"))
+    for check in (_account_region_problems, _policy_problems, _inventory_problems):
+        found.extend(check(data))
+    return found
+
+
+def load_config(environment: str, config_dir: Path | str | None = None) -> LoadedConfig:
+    """Load, merge and validate; raise ConfigError listing every problem."""
+    loaded = load_raw(environment, Path(config_dir) if config_dir else None)
+    found = problems(loaded.data, environment)
+    if found:
+        raise ConfigError(loaded.source, found)
+    return loaded

@@ -1,0 +1,245 @@
+"""The deployment plan of one environment: which stacks, in which order, in which account and region,
+from which template, with which parameters.
+
+This is the one helper that turns the configuration into CloudFormation parameters: ``scripts/deploy.sh``
+asks it (through ``retention stacks`` / ``retention params``) and the static audit resolves the templates
+with exactly the same values, so a number is never typed twice. Values that only exist once an earlier
+stack is deployed (a role ARN, a vault name) are ``OutputRef``s: the deployer fills them from the earlier
+stack's outputs; the static audit from the earlier template's resolved outputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from audit.arns import dynamodb_table_arn, s3_bucket_arn
+
+SIDE_ENVIRONMENT = "environment"
+SIDE_BACKUP = "backup"
+STACK_PREFIX = "compact-retention"
+
+
+@dataclass(frozen=True)
+class OutputRef:
+    """A parameter value taken from the output of a stack deployed earlier."""
+
+    stack_key: str
+    output: str
+
+    def placeholder(self) -> str:
+        return f"<pending:{self.stack_key}.{self.output}>"
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    key: str  # stable id within an environment, e.g. "plan-critical-data"
+    name: str  # CloudFormation stack name
+    side: str  # "environment" or "backup"
+    account_id: str
+    region: str
+    profile: str | None
+    template: str  # path relative to the repository root
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    demo_only: bool = False
+
+    def depends_on(self) -> set[str]:
+        return {v.stack_key for v in self.parameters.values() if isinstance(v, OutputRef)}
+
+
+class PendingOutput(LookupError):
+    """A parameter needs an output that is not known yet."""
+
+
+def category_slug(category: str) -> str:
+    return category.replace("_", "-")
+
+
+def protected_resources(cfg: Mapping[str, Any]) -> dict[str, list[str]]:
+    """ARNs of every protected (not excluded) table and bucket, by category, in inventory order."""
+    inventory, region, account = cfg["inventory"], cfg["primary_region"], cfg["environment_account_id"]
+    by_category: dict[str, list[str]] = {category: [] for category in cfg["backup_policies"]}
+    for table in inventory["dynamodb_tables"]:
+        by_category[table["category"]].append(dynamodb_table_arn(region, account, table["table_name"]))
+    for bucket in inventory["s3_buckets"]:
+        if not bucket.get("excluded"):
+            by_category[bucket["category"]].append(s3_bucket_arn(bucket["bucket_name"]))
+    return by_category
+
+
+def lock_bounds(cfg: Mapping[str, Any], dedicated: bool) -> tuple[int, int]:
+    """Vault lock [min, max] retention for the vault holding the categories with ``dedicated_vault == dedicated``.
+
+    The minimum is the shortest retention of those categories (so the lock never forces a recovery point to
+    outlive its category) and the maximum the longest (so nothing is kept longer than its category allows).
+    """
+    days = [p["lifecycle"]["delete_after_days"] for p in cfg["backup_policies"].values() if p["dedicated_vault"] == dedicated]
+    return min(days), max(days)
+
+
+def _profile(cfg: Mapping[str, Any], side: str) -> str | None:
+    return cfg.get("profiles", {}).get(side)
+
+
+def _names(cfg: Mapping[str, Any]) -> dict[str, str]:
+    ssn_role = next(p["specialized_role"] for p in cfg["backup_policies"].values() if p["dedicated_vault"])
+    return {
+        "EnvironmentName": cfg["environment"],
+        "GeneralVaultName": cfg["vault_names"]["general"],
+        "SSNVaultName": cfg["vault_names"]["ssn"],
+        "SSNBackupRoleName": ssn_role,
+        "BreakGlassRoleName": cfg["roles"]["break_glass_role_name"],
+    }
+
+
+def _lock_parameters(cfg: Mapping[str, Any]) -> dict[str, int]:
+    general, ssn = lock_bounds(cfg, False), lock_bounds(cfg, True)
+    return {
+        "GeneralLockMinRetentionDays": general[0], "GeneralLockMaxRetentionDays": general[1],
+        "SSNLockMinRetentionDays": ssn[0], "SSNLockMaxRetentionDays": ssn[1],
+    }
+
+
+def _backup_account_stack(cfg: Mapping[str, Any]) -> StackSpec:
+    names = _names(cfg)
+    return StackSpec(
+        key="backup-vaults", name=f"{STACK_PREFIX}-{cfg['environment']}-backup-vaults", side=SIDE_BACKUP,
+        account_id=cfg["backup_account_id"], region=cfg["backup_region"], profile=_profile(cfg, SIDE_BACKUP),
+        template="cloudformation/backup-account.yaml",
+        parameters={
+            **names,
+            "EnvironmentAccountId": cfg["environment_account_id"],
+            "OrganizationId": cfg["organization_id"],
+            "LockChangeableForDays": cfg["vault_lock"]["changeable_for_days"],
+            **_lock_parameters(cfg),
+        },
+    )
+
+
+def _environment_stack(cfg: Mapping[str, Any]) -> StackSpec:
+    policies = cfg["backup_policies"]
+    ssn_tables = [
+        dynamodb_table_arn(cfg["primary_region"], cfg["environment_account_id"], t["table_name"])
+        for t in cfg["inventory"]["dynamodb_tables"] if policies[t["category"]]["dedicated_vault"]
+    ]
+    general_destination = next(p["cross_account_vault_arn"] for p in policies.values() if not p["dedicated_vault"])
+    ssn_destination = next(p["cross_account_vault_arn"] for p in policies.values() if p["dedicated_vault"])
+    return StackSpec(
+        key="backup-infrastructure", name=f"{STACK_PREFIX}-{cfg['environment']}-backup-infrastructure",
+        side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
+        profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/environment-backup.yaml",
+        parameters={
+            **_names(cfg),
+            "GeneralBackupRoleName": cfg["roles"]["general_backup_role_name"],
+            "BackupAccountId": cfg["backup_account_id"],
+            "BackupRegion": cfg["backup_region"],
+            "GeneralDestinationVaultArn": general_destination,
+            "SSNDestinationVaultArn": ssn_destination,
+            "SSNTableArns": ssn_tables,
+            **_lock_parameters(cfg),
+        },
+    )
+
+
+def _plan_stacks(cfg: Mapping[str, Any]) -> list[StackSpec]:
+    stacks = []
+    for category, resources in protected_resources(cfg).items():
+        if not resources:
+            continue  # a selection needs at least one resource; an empty category deploys no plan
+        policy = cfg["backup_policies"][category]
+        vault_output, role_output = ("SSN", "SSN") if policy["dedicated_vault"] else ("General", "General")
+        cold = policy["lifecycle"]["cold_storage_days"]
+        stacks.append(StackSpec(
+            key=f"plan-{category_slug(category)}",
+            name=f"{STACK_PREFIX}-{cfg['environment']}-plan-{category_slug(category)}",
+            side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
+            profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/backup-plan.yaml",
+            parameters={
+                "EnvironmentName": cfg["environment"],
+                "Category": category,
+                "ScheduleExpression": policy["schedule"],
+                "StartWindowMinutes": policy["start_window_minutes"],
+                "CompletionWindowMinutes": policy["completion_window_minutes"],
+                "DeleteAfterDays": policy["lifecycle"]["delete_after_days"],
+                "ColdStorageDays": 0 if cold is None else cold,
+                "LocalVaultName": OutputRef("backup-infrastructure", f"{vault_output}VaultName"),
+                "BackupRoleArn": OutputRef("backup-infrastructure", f"{role_output}BackupRoleArn"),
+                "DestinationVaultArn": policy["cross_account_vault_arn"],
+                "ResourceArns": resources,
+            },
+        ))
+    return stacks
+
+
+def _camel(identifier: str) -> str:
+    return "".join(part.capitalize() for part in identifier.split("-"))
+
+
+def _sample_application_stack(cfg: Mapping[str, Any]) -> StackSpec:
+    """The demo application: one parameter per inventory entry, named from its id (``provider`` ->
+    ``ProviderTableName``); ``render_parameters`` passes only those the template declares."""
+    inventory = cfg["inventory"]
+    parameters: dict[str, Any] = {"EnvironmentName": cfg["environment"]}
+    parameters.update({f"{_camel(t['id'])}TableName": t["table_name"] for t in inventory["dynamodb_tables"]})
+    parameters.update({f"{_camel(b['id'])}BucketName": b["bucket_name"] for b in inventory["s3_buckets"]})
+    parameters.update({f"{_camel(p['id'])}UserPoolName": p["user_pool_name"] for p in inventory["cognito_user_pools"]})
+    return StackSpec(
+        key="sample-application", name=f"{STACK_PREFIX}-{cfg['environment']}-sample-application",
+        side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
+        profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/sample-application.yaml",
+        parameters=parameters, demo_only=True,
+    )
+
+
+def stack_plan(cfg: Mapping[str, Any], *, include_demo: bool = False) -> list[StackSpec]:
+    """Every stack of the environment in deployment order: backup account first, then the environment
+    account's infrastructure, then one plan per category that protects something."""
+    stacks = [_backup_account_stack(cfg)]
+    if include_demo:
+        stacks.append(_sample_application_stack(cfg))
+    stacks.append(_environment_stack(cfg))
+    stacks.extend(_plan_stacks(cfg))
+    return stacks
+
+
+def find_stack(stacks: Iterable[StackSpec], key_or_name: str) -> StackSpec:
+    stacks = list(stacks)
+    for spec in stacks:
+        if key_or_name in (spec.key, spec.name):
+            return spec
+    known = ", ".join(spec.key for spec in stacks)
+    raise KeyError(f"no stack {key_or_name!r} in this environment (known: {known})")
+
+
+def render_value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def resolve_parameters(spec: StackSpec, outputs: Mapping[str, Mapping[str, Any]], *, declared: Iterable[str] | None = None,
+                       allow_pending: bool = False) -> dict[str, Any]:
+    """Parameter values with every OutputRef replaced by the earlier stack's output.
+
+    ``declared`` restricts the result to the template's parameters (used by the demo stack). A missing
+    output raises PendingOutput unless ``allow_pending`` (dry runs), which substitutes a visible placeholder.
+    """
+    allowed = set(declared) if declared is not None else None
+    values: dict[str, Any] = {}
+    for name, value in spec.parameters.items():
+        if allowed is not None and name not in allowed:
+            continue
+        if isinstance(value, OutputRef):
+            stack_outputs = outputs.get(value.stack_key) or {}
+            if value.output in stack_outputs and stack_outputs[value.output] is not None:
+                value = stack_outputs[value.output]
+            elif allow_pending:
+                value = value.placeholder()
+            else:
+                raise PendingOutput(
+                    f"stack {spec.key}: parameter {name} needs output {value.output} of stack {value.stack_key}, "
+                    "which is not deployed (or has no such output)"
+                )
+        values[name] = value
+    return values

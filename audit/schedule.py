@@ -1,0 +1,118 @@
+"""AWS Backup schedule expressions: parse them and measure the longest gap between two runs.
+
+The RPO controls need "how old can the newest recovery point get", which is the largest gap between two
+scheduled starts plus the start and completion windows. Cron parsing and iteration come from the
+maintained ``aws-croniter`` library (it implements AWS's 6-field dialect: ``?``, ``L``, ``W``, ``#``, the
+year field, and rejects expressions AWS rejects, such as both day fields set). Only the thin ``rate(...)``
+form, which the library does not cover, is parsed here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from aws_croniter import AwsCroniter
+from aws_croniter.exceptions import AwsCroniterExpressionError
+
+#: One year plus a margin: long enough to see monthly, quarterly and leap-day patterns.
+DEFAULT_HORIZON = timedelta(days=400)
+#: Iteration bound; a schedule that fires this often has gaps of minutes, far below any RPO.
+MAX_OCCURRENCES = 20_000
+#: AWS Backup runs a plan rule at most once an hour.
+MIN_BACKUP_INTERVAL = timedelta(hours=1)
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\((.*)\)$")
+
+
+class ScheduleError(ValueError):
+    """The expression is not one AWS accepts; the message says why."""
+
+
+@dataclass(frozen=True)
+class ScheduleAnalysis:
+    """What the controls need to know about one schedule over a horizon."""
+
+    expression: str
+    max_gap: timedelta | None  # None: fewer than two runs in the horizon (the schedule stops or is rare)
+    min_gap: timedelta | None
+    runs: int
+    first_run: datetime | None
+    last_run: datetime | None
+
+    @property
+    def max_gap_hours(self) -> float | None:
+        return None if self.max_gap is None else self.max_gap.total_seconds() / 3600
+
+
+def _rate_interval(expression: str) -> timedelta | None:
+    match = _RATE.match(expression)
+    if not match:
+        return None
+    value, unit = int(match.group(1)), match.group(2)
+    if value < 1:
+        raise ScheduleError(f"{expression!r}: the rate value must be a positive integer")
+    if (value == 1) != (not unit.endswith("s")):
+        raise ScheduleError(f"{expression!r}: AWS wants the singular unit for 1 and the plural otherwise")
+    unit = unit.rstrip("s")
+    return {"minute": timedelta(minutes=value), "hour": timedelta(hours=value), "day": timedelta(days=value)}[unit]
+
+
+def _cron_body(expression: str) -> str:
+    match = _CRON.match(expression)
+    if not match:
+        raise ScheduleError(
+            f"{expression!r}: not an AWS schedule expression; use cron(min hour day-of-month month day-of-week year) "
+            "or rate(N unit)"
+        )
+    return match.group(1).strip()
+
+
+def parse(expression: str) -> AwsCroniter | timedelta:
+    """Return a cron iterator or a rate interval; raise ScheduleError for anything AWS would reject."""
+    if not isinstance(expression, str) or not expression.strip():
+        raise ScheduleError("the schedule expression is empty")
+    expression = expression.strip()
+    interval = _rate_interval(expression)
+    if interval is not None:
+        return interval
+    if expression.startswith("rate("):
+        raise ScheduleError(f"{expression!r}: rate expressions look like rate(1 day), rate(12 hours), rate(90 minutes)")
+    body = _cron_body(expression)
+    try:
+        return AwsCroniter(body)
+    except (AwsCroniterExpressionError, ValueError, IndexError) as exc:
+        raise ScheduleError(f"{expression!r}: {exc}") from None
+
+
+def analyse(expression: str, *, start: datetime | None = None, horizon: timedelta = DEFAULT_HORIZON) -> ScheduleAnalysis:
+    """Measure the gaps between consecutive runs from ``start`` (default: today 00:00 UTC) over ``horizon``."""
+    parsed = parse(expression)
+    if start is None:
+        start = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    if isinstance(parsed, timedelta):
+        return ScheduleAnalysis(expression, parsed, parsed, int(horizon / parsed), start, start + horizon)
+    runs = _cron_runs(parsed, start, start + horizon)
+    if len(runs) < 2:
+        return ScheduleAnalysis(expression, None, None, len(runs), runs[0] if runs else None, runs[-1] if runs else None)
+    gaps = [later - earlier for earlier, later in zip(runs, runs[1:])]
+    # A schedule that stops before the horizon ends (year field) leaves an open gap to the horizon's end.
+    tail = (start + horizon) - runs[-1]
+    max_gap = max(gaps)
+    if len(runs) < MAX_OCCURRENCES and tail > max_gap:
+        max_gap = tail
+    return ScheduleAnalysis(expression, max_gap, min(gaps), len(runs), runs[0], runs[-1])
+
+
+def _cron_runs(cron: AwsCroniter, start: datetime, end: datetime) -> list[datetime]:
+    runs: list[datetime] = []
+    current = start - timedelta(seconds=1)
+    while len(runs) < MAX_OCCURRENCES:
+        following = cron.get_next(current)
+        nxt = following[0] if isinstance(following, list) else following
+        if nxt is None or nxt > end:
+            break
+        runs.append(nxt)
+        current = nxt
+    return runs

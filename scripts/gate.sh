@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Pre-deploy gate: the configuration, cfn-lint and checkov on every template (and, once it exists, the
+# static audit). Nothing is deployed before all of them pass.
+#   scripts/gate.sh --env ENV [--config-dir DIR]
+set -uo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+env="" config_dir=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --env) need_value "$1" "${2:-}"; env="$2"; shift 2 ;;
+    --config-dir) need_value "$1" "${2:-}"; config_dir=(--config-dir "$2"); shift 2 ;;
+    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+[ -n "$env" ] || die "--env is required"
+bootstrap
+cd "$RETENTION_ROOT" || exit 2
+
+step "gate: configuration of $env"
+retention config validate --env "$env" "${config_dir[@]}" || exit 2
+step "gate: cfn-lint"
+cfn-lint cloudformation/*.yaml || fail "cfn-lint found problems in cloudformation/"
+step "gate: checkov"
+"$CHECKOV" -d cloudformation --framework cloudformation --skip-download --compact --quiet ||
+  fail "checkov found problems in cloudformation/ (skips belong in the resource's Metadata, with a reason)"
+step "gate: passed"
