@@ -124,8 +124,9 @@ dry_run_stack() {  # KEY NAME PROFILE REGION TEMPLATE
 
 deploy_stack() {  # KEY NAME PROFILE REGION TEMPLATE
   local key="$1" name="$2" profile="$3" region="$4" template="$5" overrides=()
-  mapfile -t overrides < <(retention params --env "$env" "${config_dir[@]}" --stack "$key" --outputs-dir "$work/outputs")
-  [ ${#overrides[@]} -gt 0 ] || exit 2
+  retention params --env "$env" "${config_dir[@]}" --stack "$key" --outputs-dir "$work/outputs" \
+    >"$work/$key.params" || return 2
+  mapfile -t overrides <"$work/$key.params"
   if ! aws_side "$profile" "$region" cloudformation deploy --stack-name "$name" --template-file "$template" \
        --parameter-overrides "${overrides[@]}" --capabilities CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset \
        --tags "compact-retention:environment=$env" >"$work/deploy.out" 2>&1; then
@@ -138,7 +139,7 @@ deploy_stack() {  # KEY NAME PROFILE REGION TEMPLATE
 
 total="$(grep -c . <<<"$selected")"
 checked=""
-index=0 deployed=() 
+index=0 deployed=()
 while IFS=$'\t' read -r key name side account region profile template; do
   index=$((index + 1))
   case " $checked " in *" $side "*) ;; *) check_credentials "$side" "$account" "$profile" "$region"; checked="$checked $side" ;; esac
@@ -153,9 +154,12 @@ while IFS=$'\t' read -r key name side account region profile template; do
     save_outputs "$key" "$name" "$profile" "$region"
   else
     step "[$index/$total] $name ($side account $account, $region): deploying"
-    if ! deploy_stack "$key" "$name" "$profile" "$region" "$template"; then
+    deploy_stack "$key" "$name" "$profile" "$region" "$template"
+    rc=$?
+    if [ $rc -ne 0 ]; then
       say "deployed in this run: ${deployed[*]:-none}"
       say "not deployed: $name and every stack after it; nothing was deleted or rolled back by this script"
+      [ $rc -eq 2 ] && die "stack $name: its parameters could not be built (see above)"
       fail "stack $name did not deploy (see its events above)"
     fi
     deployed+=("$name")

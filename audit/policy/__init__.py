@@ -1,0 +1,7 @@
+"""IAM policy evaluation: decide whether AWS would allow a request under given policies.
+
+See ``audit.policy.evaluator`` for the semantics and for why the evaluator is written by hand.
+"""
+from audit.policy.evaluator import ROOT_USER, Decision, PolicyError, Request, evaluate, statement_matches
+
+__all__ = ["Decision", "PolicyError", "ROOT_USER", "Request", "evaluate", "statement_matches"]

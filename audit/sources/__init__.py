@@ -1,0 +1,2 @@
+"""Sources build what the audit looks at: the static source from templates + configuration, the live
+source (later) from the accounts."""

@@ -1,0 +1,22 @@
+"""CloudFormation templates as plain data.
+
+``load_template`` decodes a YAML/JSON template with cfn-lint's decoder (no
+rules are run) and ``resolve_template`` evaluates parameters, conditions and
+intrinsic functions into plain JSON-serialisable Python, keeping source lines.
+Values known only at deploy time are :class:`Symbol` strings such as
+``"{{SSNKey.Arn}}"``.
+"""
+
+from audit.templates.errors import ParameterError, TemplateError
+from audit.templates.loader import load_template
+from audit.templates.resolved import ResolvedTemplate, resolve_template
+from audit.templates.symbols import Symbol
+
+__all__ = [
+    "ParameterError",
+    "ResolvedTemplate",
+    "Symbol",
+    "TemplateError",
+    "load_template",
+    "resolve_template",
+]

@@ -1,0 +1,81 @@
+"""Loading templates with cfn-lint's decoder, and finding source lines."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+from cfnlint.decode import decode
+
+from audit.templates.errors import TemplateError, mark_line
+
+SECTIONS = ("Resources", "Outputs", "Parameters", "Conditions", "Mappings", "Metadata", "Rules")
+_SEGMENT_RE = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+def load_template(path: str | Path) -> dict:
+    """Decode a YAML or JSON template (short-form tags included).
+
+    Returns cfn-lint's node tree: dict/list/str subclasses carrying
+    ``start_mark``/``end_mark`` (0-based lines). Only decodes; no rules run.
+    Parse errors raise ``TemplateError("<path>:<line>: <message>")``; all of
+    cfn-lint's matches are kept as ``err.matches`` (``(line, message)`` pairs).
+    """
+    filename = str(path)
+    template, matches = decode(filename)
+    if matches:
+        first = matches[0]
+        error = TemplateError(first.message, source=filename, line=first.linenumber)
+        error.matches = [(m.linenumber, m.message) for m in matches]
+        raise error
+    if not isinstance(template, dict):
+        raise TemplateError("a template must be a mapping", source=filename, line=1)
+    return template
+
+
+def parse_path(path: str | Sequence[Any]) -> list[Any]:
+    """``"A.B[2].C"`` -> ``["A", "B", 2, "C"]`` (sequences are returned as lists)."""
+    if not isinstance(path, str):
+        return list(path)
+    return [int(index) if index else key for index, key in _SEGMENT_RE.findall(path)]
+
+
+def _child(node: Any, segments: list[Any], at: int) -> tuple[Any, Any, int]:
+    """(key-or-index, child, segments consumed) or (None, None, 0)."""
+    segment = segments[at]
+    if isinstance(node, list):
+        if isinstance(segment, int) and 0 <= segment < len(node):
+            return segment, node[segment], 1
+        return None, None, 0
+    if not isinstance(node, dict) or isinstance(segment, int):
+        return None, None, 0
+    # keys may themselves contain dots ("aws:PrincipalTag/team.name")
+    for end in range(len(segments), at, -1):
+        parts = segments[at:end]
+        if any(isinstance(p, int) for p in parts):
+            continue
+        wanted = ".".join(parts)
+        for key in node:
+            if str(key) == wanted:
+                return key, node[key], end - at
+    return None, None, 0
+
+
+def find_line(template: Any, path: str | Sequence[Any]) -> int | None:
+    """1-based line of the deepest node of ``path`` that exists in the raw template.
+
+    Dict entries report the line of their key. The path follows the raw
+    template, so inside intrinsics (``Fn::If`` branches, ...) it may stop at
+    the enclosing node; the returned line is then that node's.
+    """
+    segments = parse_path(path)
+    node, line, at = template, mark_line(template), 0
+    while at < len(segments):
+        key, child, used = _child(node, segments, at)
+        if not used:
+            break
+        found = (mark_line(key) if not isinstance(key, int) else None) or mark_line(child)
+        line = found or line
+        node, at = child, at + used
+    return line

@@ -1,0 +1,116 @@
+"""Fixtures for the template tests: every bundled environment's stacks resolved as the deployer would
+deploy them, and the principals whose access the break-glass tests evaluate."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from audit.config import list_environments, load_config
+from audit.policy import Decision, Request, evaluate
+from audit.sources.static_stacks import resolve_environment
+
+OUTSIDE_ACCOUNT = "999999999999"
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+@pytest.fixture(scope="session", params=list_environments())
+def env(request) -> "Env":
+    cfg = load_config(request.param).data
+    return Env(cfg, resolve_environment(cfg))
+
+
+@pytest.fixture(scope="session")
+def example() -> "Env":
+    cfg = load_config("example").data
+    return Env(cfg, resolve_environment(cfg))
+
+
+@dataclass
+class Principal:
+    arn: str
+    identity_policies: list[dict[str, Any]]
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Env:
+    cfg: dict[str, Any]
+    stacks: dict[str, Any]
+
+    def resources(self, stack: str, type_name: str) -> dict[str, dict[str, Any]]:
+        return self.stacks[stack].template.resources_of_type(type_name)
+
+    def resource(self, stack: str, logical_id: str) -> dict[str, Any]:
+        return self.stacks[stack].template.resources[logical_id]
+
+    def vault(self, stack: str, name: str) -> dict[str, Any]:
+        matches = [r for r in self.resources(stack, "AWS::Backup::BackupVault").values()
+                   if r["Properties"]["BackupVaultName"] == name]
+        assert len(matches) == 1, f"exactly one vault {name} in {stack}"
+        return matches[0]
+
+    def destination_policy(self, kind: str) -> dict[str, Any]:
+        """Access policy of the cross-account vault ``kind`` ("general" or "ssn")."""
+        return self.vault("backup-vaults", self.cfg["vault_names"][kind])["Properties"]["AccessPolicy"]
+
+    def key_of(self, stack: str, vault: dict[str, Any]) -> dict[str, Any]:
+        from audit.templates import Symbol
+
+        refs = Symbol.find_all(vault["Properties"]["EncryptionKeyArn"])
+        assert len(refs) == 1
+        return self.resource(stack, refs[0][0])
+
+    def role_policies(self, stack: str, logical_id: str) -> list[dict[str, Any]]:
+        props = self.resource(stack, logical_id)["Properties"]
+        policies = [p["PolicyDocument"] for p in props.get("Policies", [])]
+        # AWS managed policies are not in the template: model them as allowing everything, which can only
+        # make a "denied" result harder to reach (the tests prove denials despite it).
+        if props.get("ManagedPolicyArns"):
+            policies.append(ALLOW_ALL)
+        return policies
+
+    # principals -------------------------------------------------------------------------------------
+    def account(self, side: str) -> str:
+        return self.cfg["environment_account_id"] if side == "environment" else self.cfg["backup_account_id"]
+
+    def region(self, side: str) -> str:
+        return self.cfg["primary_region"] if side == "environment" else self.cfg["backup_region"]
+
+    def org(self) -> dict[str, Any]:
+        return {"aws:PrincipalOrgID": self.cfg["organization_id"]}
+
+    def administrator(self, side: str) -> Principal:
+        return Principal(f"arn:aws:iam::{self.account(side)}:role/Administrator", [ALLOW_ALL], self.org())
+
+    def root(self, side: str) -> Principal:
+        return Principal(f"arn:aws:iam::{self.account(side)}:root", [], self.org())
+
+    def outsider(self) -> Principal:
+        return Principal(f"arn:aws:iam::{OUTSIDE_ACCOUNT}:role/Administrator", [ALLOW_ALL], self.org())
+
+    def break_glass(self, side: str) -> Principal:
+        name = self.cfg["roles"]["break_glass_role_name"]
+        return Principal(f"arn:aws:iam::{self.account(side)}:role/{name}", [ALLOW_ALL], self.org())
+
+    def general_role(self, via_backup_region: str | None = None) -> Principal:
+        return self._role("GeneralBackupRole", via_backup_region)
+
+    def ssn_role(self, via_backup_region: str | None = None) -> Principal:
+        return self._role("SSNBackupRole", via_backup_region)
+
+    def _role(self, logical_id: str, via_region: str | None) -> Principal:
+        role = self.resource("backup-infrastructure", logical_id)["Properties"]
+        arn = f"arn:aws:iam::{self.cfg['environment_account_id']}:role/{role['RoleName']}"
+        context = dict(self.org())
+        if via_region:
+            context["kms:ViaService"] = f"backup.{via_region}.amazonaws.com"
+        return Principal(arn, self.role_policies("backup-infrastructure", logical_id), context)
+
+    def decide(self, principal: Principal, action: str, resource_arn: str, resource_account: str,
+               policy: dict[str, Any] | None, kind: str = "resource", **context: Any) -> Decision:
+        return evaluate(
+            Request(principal.arn, action, resource_arn, {**principal.context, **context}, resource_account=resource_account),
+            identity_policies=principal.identity_policies, resource_policy=policy, resource_policy_type=kind,
+        )
