@@ -101,6 +101,52 @@ def cmd_params(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _static_snapshot(args: argparse.Namespace):
+    from audit.sources.static import build_snapshot
+    from audit.templates import TemplateError
+
+    loaded = load_config(args.env, args.config_dir, for_audit=True)
+    if args.templates_dir is not None and not args.templates_dir.is_dir():
+        raise UsageError(f"--templates-dir: no such folder {args.templates_dir}")
+    try:
+        return loaded, build_snapshot(loaded.data, templates_dir=args.templates_dir)
+    except TemplateError as exc:
+        raise UsageError(f"template: {exc}") from None
+
+
+def _require_static(args: argparse.Namespace) -> None:
+    if args.mode != "static":
+        raise UsageError("--mode live: the live source is not available yet; use --mode static")
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    _require_static(args)
+    _, snapshot = _static_snapshot(args)
+    print(json.dumps(snapshot, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from audit.report import terminal_table
+    from audit.runner import AuditError, run_audit
+
+    _require_static(args)
+    loaded, snapshot = _static_snapshot(args)
+    report_dir = args.report_dir or REPO_ROOT / "reports" / args.env / args.mode
+    try:
+        report = run_audit(snapshot, report_dir=report_dir, features_dir=args.features_dir, tags=args.tags,
+                           config_files=list(loaded.files), verbose=args.verbose)
+    except AuditError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{args.mode} audit of {args.env}")
+    print(terminal_table(report, color=sys.stdout.isatty()))
+    print(f"reports: {report_dir}/report.html (also report.md, report.json, junit.xml, cucumber.json, snapshot.json)")
+    if not report.controls:
+        print("no control was run (check --tags)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return report.exit_code()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="retention", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -130,6 +176,24 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--format", choices=["lines", "json"], default="lines",
                         help="lines: Key=Value for 'deploy --parameter-overrides'; json: for 'create-change-set --parameters'")
     params.set_defaults(func=cmd_params)
+
+    def source_args(p: argparse.ArgumentParser) -> None:
+        env_args(p)
+        p.add_argument("--mode", choices=["static", "live"], required=True,
+                       help="static: the templates resolved with the configuration; live: the accounts")
+        p.add_argument("--templates-dir", type=Path, default=None, help="folder of the templates (default: cloudformation/)")
+
+    snapshot = sub.add_parser("snapshot", help="print the posture snapshot the controls are evaluated on")
+    source_args(snapshot)
+    snapshot.set_defaults(func=cmd_snapshot)
+
+    audit = sub.add_parser("audit", help="evaluate every control of features/ and write the reports")
+    source_args(audit)
+    audit.add_argument("--report-dir", type=Path, default=None, help="default: reports/<env>/<mode>/")
+    audit.add_argument("--tags", default=None, help="pytest marker expression over the scenario tags, e.g. 'rpo or ISO-02'")
+    audit.add_argument("--features-dir", type=Path, default=None, help="folder of the feature files (default: features/)")
+    audit.add_argument("--verbose", action="store_true", help="show pytest's own output")
+    audit.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -174,29 +174,47 @@ def _camel(identifier: str) -> str:
     return "".join(part.capitalize() for part in identifier.split("-"))
 
 
-def _sample_application_stack(cfg: Mapping[str, Any]) -> StackSpec:
-    """The demo application: one parameter per inventory entry, named from its id (``provider`` ->
-    ``ProviderTableName``); ``render_parameters`` passes only those the template declares."""
+def inventory_parameters(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """One parameter per inventory entry, named from its id (``provider`` -> ``ProviderTableName``,
+    ``cognito-export`` -> ``CognitoExportBucketName``); ``resolve_parameters`` passes only those a
+    template declares, so a template names the inventory entries it creates by declaring them."""
     inventory = cfg["inventory"]
     parameters: dict[str, Any] = {"EnvironmentName": cfg["environment"]}
     parameters.update({f"{_camel(t['id'])}TableName": t["table_name"] for t in inventory["dynamodb_tables"]})
     parameters.update({f"{_camel(b['id'])}BucketName": b["bucket_name"] for b in inventory["s3_buckets"]})
     parameters.update({f"{_camel(p['id'])}UserPoolName": p["user_pool_name"] for p in inventory["cognito_user_pools"]})
+    return parameters
+
+
+def _sample_application_stack(cfg: Mapping[str, Any]) -> StackSpec:
+    """The demo application (sandbox and demos only)."""
     return StackSpec(
         key="sample-application", name=f"{STACK_PREFIX}-{cfg['environment']}-sample-application",
         side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
         profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/sample-application.yaml",
-        parameters=parameters, demo_only=True,
+        parameters=inventory_parameters(cfg), demo_only=True,
+    )
+
+
+def _cognito_exporter_stack(cfg: Mapping[str, Any]) -> StackSpec:
+    """The Cognito export bucket (and, with the exporter, its function and schedule)."""
+    return StackSpec(
+        key="cognito-exporter", name=f"{STACK_PREFIX}-{cfg['environment']}-cognito-exporter",
+        side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
+        profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/cognito-exporter.yaml",
+        parameters=inventory_parameters(cfg),
     )
 
 
 def stack_plan(cfg: Mapping[str, Any], *, include_demo: bool = False) -> list[StackSpec]:
     """Every stack of the environment in deployment order: backup account first, then the environment
-    account's infrastructure, then one plan per category that protects something."""
+    account's infrastructure and the Cognito export bucket, then one plan per category that protects
+    something."""
     stacks = [_backup_account_stack(cfg)]
     if include_demo:
         stacks.append(_sample_application_stack(cfg))
     stacks.append(_environment_stack(cfg))
+    stacks.append(_cognito_exporter_stack(cfg))
     stacks.extend(_plan_stacks(cfg))
     return stacks
 

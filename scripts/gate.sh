@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Pre-deploy gate: the configuration, cfn-lint and checkov on every template (and, once it exists, the
-# static audit). Nothing is deployed before all of them pass.
+# Pre-deploy gate: the configuration, cfn-lint and checkov on every template, and the static audit of the
+# environment (every control of features/). Nothing is deployed before all of them pass.
 #   scripts/gate.sh --env ENV [--config-dir DIR]
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -25,4 +25,7 @@ cfn-lint cloudformation/*.yaml || fail "cfn-lint found problems in cloudformatio
 step "gate: checkov"
 "$CHECKOV" -d cloudformation --framework cloudformation --skip-download --compact --quiet ||
   fail "checkov found problems in cloudformation/ (skips belong in the resource's Metadata, with a reason)"
+step "gate: static audit of $env"
+retention audit --mode static --env "$env" "${config_dir[@]}" --report-dir "$RETENTION_ROOT/reports/$env/gate" ||
+  fail "the static audit of $env failed (reports/$env/gate/report.html says why)"
 step "gate: passed"

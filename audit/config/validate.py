@@ -158,19 +158,19 @@ def _category_problems(where: str, entry: dict[str, Any], categories: set[str], 
         yield f"{where}.category", f"{category} holds DynamoDB tables only (its minimal role cannot back up S3)"
 
 
-def _inventory_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
+def _inventory_problems(cfg: dict[str, Any], *, include_controls: bool = True) -> Iterator[Problem]:
     inventory, categories = cfg["inventory"], set(cfg["backup_policies"])
     for kind, name_key in (("dynamodb_tables", "table_name"), ("s3_buckets", "bucket_name"), ("cognito_user_pools", "user_pool_name")):
         yield from _duplicate_problems(kind, inventory[kind], name_key)
     for index, table in enumerate(inventory["dynamodb_tables"]):
         where = f"inventory.dynamodb_tables[{index}]"
-        if table.get("excluded") or "exclusion_reason" in table:
+        if include_controls and (table.get("excluded") or "exclusion_reason" in table):
             yield f"{where}.excluded", f"table {table['id']!r} cannot be excluded: every DynamoDB table holds primary data"
         yield from _category_problems(where, table, categories, table=True)
     for index, bucket in enumerate(inventory["s3_buckets"]):
         where = f"inventory.s3_buckets[{index}]"
         if bucket.get("excluded"):
-            if not str(bucket.get("exclusion_reason", "")).strip():
+            if include_controls and not str(bucket.get("exclusion_reason", "")).strip():
                 yield f"{where}.exclusion_reason", f"bucket {bucket['id']!r} is excluded without a reason"
             if "category" in bucket:
                 yield f"{where}.category", "an excluded bucket has no category"
@@ -184,22 +184,27 @@ def _inventory_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
             yield f"inventory.cognito_user_pools[{index}].user_pool_id", f"{pool_id!r} is not in primary_region ({cfg['primary_region']})"
 
 
-def problems(data: dict[str, Any], environment: str | None = None) -> list[Problem]:
-    """All problems of a merged configuration; semantic checks run only on a structurally valid one."""
+def problems(data: dict[str, Any], environment: str | None = None, *, for_audit: bool = False) -> list[Problem]:
+    """All problems of a merged configuration; semantic checks run only on a structurally valid one.
+
+    ``for_audit`` leaves out the problems that are also audit controls (a table marked excluded, an
+    exclusion without a reason): the audit reports them as failed controls (exit 1) with evidence, while
+    ``config validate`` and the deployer refuse them outright (exit 2)."""
     found = list(_schema_problems(data))
     if found:
         return found
     if environment is not None and data["environment"] != environment:
         found.append(("environment", f"{data['environment']!r} does not match the file name ({environment}.json)"))
-    for check in (_account_region_problems, _policy_problems, _inventory_problems):
+    for check in (_account_region_problems, _policy_problems):
         found.extend(check(data))
+    found.extend(_inventory_problems(data, include_controls=not for_audit))
     return found
 
 
-def load_config(environment: str, config_dir: Path | str | None = None) -> LoadedConfig:
+def load_config(environment: str, config_dir: Path | str | None = None, *, for_audit: bool = False) -> LoadedConfig:
     """Load, merge and validate; raise ConfigError listing every problem."""
     loaded = load_raw(environment, Path(config_dir) if config_dir else None)
-    found = problems(loaded.data, environment)
+    found = problems(loaded.data, environment, for_audit=for_audit)
     if found:
         raise ConfigError(loaded.source, found)
     return loaded

@@ -85,7 +85,7 @@ def test_dry_run_creates_change_sets_and_executes_nothing(local_aws):
     creds = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     result = run(["--env", "example", "--dry-run", "--endpoint-url", local_aws], creds)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "dry run complete: 7 change set(s) created, none executed" in result.stderr
+    assert "dry run complete: 8 change set(s) created, none executed" in result.stderr
     assert "AWS::Backup::BackupVault" in result.stderr and "AWS::Backup::BackupSelection" in result.stderr
     statuses = {}
     for region in ("us-east-1", "us-west-2"):

@@ -82,7 +82,10 @@ def test_an_empty_category_deploys_no_plan(edit_config):
     from audit.sources.static_stacks import resolve_environment
 
     def drop_export(c):
-        c["inventory"]["s3_buckets"] = [b for b in c["inventory"]["s3_buckets"] if b.get("category") != "export_data"]
+        for bucket in c["inventory"]["s3_buckets"]:
+            if bucket.get("category") == "export_data":
+                bucket.pop("category")
+                bucket.update(excluded=True, exclusion_reason="test: nothing of this category is protected")
 
     cfg = load_config("example", edit_config("example", drop_export)).data
     assert "plan-export-data" not in resolve_environment(cfg)

@@ -1,0 +1,40 @@
+"""Control logic: pure functions over a posture snapshot, one module per feature.
+
+Every check returns an ``Outcome``: the subjects it looked at, the facts that decided it (evidence an
+auditor can read) and, when it fails, what is wrong and where. A check with no subject fails: absence is
+never a pass. Steps (``steps/``) only call these functions; nothing here reads files or calls AWS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Outcome:
+    subjects: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    fix: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.subjects) and not self.failures
+
+    @property
+    def message(self) -> str:
+        if self.passed:
+            return ""
+        problems = self.failures or ["no subject found: the control has nothing to check, which fails it"]
+        text = "; ".join(problems)
+        return f"{text}. Fix: {self.fix}" if self.fix else text
+
+    def subject(self, name: str) -> None:
+        if name not in self.subjects:
+            self.subjects.append(name)
+
+    def check(self, ok: bool, evidence: str, failure: str | None = None) -> bool:
+        """Record one fact; when it is not ``ok`` record the failure (default: the evidence itself)."""
+        self.evidence.append(("ok: " if ok else "FAIL: ") + evidence)
+        if not ok:
+            self.failures.append(failure or evidence)
+        return ok

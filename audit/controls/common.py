@@ -1,0 +1,30 @@
+"""Helpers the controls share: which rules protect a resource, and how resources are named."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from audit.snapshot import Posture, describe
+
+
+def protecting_rules(posture: Posture, arn: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(plan, rule) for every rule of every plan selecting ``arn``."""
+    for plan in posture.plans_selecting(arn):
+        for rule in plan["rules"]:
+            yield plan, rule
+
+
+def rule_label(plan: dict[str, Any], rule: dict[str, Any]) -> str:
+    return f"plan {plan['name']} rule {rule['name']}"
+
+
+def resources_of_category(posture: Posture, category: str) -> list[dict[str, Any]]:
+    return [r for r in posture.protected() if r.get("category") == category]
+
+
+def protected_with_rules(posture: Posture):
+    """(resource, [(plan, rule)]) for every protected resource."""
+    for resource in posture.protected():
+        yield resource, list(protecting_rules(posture, resource["arn"]))
+
+
+__all__ = ["describe", "protecting_rules", "rule_label", "resources_of_category", "protected_with_rules"]

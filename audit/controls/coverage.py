@@ -1,0 +1,61 @@
+"""Coverage: every piece of primary data is protected; exclusions are explicit and reasoned."""
+from __future__ import annotations
+
+from audit.controls import Outcome
+from audit.snapshot import Posture, describe
+
+
+def protected_resources_selected(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="create the resource, and list its ARN in the selection of exactly one plan of its category")
+    for resource in posture.protected():
+        name = describe(resource)
+        outcome.subject(name)
+        exists = posture.resource(resource["arn"]) is not None
+        outcome.check(exists, f"{name}: {'exists' if exists else 'does not exist'} in the {posture.mode} posture")
+        plans = posture.plans_selecting(resource["arn"])
+        names = ", ".join(p["name"] for p in plans) or "none"
+        outcome.check(len(plans) == 1, f"{name}: selected by {len(plans)} backup plan(s) ({names}), expected exactly 1")
+    return outcome
+
+
+def excluded_buckets_have_reasons(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="give every excluded bucket an exclusion_reason in the inventory")
+    excluded = [b for b in posture.data["inventory"]["buckets"] if b.get("excluded")]
+    for bucket in excluded:
+        outcome.subject(describe(bucket))
+        reason = str(bucket.get("exclusion_reason") or "").strip()
+        outcome.check(bool(reason), f"{describe(bucket)}: excluded, reason: {reason or 'NONE'}")
+        outcome.check(not posture.plans_selecting(bucket["arn"]),
+                      f"{describe(bucket)}: excluded and selected by no plan",
+                      f"{describe(bucket)} is excluded but a plan selects it")
+    if not excluded:
+        outcome.subject("inventory exclusions")
+        outcome.evidence.append("no bucket is excluded")
+    return outcome
+
+
+def no_table_excluded(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="remove 'excluded' from the table: every DynamoDB table holds primary data")
+    for table in posture.data["inventory"]["tables"]:
+        outcome.subject(describe(table))
+        outcome.check(not table.get("excluded") and "exclusion_reason" not in table,
+                      f"{describe(table)}: {'EXCLUDED' if table.get('excluded') else 'not excluded'} (category {table.get('category')})")
+    return outcome
+
+
+def protected_buckets_versioned(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="enable versioning (AWS Backup needs it) and expire noncurrent versions with a lifecycle rule")
+    for item in posture.protected():
+        if item["kind"] != "s3 bucket":
+            continue
+        name = describe(item)
+        outcome.subject(name)
+        bucket = posture.bucket(item["arn"])
+        if bucket is None:
+            outcome.check(False, f"{name}: not found in the {posture.mode} posture")
+            continue
+        outcome.check(bucket["versioning"] == "Enabled", f"{name}: versioning {bucket['versioning']}")
+        days = bucket["noncurrent_expiration_days"]
+        outcome.check(days is not None, f"{name}: noncurrent versions expire after {days} days" if days else
+                      f"{name}: noncurrent versions never expire (every backup would carry every old version)")
+    return outcome

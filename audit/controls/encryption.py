@@ -1,0 +1,72 @@
+"""Encryption and durability of the protection itself: customer-managed rotating keys on every vault,
+encrypted TLS-only private buckets, vaults and keys that survive the deletion of their stack."""
+from __future__ import annotations
+
+from audit.controls import Outcome
+from audit.controls.access import Target, decide, principal
+from audit.snapshot import Posture, describe
+
+RETAIN = "Retain"
+
+
+def _expected_vaults(posture: Posture, outcome: Outcome) -> None:
+    for side in ("environment", "backup"):
+        for kind in ("general", "ssn"):
+            if not posture.vaults(side=side, kind=kind):
+                name = posture.env["vault_names"][kind]
+                outcome.subject(f"vault {name} ({posture.account(side)})")
+                outcome.check(False, f"vault {name} not found in the {side} account {posture.account(side)}, {posture.region(side)}")
+
+
+def vaults_use_rotating_customer_keys(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="encrypt the vault with a customer-managed KMS key that has rotation enabled")
+    _expected_vaults(posture, outcome)
+    for vault in posture.data["vaults"]:
+        label = f"vault {vault['name']} ({vault['account_id']}, {vault['region']})"
+        outcome.subject(label)
+        key = posture.key_by_arn(vault["encryption_key_arn"])
+        if key is None:
+            outcome.check(False, f"{label}: encrypted with {vault['encryption_key_arn'] or 'the AWS-managed default key'}, "
+                          "not a customer-managed key")
+            continue
+        outcome.check(key["manager"] == "CUSTOMER" and key["rotation_enabled"],
+                      f"{label}: key {key['arn']} managed by {key['manager']}, rotation {'on' if key['rotation_enabled'] else 'OFF'}")
+    return outcome
+
+
+def protected_buckets_encrypted_private_tls_only(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="SSE-KMS default encryption, all four public access blocks, and a Deny of aws:SecureTransport=false")
+    admin = principal(posture, "an administrator", "environment")
+    for item in posture.protected():
+        if item["kind"] != "s3 bucket":
+            continue
+        name = describe(item)
+        outcome.subject(name)
+        bucket = posture.bucket(item["arn"])
+        if bucket is None:
+            outcome.check(False, f"{name}: not found in the {posture.mode} posture")
+            continue
+        encryption = bucket["encryption"]
+        outcome.check(encryption["algorithm"] == "aws:kms" and bool(encryption["kms_key"]),
+                      f"{name}: default encryption {encryption['algorithm']} with key {encryption['kms_key']}")
+        blocks = bucket["public_access_block"]
+        outcome.check(all(blocks.values()), f"{name}: public access block {blocks}")
+        where = Target(name, f"{bucket['arn']}/any-object", bucket["account_id"], bucket["policy"] or {"Statement": []}, "resource")
+        decision = decide(admin, "s3:GetObject", where, **{"aws:SecureTransport": False})
+        outcome.check(decision.kind == "ExplicitDeny", f"{name}: a request without TLS is {decision.kind} ({decision.reason})")
+    return outcome
+
+
+def vaults_and_keys_retained(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="set DeletionPolicy and UpdateReplacePolicy to Retain on every vault and vault key")
+    _expected_vaults(posture, outcome)
+    for vault in posture.data["vaults"]:
+        resources = [(f"vault {vault['name']} ({vault['account_id']})", vault)]
+        key = posture.key_by_arn(vault["encryption_key_arn"])
+        if key is not None:
+            resources.append((f"key of vault {vault['name']} ({vault['account_id']})", key))
+        for label, resource in resources:
+            outcome.subject(label)
+            outcome.check(resource["deletion_policy"] == RETAIN and resource["update_replace_policy"] == RETAIN,
+                          f"{label}: DeletionPolicy {resource['deletion_policy']}, UpdateReplacePolicy {resource['update_replace_policy']}")
+    return outcome

@@ -1,0 +1,103 @@
+"""Retention: each category keeps its recovery points exactly as long as promised, in both vaults, and
+nothing (lifecycle, cold storage, vault lock) cuts that short or stretches it."""
+from __future__ import annotations
+
+from audit.controls import Outcome
+from audit.controls.common import describe, protecting_rules, resources_of_category, rule_label
+from audit.snapshot import Posture
+
+COLD_TO_DELETE_MIN_DAYS = 90
+COLD_STORAGE_TYPES = {"dynamodb table"}  # AWS Backup does not tier S3 backups to cold storage
+
+
+def _lifecycles(rule: dict):
+    yield "rule", rule["lifecycle"]
+    for index, copy in enumerate(rule["copy_actions"]):
+        yield f"copy {index + 1} to {copy['destination_vault_arn']}", copy["lifecycle"]
+
+
+def _category_rules(outcome: Outcome, posture: Posture, category: str):
+    resources = resources_of_category(posture, category)
+    if not resources:
+        outcome.check(False, f"no protected resource of category {category} in the inventory")
+    for resource in resources:
+        outcome.subject(describe(resource))
+        rules = list(protecting_rules(posture, resource["arn"]))
+        if not rules:
+            outcome.check(False, f"{describe(resource)}: protected by no rule")
+        for plan, rule in rules:
+            yield resource, plan, rule
+
+
+def category_retention(posture: Posture, category: str, days: int) -> Outcome:
+    outcome = Outcome(fix=f"set DeleteAfterDays to {days} on the rule and its copy actions")
+    for resource, plan, rule in _category_rules(outcome, posture, category):
+        for where, lifecycle in _lifecycles(rule):
+            actual = lifecycle["delete_after_days"]
+            outcome.check(actual == days, f"{describe(resource)}, {rule_label(plan, rule)} {where}: deleted after "
+                          f"{'never' if actual is None else actual} days, {category} promises {days}")
+    return outcome
+
+
+def category_cold_storage(posture: Posture, category: str, cold: str) -> Outcome:
+    expected = None if cold == "none" else int(cold)
+    outcome = Outcome(fix="move to cold storage only where the resource type supports it, after the stated days")
+    for resource, plan, rule in _category_rules(outcome, posture, category):
+        for where, lifecycle in _lifecycles(rule):
+            actual = lifecycle["cold_storage_after_days"]
+            if resource["kind"] not in COLD_STORAGE_TYPES and actual is not None:
+                outcome.check(False, f"{describe(resource)}, {rule_label(plan, rule)} {where}: cold storage after {actual} days "
+                              f"is ignored for {resource['kind']}s, so the lifecycle promises what AWS does not do")
+                continue
+            outcome.check(actual == expected, f"{describe(resource)}, {rule_label(plan, rule)} {where}: cold storage "
+                          f"{'none' if actual is None else f'after {actual} days'}, expected {cold}")
+    return outcome
+
+
+def delete_after_cold_plus_90(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="set DeleteAfterDays to at least MoveToColdStorageAfterDays + 90")
+    for plan, rule in posture.rules():
+        for where, lifecycle in _lifecycles(rule):
+            outcome.subject(f"{rule_label(plan, rule)} {where}")
+            cold, delete = lifecycle["cold_storage_after_days"], lifecycle["delete_after_days"]
+            if cold is None:
+                outcome.check(True, f"{rule_label(plan, rule)} {where}: no cold storage")
+                continue
+            outcome.check(delete is not None and delete >= cold + COLD_TO_DELETE_MIN_DAYS,
+                          f"{rule_label(plan, rule)} {where}: cold after {cold} days, deleted after {delete} days "
+                          f"(needs >= {cold + COLD_TO_DELETE_MIN_DAYS})")
+    return outcome
+
+
+def copies_keep_the_lifecycle(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="give every copy action the lifecycle of its rule")
+    for plan, rule in posture.rules():
+        for copy in rule["copy_actions"]:
+            outcome.subject(f"{rule_label(plan, rule)} copy to {copy['destination_vault_arn']}")
+            outcome.check(copy["lifecycle"] == rule["lifecycle"],
+                          f"{rule_label(plan, rule)}: rule lifecycle {rule['lifecycle']}, copy lifecycle {copy['lifecycle']}")
+    return outcome
+
+
+def vault_locks_fit_the_lifecycles(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="keep each vault lock's [MinRetentionDays, MaxRetentionDays] around the retention of every "
+                          "rule writing into the vault")
+    for plan, rule in posture.rules():
+        targets = [("rule", posture.vault_named(rule["target_vault"], plan["account_id"], plan["region"]),
+                    rule["target_vault"], rule["lifecycle"])]
+        targets += [(f"copy to {c['destination_vault_arn']}", posture.vault_by_arn(c["destination_vault_arn"]),
+                     c["destination_vault_arn"], c["lifecycle"]) for c in rule["copy_actions"]]
+        for where, vault, label, lifecycle in targets:
+            outcome.subject(f"{rule_label(plan, rule)} {where}")
+            if vault is None:
+                outcome.check(False, f"{rule_label(plan, rule)} {where}: vault {label} not found in the {posture.mode} posture")
+                continue
+            lock, delete = vault["lock"], lifecycle["delete_after_days"]
+            if not lock:
+                outcome.check(True, f"{rule_label(plan, rule)} {where}: vault {vault['name']} has no lock")
+                continue
+            low, high = lock["min_retention_days"], lock["max_retention_days"]
+            fits = delete is not None and (low is None or low <= delete) and (high is None or delete <= high)
+            outcome.check(fits, f"{rule_label(plan, rule)} {where}: retention {delete} days, vault {vault['name']} "
+                          f"({vault['account_id']}) lock allows [{low}, {high}]")
+    return outcome

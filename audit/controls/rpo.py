@@ -1,0 +1,64 @@
+"""RPO: how old can the newest recovery point of a protected resource get, locally and in the backup
+account. Worst case = largest gap between scheduled starts (evaluated over a year with an AWS-cron
+library) + start window + completion window: a recovery point is dated at its job's start, and a job may
+start as late as the end of its start window and finish as late as the end of its completion window."""
+from __future__ import annotations
+
+from audit import schedule
+from audit.controls import Outcome
+from audit.controls.common import describe, protected_with_rules, rule_label
+from audit.snapshot import Posture
+
+# AWS Backup's defaults when a rule leaves the windows out.
+DEFAULT_START_WINDOW_MINUTES = 480
+DEFAULT_COMPLETION_WINDOW_MINUTES = 10080
+
+
+def worst_case_hours(rule: dict) -> tuple[float | None, str]:
+    """Worst-case age in hours of the newest recovery point a rule leaves, and how it was computed."""
+    try:
+        analysis = schedule.analyse(rule["schedule"] or "")
+    except schedule.ScheduleError as exc:
+        return None, f"schedule is not valid: {exc}"
+    if analysis.max_gap is None:
+        return None, f"schedule {rule['schedule']} runs at most once a year"
+    start = (rule.get("start_window_minutes") or DEFAULT_START_WINDOW_MINUTES) / 60
+    completion = (rule.get("completion_window_minutes") or DEFAULT_COMPLETION_WINDOW_MINUTES) / 60
+    total = analysis.max_gap_hours + start + completion
+    return total, (f"{rule['schedule']}: largest gap {analysis.max_gap_hours:g} h + start window {start:g} h + "
+                   f"completion window {completion:g} h = {total:g} h")
+
+
+def _age_check(posture: Posture, rpo_hours: int, grace_hours: int, *, copies: bool) -> Outcome:
+    outcome = Outcome(fix="schedule a rule at least daily with windows that fit the grace" +
+                      (", with a copy action to the backup account" if copies else ""))
+    limit = rpo_hours + grace_hours
+    backup_account = posture.account("backup")
+    for resource, rules in protected_with_rules(posture):
+        name = describe(resource)
+        outcome.subject(name)
+        if copies:
+            rules = [(p, r) for p, r in rules if any(
+                (c["destination_vault_arn"] or "").split(":")[4:5] == [backup_account] for c in r["copy_actions"])]
+        if not rules:
+            where = "copied to the backup account by no rule" if copies else "selected by no backup plan"
+            outcome.check(False, f"{name}: {where}, so it has no recovery point at all")
+            continue
+        best = None
+        for plan, rule in rules:
+            hours, how = worst_case_hours(rule)
+            outcome.evidence.append(f"{name}, {rule_label(plan, rule)}: {how}")
+            if hours is not None and (best is None or hours < best):
+                best = hours
+        outcome.check(best is not None and best <= limit,
+                      f"{name}: newest {'copy' if copies else 'recovery point'} at most "
+                      f"{'unknown' if best is None else f'{best:g}'} h old, limit {rpo_hours} h + {grace_hours} h grace = {limit} h")
+    return outcome
+
+
+def local_recovery_point_age(posture: Posture, rpo_hours: int, grace_hours: int) -> Outcome:
+    return _age_check(posture, rpo_hours, grace_hours, copies=False)
+
+
+def cross_account_copy_age(posture: Posture, rpo_hours: int, grace_hours: int) -> Outcome:
+    return _age_check(posture, rpo_hours, grace_hours, copies=True)

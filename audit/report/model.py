@@ -1,0 +1,173 @@
+"""The audit result model: what the Gherkin run found, in a form every renderer and the JSON file share.
+
+``AuditReport`` is the single source for ``report.json``, ``report.md``, ``report.html`` and the terminal
+table. Controls are kept sorted by (feature, id) from construction on, so two runs on the same inputs give
+byte-identical output apart from ``generated_at``, and ``AuditReport.from_json(r.to_json()) == r`` holds.
+
+Each control carries its ``feature_title`` (the "Feature:" line) in the JSON too, so a report read back
+from JSON renders like the original. It is left out of equality, as presentation only.
+
+Values are checked on construction (``ValueError`` naming the field): a status or mode outside the
+documented set is a bug in the caller, and an auditor must never see a report built from one.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES: tuple[str, ...] = ("passed", "failed", "skipped")
+MODES: tuple[str, ...] = ("static", "live")
+
+
+def _check_status(where: str, status: str) -> None:
+    if status not in STATUSES:
+        raise ValueError(f"{where}: status {status!r} is not one of {', '.join(STATUSES)}")
+
+
+def _strings(where: str, values: Sequence[str]) -> list[str]:
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{where}: expected a list of strings, got {values!r}")
+    return list(values)
+
+
+@dataclass
+class StepResult:
+    keyword: str  # "Given" / "When" / "Then" / "And"
+    text: str  # the step text as written in the feature
+    status: str  # "passed" | "failed" | "skipped"
+
+    def __post_init__(self) -> None:
+        _check_status(f"step {self.keyword} {self.text!r}", self.status)
+
+    def to_json(self) -> dict[str, str]:
+        return {"keyword": self.keyword, "text": self.text, "status": self.status}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StepResult:
+        return cls(keyword=data["keyword"], text=data["text"], status=data["status"])
+
+
+@dataclass
+class ControlResult:
+    id: str  # control id from the scenario tag, e.g. "RPO-01"
+    title: str  # the scenario name
+    feature: str  # feature file name, e.g. "rpo.feature"
+    # The Feature: line. Not part of the JSON shape (see module docstring), so a report read back from
+    # JSON has "" here; excluded from equality so the JSON round trip compares what JSON carries.
+    feature_title: str = field(compare=False)
+    status: str  # "passed" | "failed" | "skipped"
+    subjects: list[str]  # what the control looked at
+    evidence: list[str]  # facts that decided it
+    message: str  # for a failure: what is wrong and what to fix; "" otherwise
+    frameworks: list[str]  # framework tags, e.g. ["nist:CP-9", "nist:CP-6(1)"]
+    steps: list[StepResult]
+    description: str = ""  # free text under the scenario line, if any (rationale)
+
+    def __post_init__(self) -> None:
+        where = f"control {self.id!r} ({self.feature})"
+        _check_status(where, self.status)
+        self.subjects = _strings(f"{where} subjects", self.subjects)
+        self.evidence = _strings(f"{where} evidence", self.evidence)
+        self.frameworks = _strings(f"{where} frameworks", self.frameworks)
+        self.steps = list(self.steps)
+        for step in self.steps:
+            if not isinstance(step, StepResult):
+                raise ValueError(f"{where}: steps must be StepResult, got {step!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "feature": self.feature,
+            "feature_title": self.feature_title,
+            "status": self.status,
+            "subjects": list(self.subjects),
+            "evidence": list(self.evidence),
+            "message": self.message,
+            "frameworks": list(self.frameworks),
+            "steps": [step.to_json() for step in self.steps],
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ControlResult:
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            feature=data["feature"],
+            feature_title=data.get("feature_title", ""),
+            status=data["status"],
+            subjects=list(data.get("subjects", [])),
+            evidence=list(data.get("evidence", [])),
+            message=data.get("message", ""),
+            frameworks=list(data.get("frameworks", [])),
+            steps=[StepResult.from_json(s) for s in data.get("steps", [])],
+            description=data.get("description", ""),
+        )
+
+
+def _control_key(control: ControlResult) -> tuple[str, str]:
+    return (control.feature, control.id)
+
+
+@dataclass
+class AuditReport:
+    mode: str  # "static" | "live"
+    environment: str
+    generated_at: str  # ISO 8601 UTC, e.g. "2026-11-27T01:02:03Z"
+    controls: list[ControlResult]
+    tool_version: str = ""
+    config_sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"report: mode {self.mode!r} is not one of {', '.join(MODES)}")
+        self.controls = sorted(self.controls, key=_control_key)
+        for control in self.controls:
+            if not isinstance(control, ControlResult):
+                raise ValueError(f"report: controls must be ControlResult, got {control!r}")
+
+    def summary(self) -> dict[str, int]:
+        counts = {status: 0 for status in STATUSES}
+        for control in self.controls:
+            counts[control.status] += 1
+        counts["total"] = len(self.controls)
+        return counts
+
+    def exit_code(self) -> int:
+        return 1 if any(c.status == "failed" for c in self.controls) else 0
+
+    def features(self) -> list[tuple[str, str, list[ControlResult]]]:
+        """(feature file, feature title, its controls) in feature order; the title is the first non-empty
+        ``feature_title`` among the feature's controls ("" for a report read back from JSON)."""
+        grouped: dict[str, list[ControlResult]] = {}
+        for control in self.controls:
+            grouped.setdefault(control.feature, []).append(control)
+        return [
+            (name, next((c.feature_title for c in items if c.feature_title), ""), items)
+            for name, items in grouped.items()
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "environment": self.environment,
+            "generated_at": self.generated_at,
+            "tool_version": self.tool_version,
+            "config_sha256": self.config_sha256,
+            "summary": self.summary(),
+            "controls": [c.to_json() for c in sorted(self.controls, key=_control_key)],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AuditReport:
+        """Inverse of ``to_json``. ``summary`` is recomputed from the controls, not trusted."""
+        return cls(
+            mode=data["mode"],
+            environment=data["environment"],
+            generated_at=data["generated_at"],
+            controls=[ControlResult.from_json(c) for c in data["controls"]],
+            tool_version=data.get("tool_version", ""),
+            config_sha256=data.get("config_sha256", ""),
+        )

@@ -1,0 +1,121 @@
+"""Run the feature files against a posture snapshot and write the reports.
+
+The features run through pytest-bdd in this process (``steps.run_features`` binds every scenario; the
+``steps`` modules define the steps; ``steps.plugin`` hands them the snapshot and records what each
+scenario decided). pytest writes ``junit.xml`` and ``cucumber.json`` itself; ``audit.report`` writes
+``report.json``, ``report.md`` and ``report.html`` from the recorded outcomes. A scenario outline's
+examples are one control: it fails when any example fails.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audit.report import AuditReport, ControlResult, StepResult, write_reports
+from audit.snapshot import Posture
+from steps.plugin import AuditPlugin, ScenarioRecord
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_FEATURES_DIR = REPO_ROOT / "features"
+STEP_MODULES = ("steps.common", "steps.protection", "steps.access")
+MODE_EXCLUDES = {"static": "live", "live": "static"}
+
+
+class AuditError(Exception):
+    """The features could not be run (a step without definition, a collection error): exit 2."""
+
+
+def tool_version() -> str:
+    try:
+        return metadata.version("compact-retention")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def config_sha256(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _marker_expression(mode: str, tags: str | None) -> str:
+    expression = f"not {MODE_EXCLUDES[mode]}"
+    return f"({expression}) and ({tags})" if tags else expression
+
+
+def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode: str, tags: str | None,
+                verbose: bool) -> int:
+    os.environ["RETENTION_FEATURES_DIR"] = str(features_dir)
+    args = [str(REPO_ROOT / "steps" / "run_features.py"), "-m", _marker_expression(mode, tags),
+            "-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(REPO_ROOT), "-c", os.devnull,
+            f"--junitxml={report_dir / 'junit.xml'}", f"--cucumberjson={report_dir / 'cucumber.json'}",
+            "-o", "junit_family=xunit2", "--no-header", "-q" if verbose else "-qq", "-W", "ignore::pytest.PytestUnknownMarkWarning"]
+    for module in STEP_MODULES:
+        args += ["-p", module]
+    if verbose:
+        return pytest.main(args, plugins=[plugin])
+    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()):
+        code = pytest.main(args, plugins=[plugin])
+    plugin.pytest_output = out.getvalue()
+    return code
+
+
+def _merge(records: list[ScenarioRecord]) -> ControlResult:
+    first = records[0]
+    status = "failed" if any(r.status == "failed" for r in records) else (
+        "passed" if all(r.status == "passed" for r in records) else "skipped")
+    subjects: list[str] = []
+    evidence: list[str] = []
+    messages: list[str] = []
+    steps: list[StepResult] = []
+    for record in records:
+        for outcome in record.outcomes:
+            subjects += [s for s in outcome.subjects if s not in subjects]
+            evidence += outcome.evidence
+            if not outcome.passed:
+                messages.append(outcome.message)
+        if record.error:
+            messages.append(record.error)
+        for keyword, text, step_status in record.steps:
+            if not any(s.text == text for s in steps):
+                steps.append(StepResult(keyword=keyword, text=text, status=step_status))
+    if status == "failed" and not messages:
+        messages.append("the scenario failed without a recorded outcome")
+    return ControlResult(id=first.control_id, title=first.title, feature=first.feature, feature_title=first.feature_title,
+                         status=status, subjects=subjects, evidence=evidence, message=" | ".join(messages),
+                         frameworks=first.frameworks, steps=steps, description=first.description)
+
+
+def run_audit(snapshot: dict[str, Any], *, report_dir: Path, features_dir: Path | None = None, tags: str | None = None,
+              config_files: list[Path] | None = None, verbose: bool = False) -> AuditReport:
+    features_dir = Path(features_dir or DEFAULT_FEATURES_DIR)
+    if not features_dir.is_dir() or not list(features_dir.glob("*.feature")):
+        raise AuditError(f"--features-dir: no .feature files in {features_dir}")
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "snapshot.json").write_text(json.dumps(snapshot, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    plugin = AuditPlugin(Posture(snapshot))
+    code = _run_pytest(plugin, features_dir, report_dir, snapshot["mode"], tags, verbose)
+    if code not in (0, 1) or any(r.error.startswith("no step definition") for r in plugin.records.values()):
+        errors = [r.error for r in plugin.records.values() if r.error] or [getattr(plugin, "pytest_output", "")[-2000:]]
+        raise AuditError(f"the features could not be run (pytest exit {code}): {errors[0]}")
+    grouped: dict[str, list[ScenarioRecord]] = {}
+    for record in plugin.records.values():
+        grouped.setdefault(record.control_id, []).append(record)
+    report = AuditReport(
+        mode=snapshot["mode"], environment=snapshot["environment"]["name"],
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        controls=[_merge(records) for records in grouped.values()], tool_version=tool_version(),
+        config_sha256=config_sha256(config_files or []),
+    )
+    write_reports(report, report_dir)
+    return report

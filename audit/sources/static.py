@@ -1,0 +1,176 @@
+"""The static source: the posture snapshot of an environment as its templates will deploy it.
+
+Every stack is resolved with the deployer's parameters (``static_stacks``); each resource type the
+controls ask about is then read into the snapshot's plain shape (``audit.snapshot``), the same shape the
+live source fills from the accounts. Nothing here decides pass or fail.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from audit.arns import backup_vault_arn
+from audit.snapshot import new_snapshot
+from audit.sources.static_stacks import ResolvedStack, resolve_environment
+from audit.templates import Symbol
+
+ALLOW_ALL_MANAGED = "aws-managed policy (content not in the template: modelled as allowing every action)"
+
+
+def _origin(stack: ResolvedStack, logical_id: str) -> dict[str, Any]:
+    return {"stack": stack.spec.name, "file": str(stack.template_path), "logical_id": logical_id,
+            "line": stack.template.line_of(logical_id)}
+
+
+def _resources(stacks: Mapping[str, ResolvedStack], type_name: str) -> Iterator[tuple[ResolvedStack, str, dict]]:
+    for stack in stacks.values():
+        for logical_id, resource in stack.template.resources_of_type(type_name).items():
+            yield stack, logical_id, resource
+
+
+def _scoped(stack: ResolvedStack, value: Any) -> str:
+    """A reference to a resource of the same stack, unique across stacks (``stack:LogicalId``)."""
+    refs = Symbol.find_all(str(value))
+    return f"{stack.spec.name}:{refs[0][0]}" if refs else str(value)
+
+
+def _vault(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
+    props, spec = resource["Properties"], stack.spec
+    lock = props.get("LockConfiguration")
+    return {
+        "name": props.get("BackupVaultName"),
+        "arn": backup_vault_arn(spec.region, spec.account_id, props.get("BackupVaultName")),
+        "account_id": spec.account_id, "region": spec.region,
+        "encryption_key_arn": props.get("EncryptionKeyArn"),
+        "access_policy": props.get("AccessPolicy"),
+        "lock": None if not lock else {
+            "mode": "compliance" if lock.get("ChangeableForDays") is not None else "governance",
+            "min_retention_days": lock.get("MinRetentionDays"), "max_retention_days": lock.get("MaxRetentionDays"),
+            "changeable_for_days": lock.get("ChangeableForDays"),
+        },
+        "notifications": props.get("Notifications"),
+        "deletion_policy": resource.get("DeletionPolicy"), "update_replace_policy": resource.get("UpdateReplacePolicy"),
+        "origin": _origin(stack, logical_id),
+    }
+
+
+def _key(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
+    props, spec = resource["Properties"], stack.spec
+    return {
+        "arn": f"arn:aws:kms:{spec.region}:{spec.account_id}:key/{Symbol(logical_id, 'Ref')}",
+        "account_id": spec.account_id, "region": spec.region,
+        "manager": "CUSTOMER", "rotation_enabled": props.get("EnableKeyRotation") is True,
+        "enabled": props.get("Enabled", True) is not False,
+        "policy": props.get("KeyPolicy"),
+        "deletion_policy": resource.get("DeletionPolicy"), "update_replace_policy": resource.get("UpdateReplacePolicy"),
+        "origin": _origin(stack, logical_id),
+    }
+
+
+def _role(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
+    props, spec = resource["Properties"], stack.spec
+    name = props.get("RoleName") or str(Symbol(logical_id, "Ref"))
+    return {
+        "name": name, "arn": f"arn:aws:iam::{spec.account_id}:role{props.get('Path', '/')}{name}",
+        "account_id": spec.account_id,
+        "trust_policy": props.get("AssumeRolePolicyDocument"),
+        "inline_policies": {p["PolicyName"]: p["PolicyDocument"] for p in props.get("Policies", [])},
+        "managed_policies": {arn: None for arn in props.get("ManagedPolicyArns", [])},
+        "origin": _origin(stack, logical_id),
+    }
+
+
+def _rule(rule: dict) -> dict[str, Any]:
+    lifecycle = rule.get("Lifecycle") or {}
+    return {
+        "name": rule.get("RuleName"), "target_vault": rule.get("TargetBackupVault"),
+        "schedule": rule.get("ScheduleExpression"),
+        "start_window_minutes": rule.get("StartWindowMinutes"),
+        "completion_window_minutes": rule.get("CompletionWindowMinutes"),
+        "lifecycle": _lifecycle(lifecycle),
+        "copy_actions": [{"destination_vault_arn": c.get("DestinationBackupVaultArn"), "lifecycle": _lifecycle(c.get("Lifecycle") or {})}
+                         for c in rule.get("CopyActions", [])],
+        "continuous": rule.get("EnableContinuousBackup") is True,
+    }
+
+
+def _lifecycle(lifecycle: dict) -> dict[str, Any]:
+    return {"delete_after_days": lifecycle.get("DeleteAfterDays"), "cold_storage_after_days": lifecycle.get("MoveToColdStorageAfterDays")}
+
+
+def _plans(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
+    plans: dict[str, dict[str, Any]] = {}
+    for stack, logical_id, resource in _resources(stacks, "AWS::Backup::BackupPlan"):
+        body = resource["Properties"]["BackupPlan"]
+        plans[f"{stack.spec.name}:{logical_id}"] = {
+            "id": f"{stack.spec.name}:{logical_id}", "name": body.get("BackupPlanName"),
+            "account_id": stack.spec.account_id, "region": stack.spec.region,
+            "rules": [_rule(r) for r in body.get("BackupPlanRule", [])], "selections": [],
+            "tags": resource["Properties"].get("BackupPlanTags") or {}, "origin": _origin(stack, logical_id),
+        }
+    for stack, logical_id, resource in _resources(stacks, "AWS::Backup::BackupSelection"):
+        props = resource["Properties"]
+        selection = props["BackupSelection"]
+        plan = plans.get(_scoped(stack, props.get("BackupPlanId")))
+        entry = {"name": selection.get("SelectionName"), "iam_role_arn": selection.get("IamRoleArn"),
+                 "resources": list(selection.get("Resources") or []), "not_resources": list(selection.get("NotResources") or []),
+                 "has_conditions": bool(selection.get("ListOfTags") or selection.get("Conditions")),
+                 "origin": _origin(stack, logical_id)}
+        if plan is not None:
+            plan["selections"].append(entry)
+    return list(plans.values())
+
+
+def _table(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
+    props, spec = resource["Properties"], stack.spec
+    sse = props.get("SSESpecification") or {}
+    return {
+        "name": props.get("TableName"), "arn": f"arn:aws:dynamodb:{spec.region}:{spec.account_id}:table/{props.get('TableName')}",
+        "account_id": spec.account_id, "region": spec.region,
+        "pitr": (props.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled") is True,
+        "encryption": {"type": "KMS" if sse.get("SSEEnabled") and sse.get("SSEType", "KMS") == "KMS" else "AWS_OWNED",
+                       "kms_key": sse.get("KMSMasterKeyId")},
+        "deletion_protection": props.get("DeletionProtectionEnabled") is True,
+        "origin": _origin(stack, logical_id),
+    }
+
+
+def _bucket(stack: ResolvedStack, logical_id: str, resource: dict, policies: dict[str, Any]) -> dict[str, Any]:
+    props, spec = resource["Properties"], stack.spec
+    rules = [r for r in (props.get("LifecycleConfiguration") or {}).get("Rules", []) if r.get("Status") == "Enabled"]
+    noncurrent = [r["NoncurrentVersionExpiration"].get("NoncurrentDays") for r in rules if r.get("NoncurrentVersionExpiration")]
+    noncurrent += [r.get("NoncurrentVersionExpirationInDays") for r in rules if r.get("NoncurrentVersionExpirationInDays")]
+    encryption = ((props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or [{}])[0]
+    default = encryption.get("ServerSideEncryptionByDefault") or {}
+    name = props.get("BucketName") or str(Symbol(logical_id, "Ref"))
+    block = props.get("PublicAccessBlockConfiguration") or {}
+    return {
+        "name": name, "arn": f"arn:aws:s3:::{name}", "account_id": spec.account_id, "region": spec.region,
+        "versioning": (props.get("VersioningConfiguration") or {}).get("Status") or "Disabled",
+        "noncurrent_expiration_days": min(noncurrent) if noncurrent else None,
+        "encryption": {"algorithm": default.get("SSEAlgorithm"), "kms_key": default.get("KMSMasterKeyID")},
+        "public_access_block": {k: block.get(k) is True for k in
+                                ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")},
+        "logging": bool(props.get("LoggingConfiguration")),
+        "policy": policies.get(name),
+        "deletion_policy": resource.get("DeletionPolicy"),
+        "origin": _origin(stack, logical_id),
+    }
+
+
+def build_snapshot(cfg: Mapping[str, Any], *, templates_dir: Path | None = None) -> dict[str, Any]:
+    stacks = resolve_environment(cfg, templates_dir=templates_dir, include_demo=True)
+    snapshot = new_snapshot("static", cfg)
+    snapshot["stacks"] = [{"key": s.spec.key, "name": s.spec.name, "account_id": s.spec.account_id,
+                           "region": s.spec.region, "template": str(s.template_path)} for s in stacks.values()]
+    snapshot["vaults"] = [_vault(*r) for r in _resources(stacks, "AWS::Backup::BackupVault")]
+    snapshot["keys"] = [_key(*r) for r in _resources(stacks, "AWS::KMS::Key")]
+    snapshot["roles"] = [_role(*r) for r in _resources(stacks, "AWS::IAM::Role")]
+    snapshot["plans"] = _plans(stacks)
+    snapshot["tables"] = [_table(*r) for r in _resources(stacks, "AWS::DynamoDB::Table")]
+    policies = {r["Properties"].get("Bucket"): r["Properties"].get("PolicyDocument")
+                for _, _, r in _resources(stacks, "AWS::S3::BucketPolicy")}
+    snapshot["buckets"] = [_bucket(*r, policies) for r in _resources(stacks, "AWS::S3::Bucket")]
+    snapshot["user_pools"] = [{"name": r["Properties"].get("UserPoolName"), "origin": _origin(s, lid)}
+                              for s, lid, r in _resources(stacks, "AWS::Cognito::UserPool")]
+    return snapshot

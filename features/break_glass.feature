@@ -1,0 +1,66 @@
+@break-glass
+Feature: SSN break-glass
+  Recovery points of the SSN table can be restored or decrypted by nobody until an emergency is declared
+  and the documented break-glass statements are applied to the SSN vaults and keys (an explicit, logged
+  policy change). Backups and copies keep working all the time. The decisions are evaluated as IAM and KMS
+  evaluate the policies (explicit and implicit deny, conditions, key-policy delegation); "an outside
+  account" is another account of the same organization, the strongest outsider.
+
+  Background:
+    Given the posture of the environment
+
+  @BG-01 @nist:AC-6 @nist:SC-28
+  Scenario Outline: People are explicitly denied restore, decrypt and deletion on the SSN vaults and keys
+    An explicit DENY, not only a missing Allow: no statement added later (a key grant, an IAM policy) can
+    open these actions without removing the DENY first.
+    Then <principal> is explicitly denied <action> on the <target>
+
+    Examples:
+      | principal                                  | action                                 | target                  |
+      | an administrator                           | backup:StartRestoreJob                 | local SSN vault         |
+      | an administrator                           | backup:GetRecoveryPointRestoreMetadata | local SSN vault         |
+      | an administrator                           | backup:DeleteRecoveryPoint             | local SSN vault         |
+      | an administrator                           | backup:UpdateRecoveryPointLifecycle    | local SSN vault         |
+      | an administrator                           | kms:Decrypt                            | local SSN key           |
+      | an administrator                           | kms:CreateGrant                        | local SSN key           |
+      | an administrator                           | backup:StartRestoreJob                 | cross-account SSN vault |
+      | an administrator                           | backup:DeleteRecoveryPoint             | cross-account SSN vault |
+      | an administrator                           | kms:Decrypt                            | cross-account SSN key   |
+      | the account root                           | backup:StartRestoreJob                 | local SSN vault         |
+      | the account root                           | backup:DeleteRecoveryPoint             | local SSN vault         |
+      | the account root                           | kms:Decrypt                            | local SSN key           |
+      | the account root                           | backup:StartRestoreJob                 | cross-account SSN vault |
+      | the account root                           | kms:Decrypt                            | cross-account SSN key   |
+      | the general backup role                    | backup:StartRestoreJob                 | local SSN vault         |
+      | the general backup role through AWS Backup | kms:Decrypt                            | local SSN key           |
+      | the general backup role through AWS Backup | kms:GenerateDataKey                    | cross-account SSN key   |
+      | the general backup role                    | backup:DeleteRecoveryPoint             | cross-account SSN vault |
+      | an outside account                         | backup:StartRestoreJob                 | cross-account SSN vault |
+      | an outside account                         | kms:Decrypt                            | cross-account SSN key   |
+      | an outside account                         | kms:Decrypt                            | local SSN key           |
+      | the SSN backup role                        | kms:Decrypt                            | local SSN key           |
+      | the SSN backup role                        | backup:StartRestoreJob                 | local SSN vault         |
+
+  @BG-02 @nist:CP-9 @nist:AC-6
+  Scenario Outline: The SSN backup role can still back up and AWS Backup can still copy
+    Then <principal> is allowed <action> on the <target>
+
+    Examples:
+      | principal                              | action                      | target                  |
+      | the SSN backup role through AWS Backup | kms:GenerateDataKey         | local SSN key           |
+      | the SSN backup role through AWS Backup | kms:Decrypt                 | local SSN key           |
+      | the SSN backup role through AWS Backup | kms:GenerateDataKey         | cross-account SSN key   |
+      | the SSN backup role                    | backup:CopyIntoBackupVault  | cross-account SSN vault |
+
+  @BG-03 @nist:AC-6 @nist:CP-10
+  Scenario Outline: The break-glass role is denied until the documented break-glass statements are applied
+    Then <principal> is denied <action> on the <target>
+    And after the documented break-glass statements are applied, <principal> is allowed <action> on the <target>
+    And after the documented break-glass statements are applied, an administrator is denied <action> on the <target>
+
+    Examples:
+      | principal            | action                 | target                  |
+      | the break-glass role | backup:StartRestoreJob | local SSN vault         |
+      | the break-glass role | kms:Decrypt            | local SSN key           |
+      | the break-glass role | backup:StartRestoreJob | cross-account SSN vault |
+      | the break-glass role | kms:Decrypt            | cross-account SSN key   |

@@ -1,0 +1,25 @@
+@coverage
+Feature: Coverage
+  Every DynamoDB table of the application and every S3 bucket that is not explicitly excluded is backed
+  up by exactly one plan. An exclusion is written in the inventory with its reason; tables cannot be
+  excluded, because each holds primary data. Protected buckets are versioned (AWS Backup needs it) and
+  expire noncurrent versions (AWS Backup stores every unexpired version).
+
+  Background:
+    Given the posture of the environment
+
+  @COV-01 @nist:CP-9 @backup-audit-manager:BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN
+  Scenario: Every inventory table and non-excluded bucket exists and is selected by exactly one plan
+    Then every protected resource exists and is selected by exactly one backup plan
+
+  @COV-02 @nist:CP-9
+  Scenario: Every excluded bucket carries its reason and is backed up by no plan
+    Then every excluded bucket has a reason and no plan selects it
+
+  @COV-03 @nist:CP-9
+  Scenario: No DynamoDB table is excluded
+    Then no table is excluded from backup
+
+  @COV-04 @nist:CP-9 @nist:CP-10
+  Scenario: Protected buckets are versioned and expire noncurrent versions
+    Then every protected bucket is versioned and expires noncurrent versions

@@ -1,0 +1,45 @@
+@retention
+Feature: Retention
+  Each category of data keeps its recovery points exactly as long as promised, in the environment account
+  and in the backup account: critical data and SSN data 7 years, configuration data 3 years, documents 7
+  years (they back the provider records), Cognito exports 1 year (each is a complete daily snapshot).
+  Nothing shortens that (a lifecycle AWS would reject, a vault lock) and nothing stretches it.
+
+  Background:
+    Given the posture of the environment
+
+  @RET-01 @nist:CP-9 @nist:SI-12 @backup-audit-manager:BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK
+  Scenario Outline: Each category keeps its recovery points exactly as long as promised
+    Then every rule protecting <category> data deletes its recovery points after <days> days
+
+    Examples:
+      | category           | days |
+      | critical_data      | 2555 |
+      | configuration_data | 1095 |
+      | ssn_data           | 2555 |
+      | document_storage   | 2555 |
+      | export_data        | 365  |
+
+  @RET-02 @nist:CP-9
+  Scenario Outline: Cold storage is used where the resource type supports it, and only there
+    Then every rule protecting <category> data moves its recovery points to cold storage after <cold> days
+
+    Examples:
+      | category           | cold |
+      | critical_data      | 30   |
+      | configuration_data | 30   |
+      | ssn_data           | 30   |
+      | document_storage   | none |
+      | export_data        | none |
+
+  @RET-03 @nist:CP-9
+  Scenario: Every lifecycle keeps recovery points at least 90 days after the move to cold storage
+    Then every lifecycle deletes its recovery points at least 90 days after moving them to cold storage
+
+  @RET-04 @nist:CP-9(8) @nist:CP-6
+  Scenario: Copies in the backup account keep the lifecycle of their source
+    Then every copy action keeps the lifecycle of its rule
+
+  @RET-05 @nist:CP-9 @backup-audit-manager:BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK
+  Scenario: Vault locks neither cut retention short nor let it run longer
+    Then the lock of every vault a rule writes into allows exactly that rule's retention

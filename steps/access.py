@@ -1,0 +1,60 @@
+"""Steps of the isolation, break-glass and encryption features."""
+from __future__ import annotations
+
+from pytest_bdd import parsers, then
+
+from audit.controls import break_glass, encryption, isolation
+
+DECISION = parsers.re(r"(?P<principal>.+?) is (?P<decision>allowed|denied|explicitly denied) (?P<action>\S+) on the (?P<target>.+)")
+DECISION_AFTER = parsers.re(r"after the documented break-glass statements are applied, (?P<principal>.+?) is "
+                            r"(?P<decision>allowed|denied|explicitly denied) (?P<action>\S+) on the (?P<target>.+)")
+
+
+@then(DECISION)
+def access_decision(posture, record, principal, decision, action, target):
+    record(break_glass.access_decision(posture, principal, action, target, decision))
+
+
+@then(DECISION_AFTER)
+def access_decision_after(posture, record, principal, decision, action, target):
+    record(break_glass.access_decision_after_break_glass(posture, principal, action, target, decision))
+
+
+@then("every rule protecting a resource copies into the vault of its category in the backup account and region")
+def copies_to_category_vault(posture, record):
+    record(isolation.copies_to_category_vault(posture))
+
+
+@then("the cross-account vault policies allow only backup:CopyIntoBackupVault from the environment account in the organization")
+def destination_policies(posture, record):
+    record(isolation.destination_vault_policies(posture))
+
+
+@then("no vault, key or bucket policy allows principal * without a condition")
+def no_wildcards(posture, record):
+    record(isolation.no_unconditioned_wildcard_principal(posture))
+
+
+@then("the keys of the cross-account vaults can be used by the environment account only through AWS Backup")
+def destination_keys(posture, record):
+    record(isolation.destination_keys_only_through_backup(posture))
+
+
+@then("SSN data is backed up and copied only into the SSN vaults, and no other role can put data there")
+def ssn_isolation(posture, record):
+    record(isolation.ssn_data_only_in_ssn_vaults(posture))
+
+
+@then("every backup vault is encrypted with a customer-managed key that rotates")
+def vault_keys(posture, record):
+    record(encryption.vaults_use_rotating_customer_keys(posture))
+
+
+@then("every protected bucket uses SSE-KMS, refuses requests without TLS and blocks public access")
+def buckets_encrypted(posture, record):
+    record(encryption.protected_buckets_encrypted_private_tls_only(posture))
+
+
+@then("every backup vault and its key are retained on stack deletion and replacement")
+def retained(posture, record):
+    record(encryption.vaults_and_keys_retained(posture))

@@ -1,0 +1,9 @@
+"""Steps every feature shares."""
+from __future__ import annotations
+
+from pytest_bdd import given
+
+
+@given("the posture of the environment")
+def the_posture(posture):
+    assert posture.data["vaults"] or posture.data["plans"] or posture.data["inventory"], "empty posture snapshot"

@@ -1,0 +1,64 @@
+"""Steps of the RPO, retention and coverage features."""
+from __future__ import annotations
+
+from pytest_bdd import parsers, then
+
+from audit.controls import coverage, retention
+from audit.controls import rpo as rpo_module
+
+
+@then(parsers.parse("the newest recovery point of every protected resource is at most {rpo:d} hours old plus {grace:d} hours of grace"))
+def newest_local_recovery_point(posture, record, rpo, grace):
+    record(rpo_module.local_recovery_point_age(posture, rpo, grace))
+
+
+@then(parsers.parse("the newest copy in the backup account of every protected resource is at most {rpo:d} hours old plus {grace:d} hours of grace"))
+def newest_cross_account_copy(posture, record, rpo, grace):
+    record(rpo_module.cross_account_copy_age(posture, rpo, grace))
+
+
+@then(parsers.parse("every rule protecting {category} data deletes its recovery points after {days:d} days"))
+def category_retention(posture, record, category, days):
+    record(retention.category_retention(posture, category, days))
+
+
+@then(parsers.parse("every rule protecting {category} data moves its recovery points to cold storage after {cold} days"))
+def category_cold_storage(posture, record, category, cold):
+    record(retention.category_cold_storage(posture, category, cold))
+
+
+@then("every lifecycle deletes its recovery points at least 90 days after moving them to cold storage")
+def delete_after_cold(posture, record):
+    record(retention.delete_after_cold_plus_90(posture))
+
+
+@then("every copy action keeps the lifecycle of its rule")
+def copies_keep_lifecycle(posture, record):
+    record(retention.copies_keep_the_lifecycle(posture))
+
+
+@then("the lock of every vault a rule writes into allows exactly that rule's retention")
+def locks_fit(posture, record):
+    record(retention.vault_locks_fit_the_lifecycles(posture))
+
+
+@then("every protected resource exists and is selected by exactly one backup plan")
+def protected_selected(posture, record):
+    record(coverage.protected_resources_selected(posture))
+
+
+@then("every excluded bucket has a reason and no plan selects it")
+def excluded_reasons(posture, record):
+    record(coverage.excluded_buckets_have_reasons(posture))
+
+
+@then("no table is excluded from backup")
+def no_table_excluded(posture, record):
+    record(coverage.no_table_excluded(posture))
+
+
+@then("every protected bucket is versioned and expires noncurrent versions")
+def buckets_versioned(posture, record):
+    record(coverage.protected_buckets_versioned(posture))
+
+
