@@ -26,7 +26,7 @@ def key_allow(role_arn: str) -> dict[str, Any]:
 
 
 def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
-    statements = policy.get("Statement", [])
+    statements = policy.get("Statement") or []
     return [statements] if isinstance(statements, dict) else list(statements)
 
 

@@ -27,4 +27,19 @@ def protected_with_rules(posture: Posture):
         yield resource, list(protecting_rules(posture, resource["arn"]))
 
 
-__all__ = ["describe", "protecting_rules", "rule_label", "resources_of_category", "protected_with_rules"]
+def protected_buckets(posture: Posture, outcome) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, bucket) for every protected bucket of the inventory found in the posture; a missing one is
+    recorded on ``outcome`` as a failure (absence fails)."""
+    for item in posture.protected():
+        if item["kind"] != "s3 bucket":
+            continue
+        name = describe(item)
+        outcome.subject(name)
+        bucket = posture.bucket(item["arn"])
+        if bucket is None:
+            outcome.check(False, f"{name}: not found in the {posture.mode} posture")
+            continue
+        yield name, bucket
+
+
+__all__ = ["protected_buckets", "describe", "protecting_rules", "rule_label", "resources_of_category", "protected_with_rules"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from audit.controls import Outcome
+from audit.controls.common import protected_buckets
 from audit.snapshot import Posture, describe
 
 
@@ -45,15 +46,7 @@ def no_table_excluded(posture: Posture) -> Outcome:
 
 def protected_buckets_versioned(posture: Posture) -> Outcome:
     outcome = Outcome(fix="enable versioning (AWS Backup needs it) and expire noncurrent versions with a lifecycle rule")
-    for item in posture.protected():
-        if item["kind"] != "s3 bucket":
-            continue
-        name = describe(item)
-        outcome.subject(name)
-        bucket = posture.bucket(item["arn"])
-        if bucket is None:
-            outcome.check(False, f"{name}: not found in the {posture.mode} posture")
-            continue
+    for name, bucket in protected_buckets(posture, outcome):
         outcome.check(bucket["versioning"] == "Enabled", f"{name}: versioning {bucket['versioning']}")
         days = bucket["noncurrent_expiration_days"]
         outcome.check(days is not None, f"{name}: noncurrent versions expire after {days} days" if days else

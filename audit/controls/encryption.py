@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from audit.controls import Outcome
 from audit.controls.access import Target, decide, principal
+from audit.controls.common import protected_buckets
 from audit.snapshot import Posture, describe
 
 RETAIN = "Retain"
@@ -37,15 +38,7 @@ def vaults_use_rotating_customer_keys(posture: Posture) -> Outcome:
 def protected_buckets_encrypted_private_tls_only(posture: Posture) -> Outcome:
     outcome = Outcome(fix="SSE-KMS default encryption, all four public access blocks, and a Deny of aws:SecureTransport=false")
     admin = principal(posture, "an administrator", "environment")
-    for item in posture.protected():
-        if item["kind"] != "s3 bucket":
-            continue
-        name = describe(item)
-        outcome.subject(name)
-        bucket = posture.bucket(item["arn"])
-        if bucket is None:
-            outcome.check(False, f"{name}: not found in the {posture.mode} posture")
-            continue
+    for name, bucket in protected_buckets(posture, outcome):
         encryption = bucket["encryption"]
         outcome.check(encryption["algorithm"] == "aws:kms" and bool(encryption["kms_key"]),
                       f"{name}: default encryption {encryption['algorithm']} with key {encryption['kms_key']}")

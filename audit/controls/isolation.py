@@ -49,7 +49,7 @@ def copies_to_category_vault(posture: Posture) -> Outcome:
 
 
 def _allow_actions(policy: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    statements = policy.get("Statement", [])
+    statements = policy.get("Statement") or []
     statements = [statements] if isinstance(statements, dict) else statements
     found = []
     for index, statement in enumerate(statements):
@@ -111,7 +111,7 @@ def no_unconditioned_wildcard_principal(posture: Posture) -> Outcome:
         if not policy:
             continue
         outcome.subject(label)
-        statements = policy.get("Statement", [])
+        statements = policy.get("Statement") or []
         for index, statement in enumerate([statements] if isinstance(statements, dict) else statements):
             if statement.get("Effect") != "Allow" or not _wildcard(statement.get("Principal")):
                 continue
@@ -166,7 +166,8 @@ def ssn_data_only_in_ssn_vaults(posture: Posture) -> Outcome:
                 outcome.check(all(into_ssn), f"{label}: SSN data into {rule['target_vault']}, copies to {', '.join(destinations) or 'nothing'}")
             else:
                 outcome.check(not any(into_ssn), f"{label}: non-SSN data into {rule['target_vault']}, copies to {', '.join(destinations) or 'nothing'}")
-    general = principal(posture, "the general backup role", "environment")
+    # The vaults themselves must refuse: an administrator has no role-level deny to hide behind.
+    others = [principal(posture, "the general backup role", "environment"), principal(posture, "an administrator", "environment")]
     for side, action in (("environment", "backup:StartBackupJob"), ("environment", "backup:CopyIntoBackupVault"),
                          ("backup", "backup:CopyIntoBackupVault")):
         vaults = posture.vaults(side=side, kind="ssn")
@@ -176,5 +177,6 @@ def ssn_data_only_in_ssn_vaults(posture: Posture) -> Outcome:
         vault = vaults[0]
         where = Target(f"{side} SSN vault", vault["arn"], vault["account_id"], vault["access_policy"] or {"Statement": []}, "resource")
         outcome.subject(where.label)
-        _expect(outcome, general, action, where, False, "the general backup role")
+        for who in others:
+            _expect(outcome, who, action, where, False, who.label)
     return outcome

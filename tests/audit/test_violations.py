@@ -1,0 +1,177 @@
+"""The seeded-violation corpus: each edit of a template or of the configuration makes the static audit
+exit 1 with exactly the expected controls failed (no more, no fewer), while the untouched bundle passes."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from audit.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATES, CONFIG = REPO / "cloudformation", REPO / "config"
+
+
+def edit_template(name: str, old: str, new: str, count: int = 1) -> Callable[[Path, Path], None]:
+    def apply(templates: Path, _config: Path) -> None:
+        path = templates / name
+        text = path.read_text()
+        assert text.count(old) >= count, f"seed does not apply: {old!r} not in {name}"
+        path.write_text(text.replace(old, new, count))
+    return apply
+
+
+def remove_statement(name: str, sid: str, occurrence: int = 1) -> Callable[[Path, Path], None]:
+    """Remove the ``occurrence``-th policy statement with this Sid (up to the next statement or section)."""
+    def apply(templates: Path, _config: Path) -> None:
+        path = templates / name
+        text = path.read_text()
+        pattern = re.compile(rf"( +)- Sid: {re.escape(sid)}\n(?:\1  .*\n)+")
+        matches = list(pattern.finditer(text))
+        assert len(matches) >= occurrence, f"seed does not apply: statement {sid} not in {name}"
+        match = matches[occurrence - 1]
+        path.write_text(text[:match.start()] + text[match.end():])
+    return apply
+
+
+def remove_resource(name: str, logical_id: str) -> Callable[[Path, Path], None]:
+    def apply(templates: Path, _config: Path) -> None:
+        path = templates / name
+        text = path.read_text()
+        match = re.search(rf"^  {logical_id}:\n(?:(?:    .*)?\n)+", text, flags=re.MULTILINE)
+        assert match, f"seed does not apply: resource {logical_id} not in {name}"
+        path.write_text(text[:match.start()] + text[match.end():])
+    return apply
+
+
+def edit_config(stem: str, mutate: Callable[[dict], None]) -> Callable[[Path, Path], None]:
+    def apply(_templates: Path, config: Path) -> None:
+        path = config / f"{stem}.json"
+        data = json.loads(path.read_text())
+        mutate(data)
+        path.write_text(json.dumps(data))
+    return apply
+
+
+def _policy(data, category):
+    return data["backup_policies"].setdefault(category, {})
+
+
+VIOLATIONS = {
+    "weekly schedule": (edit_template("backup-plan.yaml", "ScheduleExpression: !Ref ScheduleExpression",
+                                      'ScheduleExpression: "cron(0 2 ? * SUN *)"'), {"RPO-01", "RPO-02"}),
+    "week-long completion window": (edit_config("defaults", lambda d: _policy(d, "document_storage").update(completion_window_minutes=10080)),
+                                    {"RPO-01", "RPO-02"}),
+    "critical data kept 10 years": (edit_config("defaults", lambda d: _policy(d, "critical_data").update(
+        retention_days=3650, lifecycle={"cold_storage_days": 30, "delete_after_days": 3650})), {"RET-01"}),
+    "30-day retention": (edit_config("defaults", lambda d: _policy(d, "critical_data").update(
+        retention_days=30, lifecycle={"cold_storage_days": None, "delete_after_days": 30})), {"RET-01", "RET-02"}),
+    "cold storage for S3 documents": (edit_config("defaults", lambda d: _policy(d, "document_storage").update(
+        lifecycle={"cold_storage_days": 30, "delete_after_days": 2555})), {"RET-02"}),
+    "copy goes to cold storage too late": (edit_template(
+        "backup-plan.yaml", "                  MoveToColdStorageAfterDays: !If [HasColdStorage, !Ref ColdStorageDays, !Ref AWS::NoValue]",
+        "                  MoveToColdStorageAfterDays: !If [HasColdStorage, 2500, !Ref AWS::NoValue]"), {"RET-02", "RET-03", "RET-04"}),
+    "copy kept longer than its rule": (edit_template(
+        "backup-plan.yaml", "                Lifecycle:\n                  DeleteAfterDays: !Ref DeleteAfterDays",
+        "                Lifecycle:\n                  DeleteAfterDays: 3650"), {"RET-01", "RET-04", "RET-05"}),
+    "vault lock minimum above retention": (edit_template("backup-account.yaml", "MinRetentionDays: !Ref GeneralLockMinRetentionDays",
+                                                          "MinRetentionDays: 3000"), {"RET-05"}),
+    "copy action removed": (edit_template("backup-plan.yaml", """            CopyActions:
+              - DestinationBackupVaultArn: !Ref DestinationVaultArn
+                Lifecycle:
+                  DeleteAfterDays: !Ref DeleteAfterDays
+                  MoveToColdStorageAfterDays: !If [HasColdStorage, !Ref ColdStorageDays, !Ref AWS::NoValue]
+""", ""), {"RPO-02", "ISO-01", "RET-04"}),
+    "copy into the primary region": (edit_template(
+        "backup-plan.yaml", "DestinationBackupVaultArn: !Ref DestinationVaultArn",
+        'DestinationBackupVaultArn: !Sub "arn:${AWS::Partition}:backup:${AWS::Region}:${AWS::AccountId}:backup-vault:${LocalVaultName}"'),
+        {"RPO-02", "ISO-01"}),
+    "only one table selected": (edit_template("backup-plan.yaml", "Resources: !Ref ResourceArns",
+                                              "Resources: [!Select [0, !Ref ResourceArns]]"),
+                                {"COV-01", "RPO-01", "RPO-02", "ISO-01", "RET-01", "RET-02"}),
+    "cross-account vault opened to another account": (edit_template(
+        "backup-account.yaml", 'AWS: !Sub "arn:${AWS::Partition}:iam::${EnvironmentAccountId}:root"\n            Action: backup:CopyIntoBackupVault',
+        'AWS:\n                - !Sub "arn:${AWS::Partition}:iam::${EnvironmentAccountId}:root"\n                - "arn:aws:iam::999999999999:root"\n'
+        '            Action: backup:CopyIntoBackupVault'), {"ISO-02"}),
+    "wildcard principal added to a bucket policy": (edit_template(
+        "cognito-exporter.yaml", "          - Sid: DenyUnencryptedUploads",
+        "          - Sid: PublicRead\n            Effect: Allow\n            Principal: \"*\"\n            Action: s3:GetObject\n"
+        "            Resource: !Sub \"${ExportBucket.Arn}/*\"\n          - Sid: DenyUnencryptedUploads"), {"ISO-03"}),
+    "destination key usable outside AWS Backup": (edit_template(
+        "backup-account.yaml", """                kms:ViaService:
+                  - !Sub "backup.${AWS::Region}.amazonaws.com"
+                  - !Sub "dynamodb.${AWS::Region}.amazonaws.com"
+                aws:PrincipalOrgID: !Ref OrganizationId""", """                aws:PrincipalOrgID: !Ref OrganizationId"""), {"ISO-04"}),
+    "local SSN vault open to other backups": (remove_statement("environment-backup.yaml", "DenyBackupsFromAnyoneButSSNBackupRole"), {"ISO-05"}),
+    "SSN key deny removed": (remove_statement("environment-backup.yaml", "BreakGlassDenySSNKeyUse"), {"BG-01"}),
+    "SSN deny exemption widened to the whole account": (edit_template(
+        "environment-backup.yaml", """              ArnNotEquals:
+                aws:PrincipalArn:
+                  - !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${SSNBackupRoleName}"
+                  - !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BreakGlassRoleName}\"""", """              StringNotEquals:
+                aws:PrincipalAccount: !Ref AWS::AccountId"""), {"BG-01"}),
+    "SSN role no longer allowed on its key": (remove_statement("environment-backup.yaml", "SSNBackupRoleUseThroughAWSBackup"), {"BG-02"}),
+    "break-glass role exempt without the statements": (edit_template(
+        "environment-backup.yaml", """              - backup:GetRecoveryPointRestoreMetadata
+            Resource: "*"
+          - Sid: BreakGlassDenySSNCopyOut""", """              - backup:GetRecoveryPointRestoreMetadata
+            Resource: "*"
+            Condition:
+              ArnNotEquals:
+                aws:PrincipalArn: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BreakGlassRoleName}"
+          - Sid: BreakGlassDenySSNCopyOut"""), {"BG-03"}),
+    "rotation off": (edit_template("backup-account.yaml", "EnableKeyRotation: true", "EnableKeyRotation: false", 2), {"ENC-01"}),
+    "TLS-only bucket policy removed": (remove_resource("sample-application.yaml", "ProviderUsersBucketPolicy"), {"ENC-02"}),
+    "Retain removed from a vault": (edit_template("environment-backup.yaml", """  GeneralLocalVault:
+    Type: AWS::Backup::BackupVault
+    DeletionPolicy: Retain""", """  GeneralLocalVault:
+    Type: AWS::Backup::BackupVault
+    DeletionPolicy: Delete"""), {"ENC-03"}),
+    "bucket unversioned": (edit_template("sample-application.yaml", """      BucketName: !Ref ProviderUsersBucketName
+      VersioningConfiguration:
+        Status: Enabled""", """      BucketName: !Ref ProviderUsersBucketName
+      VersioningConfiguration:
+        Status: Suspended"""), {"COV-04"}),
+    "table excluded": (edit_config("example", lambda d: d["inventory"]["dynamodb_tables"][4].update(
+        excluded=True, exclusion_reason="history can be rebuilt")), {"COV-03"}),
+    "bucket excluded without a reason": (edit_config("example", lambda d: d["inventory"]["s3_buckets"][3].pop("exclusion_reason")), {"COV-02"}),
+}
+
+
+def failed_controls(tmp_path: Path, seed) -> tuple[int, set[str]]:
+    templates, config = tmp_path / "cloudformation", tmp_path / "config"
+    shutil.copytree(TEMPLATES, templates)
+    shutil.copytree(CONFIG, config)
+    if seed:
+        seed(templates, config)
+    reports = tmp_path / "reports"
+    code = main(["audit", "--mode", "static", "--env", "example", "--templates-dir", str(templates),
+                 "--config-dir", str(config), "--report-dir", str(reports)])
+    report = json.loads((reports / "report.json").read_text())
+    return code, {c["id"] for c in report["controls"] if c["status"] == "failed"}
+
+
+def test_the_bundle_passes(tmp_path):
+    assert failed_controls(tmp_path, None) == (0, set())
+
+
+@pytest.mark.parametrize("name", list(VIOLATIONS))
+def test_seeded_violation_fails_exactly_the_expected_controls(tmp_path, name):
+    seed, expected = VIOLATIONS[name]
+    code, failed = failed_controls(tmp_path, seed)
+    assert code == 1
+    assert failed == expected
+
+
+def test_every_control_is_caught_by_some_violation():
+    report = json.loads((REPO / "reports" / "example" / "static" / "report.json").read_text()) \
+        if (REPO / "reports" / "example" / "static" / "report.json").exists() else None
+    ids = {c["id"] for c in report["controls"]} if report else set()
+    caught = set().union(*(expected for _, expected in VIOLATIONS.values()))
+    feature_ids = set(re.findall(r"@([A-Z]+-\d+)", "".join(p.read_text() for p in (REPO / "features").glob("*.feature"))))
+    assert feature_ids and feature_ids <= caught, f"controls without a seeded violation: {sorted(feature_ids - caught)}"
+    assert not ids or ids == feature_ids
