@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from aws_croniter import AwsCroniter
@@ -87,10 +88,18 @@ def parse(expression: str) -> AwsCroniter | timedelta:
 
 
 def analyse(expression: str, *, start: datetime | None = None, horizon: timedelta = DEFAULT_HORIZON) -> ScheduleAnalysis:
-    """Measure the gaps between consecutive runs from ``start`` (default: today 00:00 UTC) over ``horizon``."""
-    parsed = parse(expression)
+    """Measure the gaps between consecutive runs from ``start`` (default: today 00:00 UTC) over ``horizon``.
+
+    Results are cached: every control asks about the same few schedules, and a year of a daily cron is
+    hundreds of iterations."""
     if start is None:
         start = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return _analyse(expression, start, horizon)
+
+
+@lru_cache(maxsize=256)
+def _analyse(expression: str, start: datetime, horizon: timedelta) -> ScheduleAnalysis:
+    parsed = parse(expression)
     if isinstance(parsed, timedelta):
         return ScheduleAnalysis(expression, parsed, parsed, int(horizon / parsed), start, start + horizon)
     runs = _cron_runs(parsed, start, start + horizon)

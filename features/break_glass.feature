@@ -10,12 +10,10 @@ Feature: SSN break-glass
     Given the posture of the environment
 
   @BG-01 @nist:AC-6 @nist:SC-28
-  Scenario Outline: People are explicitly denied restore, decrypt and deletion on the SSN vaults and keys
+  Scenario: People are explicitly denied restore, decrypt and deletion on the SSN vaults and keys
     An explicit DENY, not only a missing Allow: no statement added later (a key grant, an IAM policy) can
     open these actions without removing the DENY first.
-    Then <principal> is explicitly denied <action> on the <target>
-
-    Examples:
+    Then each principal below is explicitly denied the action on the target
       | principal                                  | action                                 | target                  |
       | an administrator                           | backup:StartRestoreJob                 | local SSN vault         |
       | an administrator                           | backup:GetRecoveryPointRestoreMetadata | local SSN vault         |
@@ -42,10 +40,8 @@ Feature: SSN break-glass
       | the SSN backup role                        | backup:StartRestoreJob                 | local SSN vault         |
 
   @BG-02 @nist:CP-9 @nist:AC-6
-  Scenario Outline: The SSN backup role can still back up and AWS Backup can still copy
-    Then <principal> is allowed <action> on the <target>
-
-    Examples:
+  Scenario: The SSN backup role can still back up and AWS Backup can still copy
+    Then each principal below is allowed the action on the target
       | principal                              | action                      | target                  |
       | the SSN backup role through AWS Backup | kms:GenerateDataKey         | local SSN key           |
       | the SSN backup role through AWS Backup | kms:Decrypt                 | local SSN key           |
@@ -53,14 +49,22 @@ Feature: SSN break-glass
       | the SSN backup role                    | backup:CopyIntoBackupVault  | cross-account SSN vault |
 
   @BG-03 @nist:AC-6 @nist:CP-10
-  Scenario Outline: The break-glass role is denied until the documented break-glass statements are applied
-    Then <principal> is denied <action> on the <target>
-    And after the documented break-glass statements are applied, <principal> is allowed <action> on the <target>
-    And after the documented break-glass statements are applied, an administrator is denied <action> on the <target>
-
-    Examples:
+  Scenario: The break-glass role is denied until the documented break-glass statements are applied
+    Then each principal below is denied the action on the target
       | principal            | action                 | target                  |
       | the break-glass role | backup:StartRestoreJob | local SSN vault         |
       | the break-glass role | kms:Decrypt            | local SSN key           |
       | the break-glass role | backup:StartRestoreJob | cross-account SSN vault |
       | the break-glass role | kms:Decrypt            | cross-account SSN key   |
+    And after the documented break-glass statements are applied, each principal below is allowed the action on the target
+      | principal            | action                 | target                  |
+      | the break-glass role | backup:StartRestoreJob | local SSN vault         |
+      | the break-glass role | kms:Decrypt            | local SSN key           |
+      | the break-glass role | backup:StartRestoreJob | cross-account SSN vault |
+      | the break-glass role | kms:Decrypt            | cross-account SSN key   |
+    And after the documented break-glass statements are applied, each principal below is denied the action on the target
+      | principal        | action                 | target                  |
+      | an administrator | backup:StartRestoreJob | local SSN vault         |
+      | an administrator | kms:Decrypt            | local SSN key           |
+      | an administrator | backup:StartRestoreJob | cross-account SSN vault |
+      | an administrator | kms:Decrypt            | cross-account SSN key   |

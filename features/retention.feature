@@ -9,10 +9,8 @@ Feature: Retention
     Given the posture of the environment
 
   @RET-01 @nist:CP-9 @nist:SI-12 @backup-audit-manager:BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK
-  Scenario Outline: Each category keeps its recovery points exactly as long as promised
-    Then every rule protecting <category> data deletes its recovery points after <days> days
-
-    Examples:
+  Scenario: Each category keeps its recovery points exactly as long as promised
+    Then every rule protecting each category below deletes its recovery points after the days stated
       | category           | days |
       | critical_data      | 2555 |
       | configuration_data | 1095 |
@@ -21,10 +19,8 @@ Feature: Retention
       | export_data        | 365  |
 
   @RET-02 @nist:CP-9
-  Scenario Outline: Cold storage is used where the resource type supports it, and only there
-    Then every rule protecting <category> data moves its recovery points to cold storage after <cold> days
-
-    Examples:
+  Scenario: Cold storage is used where the resource type supports it, and only there
+    Then every rule protecting each category below moves its recovery points to cold storage after the days stated
       | category           | cold |
       | critical_data      | 30   |
       | configuration_data | 30   |

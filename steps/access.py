@@ -4,20 +4,21 @@ from __future__ import annotations
 from pytest_bdd import parsers, then
 
 from audit.controls import break_glass, encryption, isolation
+from steps.common import rows
 
-DECISION = parsers.re(r"(?P<principal>.+?) is (?P<decision>allowed|denied|explicitly denied) (?P<action>\S+) on the (?P<target>.+)")
-DECISION_AFTER = parsers.re(r"after the documented break-glass statements are applied, (?P<principal>.+?) is "
-                            r"(?P<decision>allowed|denied|explicitly denied) (?P<action>\S+) on the (?P<target>.+)")
-
-
-@then(DECISION)
-def access_decision(posture, record, principal, decision, action, target):
-    record(break_glass.access_decision(posture, principal, action, target, decision))
+DECISIONS = parsers.re(r"each principal below is (?P<decision>allowed|denied|explicitly denied) the action on the target")
+DECISIONS_AFTER = parsers.re(r"after the documented break-glass statements are applied, each principal below is "
+                             r"(?P<decision>allowed|denied|explicitly denied) the action on the target")
 
 
-@then(DECISION_AFTER)
-def access_decision_after(posture, record, principal, decision, action, target):
-    record(break_glass.access_decision_after_break_glass(posture, principal, action, target, decision))
+@then(DECISIONS)
+def access_decisions(posture, record, decision, datatable):
+    record(break_glass.access_decisions(posture, rows(datatable), decision))
+
+
+@then(DECISIONS_AFTER)
+def access_decisions_after(posture, record, decision, datatable):
+    record(break_glass.access_decisions(posture, rows(datatable), decision, opened=True))
 
 
 @then("every rule protecting a resource copies into the vault of its category in the backup account and region")

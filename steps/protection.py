@@ -5,6 +5,7 @@ from pytest_bdd import parsers, then
 
 from audit.controls import coverage, retention
 from audit.controls import rpo as rpo_module
+from steps.common import rows
 
 
 @then(parsers.parse("the newest recovery point of every protected resource is at most {rpo:d} hours old plus {grace:d} hours of grace"))
@@ -17,14 +18,14 @@ def newest_cross_account_copy(posture, record, rpo, grace):
     record(rpo_module.cross_account_copy_age(posture, rpo, grace))
 
 
-@then(parsers.parse("every rule protecting {category} data deletes its recovery points after {days:d} days"))
-def category_retention(posture, record, category, days):
-    record(retention.category_retention(posture, category, days))
+@then("every rule protecting each category below deletes its recovery points after the days stated")
+def category_retention(posture, record, datatable):
+    record(retention.categories_retention(posture, rows(datatable)))
 
 
-@then(parsers.parse("every rule protecting {category} data moves its recovery points to cold storage after {cold} days"))
-def category_cold_storage(posture, record, category, cold):
-    record(retention.category_cold_storage(posture, category, cold))
+@then("every rule protecting each category below moves its recovery points to cold storage after the days stated")
+def category_cold_storage(posture, record, datatable):
+    record(retention.categories_cold_storage(posture, rows(datatable)))
 
 
 @then("every lifecycle deletes its recovery points at least 90 days after moving them to cold storage")

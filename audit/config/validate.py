@@ -8,12 +8,12 @@ the first, each as ``(field path, message)``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
-
-import jsonschema
 
 from audit import schedule
 from audit.arns import ArnError, parse_arn
@@ -27,7 +27,9 @@ Problem = tuple[str, str]
 
 
 @lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator():
+    import jsonschema  # imported on demand: a configuration validated before is not checked again
+
     schema = json.loads((Path(__file__).with_name("schema.json")).read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
@@ -201,10 +203,37 @@ def problems(data: dict[str, Any], environment: str | None = None, *, for_audit:
     return found
 
 
+def _validated_marker(data: dict[str, Any], environment: str, for_audit: bool) -> Path:
+    """Where a successful validation of exactly these inputs is remembered: the merged configuration, the
+    schema, this module's code and the day (schedules are measured from today) all go into the key."""
+    from audit.templates.cache import cache_dir
+
+    digest = hashlib.sha256()
+    for part in (json.dumps(data, sort_keys=True), Path(__file__).with_name("schema.json").read_text(encoding="utf-8"),
+                 Path(__file__).read_text(encoding="utf-8"), environment, str(for_audit), date.today().isoformat()):
+        digest.update(part.encode() + b"\0")
+    return cache_dir().parent / "validated" / digest.hexdigest()
+
+
 def load_config(environment: str, config_dir: Path | str | None = None, *, for_audit: bool = False) -> LoadedConfig:
-    """Load, merge and validate; raise ConfigError listing every problem."""
+    """Load, merge and validate; raise ConfigError listing every problem.
+
+    For the audit (``for_audit``), a configuration that validated before (same content, schema, code and
+    day) is not validated again: validation imports jsonschema and measures a year of every schedule, a
+    fifth of an audit's time."""
     loaded = load_raw(environment, Path(config_dir) if config_dir else None)
+    # Only the audit's read may use the memory of an earlier validation; 'config validate' and the deployer
+    # always validate in full.
+    marker = _validated_marker(loaded.data, environment, for_audit) if for_audit else None
+    if marker is not None and marker.exists():
+        return loaded
     found = problems(loaded.data, environment, for_audit=for_audit)
     if found:
         raise ConfigError(loaded.source, found)
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass
     return loaded

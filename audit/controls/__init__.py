@@ -32,6 +32,19 @@ class Outcome:
         if name not in self.subjects:
             self.subjects.append(name)
 
+    @classmethod
+    def merged(cls, outcomes: "list[Outcome]") -> "Outcome":
+        """One outcome for a table of checks: every subject, every fact, every failure."""
+        merged = cls(fix="; ".join(dict.fromkeys(o.fix for o in outcomes if o.fix)))
+        for outcome in outcomes:
+            for subject in outcome.subjects:
+                merged.subject(subject)
+            merged.evidence += outcome.evidence
+            merged.failures += outcome.failures
+        if any(not o.subjects for o in outcomes):
+            merged.failures.append("a row of the table found no subject")
+        return merged
+
     def check(self, ok: bool, evidence: str, failure: str | None = None) -> bool:
         """Record one fact; when it is not ``ok`` record the failure (default: the evidence itself)."""
         self.evidence.append(("ok: " if ok else "FAIL: ") + evidence)

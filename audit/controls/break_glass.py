@@ -29,11 +29,12 @@ def _decision_check(outcome: Outcome, posture: Posture, who_label: str, action: 
     return outcome
 
 
-def access_decision(posture: Posture, who: str, action: str, where: str, expected: str) -> Outcome:
-    outcome = Outcome(fix="restore the SSN DENY statements and exemptions of docs/break-glass-design.md")
-    return _decision_check(outcome, posture, who, action, where, expected, opened=False)
-
-
-def access_decision_after_break_glass(posture: Posture, who: str, action: str, where: str, expected: str) -> Outcome:
-    outcome = Outcome(fix="the break-glass statements must open restore and decrypt to the break-glass role alone")
-    return _decision_check(outcome, posture, who, action, where, expected, opened=True)
+def access_decisions(posture: Posture, table: list[dict[str, str]], expected: str, *, opened: bool = False) -> Outcome:
+    """Every row (principal, action, target) of a feature's table must get the ``expected`` decision;
+    with ``opened`` the documented break-glass change is applied to the target's policy first."""
+    fix = ("the break-glass statements must open restore and decrypt to the break-glass role alone" if opened
+           else "restore the SSN DENY statements and exemptions of docs/break-glass-design.md")
+    outcome = Outcome(fix=fix)
+    for row in table:
+        _decision_check(outcome, posture, row["principal"], row["action"], row["target"], expected, opened=opened)
+    return outcome

@@ -101,3 +101,13 @@ def vault_locks_fit_the_lifecycles(posture: Posture) -> Outcome:
             outcome.check(fits, f"{rule_label(plan, rule)} {where}: retention {delete} days, vault {vault['name']} "
                           f"({vault['account_id']}) lock allows [{low}, {high}]")
     return outcome
+
+
+def categories_retention(posture: Posture, table: list[dict[str, str]]) -> Outcome:
+    """``category_retention`` for every row (category, days) of a feature's table."""
+    return Outcome.merged([category_retention(posture, row["category"], int(row["days"])) for row in table])
+
+
+def categories_cold_storage(posture: Posture, table: list[dict[str, str]]) -> Outcome:
+    """``category_cold_storage`` for every row (category, cold) of a feature's table."""
+    return Outcome.merged([category_cold_storage(posture, row["category"], row["cold"]) for row in table])

@@ -137,10 +137,24 @@ def _md_raw(value: Any) -> Markup:
 # --------------------------------------------------------------------------- environments
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates are kept beside the decoded-template cache: compiling them is a fifth of an
+    audit's run time. Without a writable cache folder the templates are simply compiled each time."""
+    from audit.templates.cache import cache_dir
+
+    folder = cache_dir().parent / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @functools.lru_cache(maxsize=None)
 def _html_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -154,6 +168,7 @@ def _html_env() -> jinja2.Environment:
 def _md_env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        bytecode_cache=_bytecode_cache(),
         autoescape=False,
         finalize=md_escape,  # every {{ value }} is Markdown-escaped unless marked with |raw
         undefined=jinja2.StrictUndefined,
