@@ -1,0 +1,192 @@
+"""Drift: every difference between what the templates say (static snapshot) and what the accounts hold
+(live snapshot), resource by resource and property by property.
+
+Resources are matched by what both sides know: vaults by account, region and name; the keys through the
+vault they encrypt (a key's id exists only once AWS creates it); roles by ARN; plans by account, region
+and name; tables and buckets by ARN. Policies are compared after normalisation (a single string and a
+one-element list are the same; order of actions, resources and condition values does not matter; an
+account id principal is its root ARN, as AWS rewrites it), so only real differences are listed.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from audit.snapshot import Posture
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str  # "vault", "key", "role", "plan", "table", "bucket"
+    resource: str  # how an operator finds it: name, ARN, account
+    field: str  # "" when the resource itself is missing on one side
+    static: Any
+    live: Any
+
+    def describe(self) -> str:
+        if not self.field:
+            side = "missing in the account" if self.live is None else "not in the templates"
+            return f"{self.kind} {self.resource}: {side}"
+        return f"{self.kind} {self.resource}: {self.field} is {_short(self.live)} in the account, {_short(self.static)} in the templates"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "resource": self.resource, "field": self.field, "static": self.static, "live": self.live}
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------------------------- policies
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return sorted(value, key=str) if isinstance(value, list) else [value]
+
+
+def _principal(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    normalised = {}
+    for kind, entries in value.items():
+        items = []
+        for entry in _as_list(entries):
+            if kind == "AWS" and isinstance(entry, str) and entry.isdigit() and len(entry) == 12:
+                entry = f"arn:aws:iam::{entry}:root"
+            items.append(entry)
+        normalised[kind] = sorted(items, key=str)
+    return normalised
+
+
+def _condition(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {op: {key: sorted((str(v).lower() if isinstance(v, bool) else str(v)) for v in _as_list(vals))
+                 for key, vals in keys.items()} for op, keys in value.items()}
+
+
+def normalise_policy(policy: Any) -> Any:
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError:
+            return policy
+    if not isinstance(policy, dict):
+        return policy
+    statements = policy.get("Statement") or []
+    statements = [statements] if isinstance(statements, dict) else statements
+    normalised = []
+    for statement in statements:
+        item = {}
+        for key, value in statement.items():
+            if key in ("Action", "NotAction", "Resource", "NotResource"):
+                item[key] = sorted(_as_list(value), key=str)
+            elif key in ("Principal", "NotPrincipal"):
+                item[key] = _principal(value)
+            elif key == "Condition":
+                item[key] = _condition(value)
+            else:
+                item[key] = value
+        normalised.append(item)
+    return sorted(normalised, key=lambda s: json.dumps(s, sort_keys=True))
+
+
+# ---------------------------------------------------------------------------------------------- resources
+def _vault_key(vault: Mapping[str, Any]) -> str:
+    return f"{vault['name']} ({vault['account_id']}, {vault['region']})"
+
+
+def _vault_fields(posture: Posture, vault: Mapping[str, Any]) -> dict[str, Any]:
+    lock = vault.get("lock") or {}
+    key = posture.key_by_arn(vault.get("encryption_key_arn")) or {}
+    return {
+        "access_policy": normalise_policy(vault.get("access_policy")),
+        "lock.mode": lock.get("mode"), "lock.min_retention_days": lock.get("min_retention_days"),
+        "lock.max_retention_days": lock.get("max_retention_days"),
+        "encryption key": "customer-managed" if key.get("manager") == "CUSTOMER" else (vault.get("encryption_key_arn") and "other"),
+        "key.rotation_enabled": key.get("rotation_enabled"),
+        "key.policy": normalise_policy(key.get("policy")),
+    }
+
+
+def _role_fields(_posture: Posture, role: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "trust_policy": normalise_policy(role.get("trust_policy")),
+        "inline_policies": {name: normalise_policy(doc) for name, doc in (role.get("inline_policies") or {}).items()},
+        "managed_policies": sorted(role.get("managed_policies") or {}),
+    }
+
+
+def _plan_fields(_posture: Posture, plan: Mapping[str, Any]) -> dict[str, Any]:
+    rules = {r["name"]: {k: r.get(k) for k in ("target_vault", "schedule", "start_window_minutes",
+                                                "completion_window_minutes", "lifecycle", "copy_actions")}
+             for r in plan.get("rules", [])}
+    selections = {s["name"]: {"iam_role_arn": s.get("iam_role_arn"), "resources": sorted(s.get("resources") or [])}
+                  for s in plan.get("selections", [])}
+    return {**{f"rule {name}": value for name, value in rules.items()},
+            **{f"selection {name}": value for name, value in selections.items()}}
+
+
+def _table_fields(_posture: Posture, table: Mapping[str, Any]) -> dict[str, Any]:
+    return {"pitr": table.get("pitr"), "encryption.type": (table.get("encryption") or {}).get("type"),
+            "deletion_protection": table.get("deletion_protection")}
+
+
+def _bucket_fields(_posture: Posture, bucket: Mapping[str, Any]) -> dict[str, Any]:
+    return {"versioning": bucket.get("versioning"), "noncurrent_expiration_days": bucket.get("noncurrent_expiration_days"),
+            "encryption.algorithm": (bucket.get("encryption") or {}).get("algorithm"),
+            "public_access_block": bucket.get("public_access_block"), "policy": normalise_policy(bucket.get("policy")),
+            "logging": bucket.get("logging")}
+
+
+KINDS: list[tuple[str, str, Callable[[Mapping[str, Any]], str], Callable[[Posture, Mapping[str, Any]], dict[str, Any]]]] = [
+    ("vault", "vaults", _vault_key, _vault_fields),
+    ("role", "roles", lambda r: r["arn"], _role_fields),
+    ("plan", "plans", lambda p: f"{p['name']} ({p['account_id']}, {p['region']})", _plan_fields),
+    ("table", "tables", lambda t: t["arn"], _table_fields),
+    ("bucket", "buckets", lambda b: b["arn"], _bucket_fields),
+]
+
+
+def _relevant_roles(posture: Posture) -> set[str]:
+    """Roles that matter to backups: the two backup roles and every role a selection uses."""
+    env = posture.env
+    names = {env["general_role_name"], env["ssn_role_name"]}
+    arns = {s["iam_role_arn"] for p in posture.data["plans"] for s in p["selections"]}
+    return {r["arn"] for r in posture.data["roles"] if r["name"] in names or r["arn"] in arns}
+
+
+def compare(static: Mapping[str, Any], live: Mapping[str, Any]) -> list[Difference]:
+    left, right = Posture(dict(static)), Posture(dict(live))
+    inventory = {i["arn"] for i in [*left.data["inventory"]["tables"], *left.data["inventory"]["buckets"]]}
+    roles = _relevant_roles(left) | _relevant_roles(right)
+    differences: list[Difference] = []
+    for kind, collection, key_of, fields_of in KINDS:
+        def keep(item: Mapping[str, Any]) -> bool:
+            if kind in ("table", "bucket"):
+                return item["arn"] in inventory
+            if kind == "role":
+                return item["arn"] in roles
+            return True
+
+        static_items = {key_of(i): i for i in left.data[collection] if keep(i)}
+        live_items = {key_of(i): i for i in right.data[collection] if keep(i)}
+        for key in sorted(set(static_items) | set(live_items)):
+            if key not in live_items:
+                differences.append(Difference(kind, key, "", "present", None))
+                continue
+            if key not in static_items:
+                differences.append(Difference(kind, key, "", None, "present"))
+                continue
+            ours, theirs = fields_of(left, static_items[key]), fields_of(right, live_items[key])
+            for field in sorted(set(ours) | set(theirs)):
+                if ours.get(field) != theirs.get(field):
+                    differences.append(Difference(kind, key, field, ours.get(field), theirs.get(field)))
+    return differences
+
+
+def render(differences: Iterable[Difference]) -> str:
+    lines = [d.describe() for d in differences]
+    return "\n".join(lines) if lines else "no drift: the accounts hold what the templates say"
