@@ -28,3 +28,8 @@ Feature: Cross-account isolation
   @ISO-05 @nist:AC-6 @nist:CP-9
   Scenario: SSN data is copied only into the SSN vaults, and nothing else is kept there
     Then SSN data is backed up and copied only into the SSN vaults, and no other role can put data there
+
+  @ISO-06 @live @nist:CP-6 @nist:CP-9(8)
+  Scenario: Cross-account backup and DynamoDB advanced features are enabled
+    Organization and region settings exist only in the accounts: this control runs in the live audit.
+    Then cross-account backup is enabled for the organization and DynamoDB advanced features in both accounts' regions

@@ -39,3 +39,20 @@ Feature: Retention
   @RET-05 @nist:CP-9 @backup-audit-manager:BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK
   Scenario: Vault locks neither cut retention short nor let it run longer
     Then the lock of every vault a rule writes into allows exactly that rule's retention
+
+  @RET-06 @nist:CP-9 @backup-audit-manager:BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED
+  Scenario: Vault locks are in the promised mode
+    Compliance mode in the backup account (after its cooling-off nobody, not even the account root, can
+    shorten retention or remove the lock); governance mode in the environment account.
+    Then the backup account's vaults have compliance-mode locks changeable for at least 3 days and the environment account's vaults have governance-mode locks
+
+  @RET-07 @live @nist:CP-9
+  Scenario: Recovery points carry the retention of their category
+    Only the accounts hold recovery points: this control runs in the live audit.
+    Then the newest recovery point and copy of every protected resource of each category below are deleted after the days stated
+      | category           | days |
+      | critical_data      | 2555 |
+      | configuration_data | 1095 |
+      | ssn_data           | 2555 |
+      | document_storage   | 2555 |
+      | export_data        | 365  |

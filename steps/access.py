@@ -59,3 +59,8 @@ def buckets_encrypted(posture, record):
 @then("every backup vault and its key are retained on stack deletion and replacement")
 def retained(posture, record):
     record(encryption.vaults_and_keys_retained(posture))
+
+
+@then("cross-account backup is enabled for the organization and DynamoDB advanced features in both accounts' regions")
+def account_settings(posture, record):
+    record(isolation.account_settings_enabled(posture))

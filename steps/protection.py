@@ -63,3 +63,23 @@ def buckets_versioned(posture, record):
     record(coverage.protected_buckets_versioned(posture))
 
 
+
+
+@then(parsers.parse("the newest completed recovery point of every protected resource in the environment account is at most {rpo:d} hours old plus {grace:d} hours of grace"))
+def newest_completed_recovery_point(posture, record, rpo, grace):
+    record(rpo_module.newest_recovery_point_age(posture, rpo, grace, kind="source"))
+
+
+@then(parsers.parse("the newest completed copy of every protected resource in the backup account is at most {rpo:d} hours old plus {grace:d} hours of grace"))
+def newest_completed_copy(posture, record, rpo, grace):
+    record(rpo_module.newest_recovery_point_age(posture, rpo, grace, kind="copy"))
+
+
+@then(parsers.parse("the backup account's vaults have compliance-mode locks changeable for at least {days:d} days and the environment account's vaults have governance-mode locks"))
+def lock_modes(posture, record, days):
+    record(retention.vault_lock_modes(posture, days))
+
+
+@then("the newest recovery point and copy of every protected resource of each category below are deleted after the days stated")
+def recovery_point_lifecycles(posture, record, datatable):
+    record(retention.recovery_point_lifecycles(posture, rows(datatable)))

@@ -180,3 +180,19 @@ def ssn_data_only_in_ssn_vaults(posture: Posture) -> Outcome:
         for who in others:
             _expect(outcome, who, action, where, False, who.label)
     return outcome
+
+
+def account_settings_enabled(posture: Posture) -> Outcome:
+    """Live: cross-account backup enabled for the organization; DynamoDB advanced features in both regions."""
+    outcome = Outcome(fix="enable cross-account backup from the management account and DynamoDB advanced features "
+                          "(UpdateRegionSettings) in both accounts' regions; see docs/setup.md")
+    settings = posture.data.get("settings") or {}
+    outcome.subject("organization cross-account backup")
+    enabled = settings.get("cross_account_backup")
+    outcome.check(enabled is True, f"cross-account backup enabled: {enabled}")
+    for side in ("environment", "backup"):
+        key = f"{posture.account(side)}:{posture.region(side)}"
+        outcome.subject(f"region settings {key}")
+        value = (settings.get("region_settings") or {}).get(key, {}).get("dynamodb_advanced")
+        outcome.check(value is True, f"{side} account {key}: DynamoDB advanced features {value}")
+    return outcome

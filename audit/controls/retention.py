@@ -111,3 +111,49 @@ def categories_retention(posture: Posture, table: list[dict[str, str]]) -> Outco
 def categories_cold_storage(posture: Posture, table: list[dict[str, str]]) -> Outcome:
     """``category_cold_storage`` for every row (category, cold) of a feature's table."""
     return Outcome.merged([category_cold_storage(posture, row["category"], row["cold"]) for row in table])
+
+
+def vault_lock_modes(posture: Posture, min_cooling_off_days: int) -> Outcome:
+    """Compliance-mode locks (with the cooling-off) in the backup account, governance-mode locally."""
+    outcome = Outcome(fix="compliance-mode lock (ChangeableForDays >= 3) on the backup account's vaults, governance "
+                          "mode on the environment account's")
+    for side, expected in (("backup", "compliance"), ("environment", "governance")):
+        for kind in ("general", "ssn"):
+            vaults = posture.vaults(side=side, kind=kind)
+            label = f"vault {posture.env['vault_names'][kind]} ({posture.account(side)})"
+            outcome.subject(label)
+            if not vaults:
+                outcome.check(False, f"{label}: not found in the {posture.mode} posture")
+                continue
+            lock = vaults[0]["lock"] or {}
+            outcome.check(lock.get("mode") == expected, f"{label}: lock mode {lock.get('mode') or 'NONE'}, expected {expected}")
+            cooling = lock.get("changeable_for_days")
+            if expected == "compliance" and cooling is not None:
+                outcome.check(cooling >= min_cooling_off_days, f"{label}: changeable for {cooling} days after creation, "
+                              f"at least {min_cooling_off_days}")
+            elif expected == "compliance":
+                outcome.evidence.append(f"{label}: cooling-off period not observable ({posture.mode})")
+    return outcome
+
+
+def recovery_point_lifecycles(posture: Posture, table: list[dict[str, str]]) -> Outcome:
+    """Live: the newest recovery point and copy of every protected resource of each category carry the
+    category's retention."""
+    outcome = Outcome(fix="recovery points keep the lifecycle they were created with: fix the rule, then the points "
+                          "with UpdateRecoveryPointLifecycle where the vault lock allows it")
+    days_of = {row["category"]: int(row["days"]) for row in table}
+    for resource in posture.protected():
+        days = days_of.get(resource.get("category"))
+        if days is None:
+            continue
+        name = describe(resource)
+        outcome.subject(name)
+        for kind in ("source", "copy"):
+            points = [p for p in posture.data["recovery_points"] if p["resource_arn"] == resource["arn"] and p["kind"] == kind]
+            if not points:
+                outcome.check(False, f"{name}: no {kind} recovery point to check")
+                continue
+            newest = max(points, key=lambda p: p["creation_date"])
+            actual = (newest.get("lifecycle") or {}).get("delete_after_days")
+            outcome.check(actual == days, f"{name}: newest {kind} deleted after {actual} days, {resource['category']} promises {days}")
+    return outcome

@@ -124,6 +124,10 @@ VIOLATIONS = {
               ArnNotEquals:
                 aws:PrincipalArn: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BreakGlassRoleName}"
           - Sid: BreakGlassDenySSNCopyOut"""), {"BG-03"}),
+    "compliance lock turned into governance": (edit_template("backup-account.yaml", """        MinRetentionDays: !Ref SSNLockMinRetentionDays
+        MaxRetentionDays: !Ref SSNLockMaxRetentionDays
+        ChangeableForDays: !Ref LockChangeableForDays""", """        MinRetentionDays: !Ref SSNLockMinRetentionDays
+        MaxRetentionDays: !Ref SSNLockMaxRetentionDays"""), {"RET-06"}),
     "rotation off": (edit_template("backup-account.yaml", "EnableKeyRotation: true", "EnableKeyRotation: false", 2), {"ENC-01"}),
     "TLS-only bucket policy removed": (remove_resource("sample-application.yaml", "ProviderUsersBucketPolicy"), {"ENC-02"}),
     "Retain removed from a vault": (edit_template("environment-backup.yaml", """  GeneralLocalVault:
@@ -168,10 +172,8 @@ def test_seeded_violation_fails_exactly_the_expected_controls(tmp_path, name):
 
 
 def test_every_control_is_caught_by_some_violation():
-    report = json.loads((REPO / "reports" / "example" / "static" / "report.json").read_text()) \
-        if (REPO / "reports" / "example" / "static" / "report.json").exists() else None
-    ids = {c["id"] for c in report["controls"]} if report else set()
     caught = set().union(*(expected for _, expected in VIOLATIONS.values()))
-    feature_ids = set(re.findall(r"@([A-Z]+-\d+)", "".join(p.read_text() for p in (REPO / "features").glob("*.feature"))))
+    tag_lines = [line for p in (REPO / "features").glob("*.feature") for line in p.read_text().splitlines()
+                 if line.strip().startswith("@") and "@live" not in line.split()]
+    feature_ids = set(re.findall(r"@([A-Z]+-\d+)", "\n".join(tag_lines)))
     assert feature_ids and feature_ids <= caught, f"controls without a seeded violation: {sorted(feature_ids - caught)}"
-    assert not ids or ids == feature_ids

@@ -1,0 +1,97 @@
+"""The live-only controls on a snapshot shaped as the live source fills it (recovery points, settings):
+they pass on a healthy account and fail on each kind of violation. The static snapshot of the example
+environment stands in for the account's resources."""
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from audit.config import load_config
+from audit.runner import run_audit
+from audit.sources.static import build_snapshot
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+DAYS = {"critical_data": 2555, "configuration_data": 1095, "ssn_data": 2555, "document_storage": 2555, "export_data": 365}
+
+
+def iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture(scope="module")
+def healthy():
+    snapshot = build_snapshot(load_config("example").data)
+    snapshot["mode"] = "live"
+    snapshot["taken_at"] = iso(NOW)
+    env = snapshot["environment"]
+    points = []
+    for item in [*snapshot["inventory"]["tables"], *[b for b in snapshot["inventory"]["buckets"] if not b.get("excluded")]]:
+        kind = "ssn" if item["category"] == "ssn_data" else "general"
+        for side, account, region in (("source", env["environment_account_id"], env["primary_region"]),
+                                      ("copy", env["backup_account_id"], env["backup_region"])):
+            points.append({"resource_arn": item["arn"], "kind": side, "status": "COMPLETED", "account_id": account, "region": region,
+                           "vault_arn": f"arn:aws:backup:{region}:{account}:backup-vault:{env['vault_names'][kind]}",
+                           "creation_date": iso(NOW - timedelta(hours=9)),
+                           "lifecycle": {"delete_after_days": DAYS[item["category"]], "cold_storage_after_days": None}})
+    snapshot["recovery_points"] = points
+    snapshot["settings"] = {"cross_account_backup": True, "region_settings": {
+        f"{env['environment_account_id']}:{env['primary_region']}": {"dynamodb_advanced": True},
+        f"{env['backup_account_id']}:{env['backup_region']}": {"dynamodb_advanced": True}}}
+    return snapshot
+
+
+def failed(snapshot, tmp_path) -> set[str]:
+    report = run_audit(snapshot, report_dir=tmp_path, tags="live")
+    return {c.id for c in report.controls if c.status == "failed"}
+
+
+def test_live_controls_pass_on_a_healthy_account(healthy, tmp_path):
+    report = run_audit(healthy, report_dir=tmp_path)
+    ids = {c.id for c in report.controls}
+    assert {"RPO-03", "RPO-04", "RET-07", "ISO-06"} <= ids and "ENC-03" not in ids  # ENC-03 is static only
+    assert {c.id for c in report.controls if c.status != "passed"} == set()
+    evidence = json.loads((tmp_path / "report.json").read_text())
+    rpo = next(c for c in evidence["controls"] if c["id"] == "RPO-03")
+    assert any("9 h old, limit 32 h" in line for line in rpo["evidence"])
+
+
+def test_stale_recovery_points_fail_rpo(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    table = snapshot["inventory"]["tables"][0]["arn"]
+    for point in snapshot["recovery_points"]:
+        if point["resource_arn"] == table and point["kind"] == "source":
+            point["creation_date"] = iso(NOW - timedelta(days=2))
+    assert failed(snapshot, tmp_path) == {"RPO-03"}
+
+
+def test_copies_that_never_arrive_fail_rpo_and_lifecycle(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    snapshot["recovery_points"] = [p for p in snapshot["recovery_points"] if p["kind"] != "copy"]
+    assert failed(snapshot, tmp_path) == {"RPO-04", "RET-07"}
+
+
+def test_failed_jobs_do_not_count(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    for point in snapshot["recovery_points"]:
+        if point["kind"] == "copy":
+            point["status"] = "PARTIAL"
+    assert failed(snapshot, tmp_path) == {"RPO-04"}
+
+
+def test_wrong_lifecycle_fails_retention(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    snapshot["recovery_points"][0]["lifecycle"]["delete_after_days"] = 35
+    assert failed(snapshot, tmp_path) == {"RET-07"}
+
+
+@pytest.mark.parametrize("setting", ["cross_account_backup", "dynamodb_advanced"])
+def test_disabled_settings_fail(healthy, tmp_path, setting):
+    snapshot = copy.deepcopy(healthy)
+    if setting == "cross_account_backup":
+        snapshot["settings"]["cross_account_backup"] = None
+    else:
+        next(iter(snapshot["settings"]["region_settings"].values()))["dynamodb_advanced"] = False
+    assert failed(snapshot, tmp_path) == {"ISO-06"}
