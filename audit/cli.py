@@ -114,14 +114,42 @@ def _static_snapshot(args: argparse.Namespace):
         raise UsageError(f"template: {exc}") from None
 
 
-def _require_static(args: argparse.Namespace) -> None:
-    if args.mode != "static":
-        raise UsageError("--mode live: the live source is not available yet; use --mode static")
+def _credentials(args: argparse.Namespace, cfg: dict) -> dict:
+    from audit.sources.live import Credentials
+
+    roles: dict[str, str] = {}
+    for item in args.assume_role or []:
+        side, _, arn = item.partition("=")
+        if side not in ("environment", "backup") or not arn.startswith("arn:"):
+            raise UsageError(f"--assume-role {item!r}: expected environment=ARN or backup=ARN")
+        roles[side] = arn
+    profiles = cfg.get("profiles") or {}
+    return {side: Credentials(profile=profiles.get(side), role_arn=roles.get(side), endpoint_url=args.endpoint_url)
+            for side in ("environment", "backup")}
+
+
+def _live_snapshot(args: argparse.Namespace):
+    from audit.sources.live import build_live_snapshot
+
+    loaded = load_config(args.env, args.config_dir, for_audit=True)
+    creds = _credentials(args, loaded.data)
+
+    def progress(line: str) -> None:
+        print(f"  {line}", file=sys.stderr)
+
+    try:
+        return loaded, build_live_snapshot(loaded.data, environment=creds["environment"], backup=creds["backup"],
+                                           progress=progress)
+    except Exception as exc:  # credentials, endpoint or network: a one-line message, exit 2
+        raise UsageError(f"live read of {args.env} failed: {type(exc).__name__}: {exc}") from None
+
+
+def _snapshot(args: argparse.Namespace):
+    return _live_snapshot(args) if args.mode == "live" else _static_snapshot(args)
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    _require_static(args)
-    _, snapshot = _static_snapshot(args)
+    _, snapshot = _snapshot(args)
     print(json.dumps(snapshot, indent=2, sort_keys=True))
     return EXIT_OK
 
@@ -130,8 +158,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from audit.report import terminal_table
     from audit.runner import AuditError, run_audit
 
-    _require_static(args)
-    loaded, snapshot = _static_snapshot(args)
+    loaded, snapshot = _snapshot(args)
     report_dir = args.report_dir or REPO_ROOT / "reports" / args.env / args.mode
     try:
         report = run_audit(snapshot, report_dir=report_dir, features_dir=args.features_dir, tags=args.tags,
@@ -145,6 +172,22 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print("no control was run (check --tags)", file=sys.stderr)
         return EXIT_BAD_INPUT
     return report.exit_code()
+
+
+def cmd_drift(args: argparse.Namespace) -> int:
+    from audit.drift import compare, render
+
+    args.mode = "static"
+    _, static = _static_snapshot(args)
+    _, live = _live_snapshot(args)
+    differences = compare(static, live)
+    report_dir = args.report_dir or REPO_ROOT / "reports" / args.env / "drift"
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "drift.json").write_text(json.dumps({"environment": args.env, "differences": [d.to_json() for d in differences]},
+                                                      indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    print(render(differences))
+    print(f"{len(differences)} difference(s); {report_dir / 'drift.json'}")
+    return EXIT_FAILED if differences else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,6 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--mode", choices=["static", "live"], required=True,
                        help="static: the templates resolved with the configuration; live: the accounts")
         p.add_argument("--templates-dir", type=Path, default=None, help="folder of the templates (default: cloudformation/)")
+        live_args(p)
+
+    def live_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--endpoint-url", default=None, help="live: a local AWS (the sandbox) instead of AWS")
+        p.add_argument("--assume-role", action="append", metavar="SIDE=ARN",
+                       help="live: assume this role in the environment or backup account (repeatable)")
 
     snapshot = sub.add_parser("snapshot", help="print the posture snapshot the controls are evaluated on")
     source_args(snapshot)
@@ -194,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--features-dir", type=Path, default=None, help="folder of the feature files (default: features/)")
     audit.add_argument("--verbose", action="store_true", help="show pytest's own output")
     audit.set_defaults(func=cmd_audit)
+
+    drift = sub.add_parser("drift", help="differences between the templates (static) and the accounts (live)")
+    env_args(drift)
+    drift.add_argument("--templates-dir", type=Path, default=None)
+    drift.add_argument("--report-dir", type=Path, default=None, help="default: reports/<env>/drift/")
+    live_args(drift)
+    drift.set_defaults(func=cmd_drift)
     return parser
 
 

@@ -23,3 +23,9 @@ Feature: Coverage
   @COV-04 @nist:CP-9 @nist:CP-10
   Scenario: Protected buckets are versioned and expire noncurrent versions
     Then every protected bucket is versioned and expires noncurrent versions
+
+  @COV-05 @live @nist:AU-2 @nist:CA-7
+  Scenario: The live audit could read everything it needs
+    A read the account refuses would leave a control without evidence; it fails here, naming the missing
+    permission.
+    Then every read of the audit succeeded

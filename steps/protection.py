@@ -83,3 +83,8 @@ def lock_modes(posture, record, days):
 @then("the newest recovery point and copy of every protected resource of each category below are deleted after the days stated")
 def recovery_point_lifecycles(posture, record, datatable):
     record(retention.recovery_point_lifecycles(posture, rows(datatable)))
+
+
+@then("every read of the audit succeeded")
+def every_read(posture, record):
+    record(coverage.every_read_succeeded(posture))

@@ -52,3 +52,16 @@ def protected_buckets_versioned(posture: Posture) -> Outcome:
         outcome.check(days is not None, f"{name}: noncurrent versions expire after {days} days" if days else
                       f"{name}: noncurrent versions never expire (every backup would carry every old version)")
     return outcome
+
+
+def every_read_succeeded(posture: Posture) -> Outcome:
+    """Live: a read the account refused (AccessDenied, throttling that outlasted the retries) is a failure
+    naming the permission the audit role lacks, never a silent gap in the evidence."""
+    outcome = Outcome(fix="grant the audit role the permissions named (see docs/live-audit.md)")
+    outcome.subject(f"{posture.mode} reads")
+    errors = posture.data.get("errors") or []
+    outcome.evidence.append(f"{sum((posture.data.get('api_calls') or {}).values())} API calls made")
+    for error in errors:
+        outcome.check(False, f"{error.get('api')} on {error.get('resource')} in {error.get('account_id')} "
+                      f"{error.get('region')}: {error.get('error')} (needs {error.get('missing_permission') or error.get('api')})")
+    return outcome

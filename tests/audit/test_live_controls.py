@@ -95,3 +95,13 @@ def test_disabled_settings_fail(healthy, tmp_path, setting):
     else:
         next(iter(snapshot["settings"]["region_settings"].values()))["dynamodb_advanced"] = False
     assert failed(snapshot, tmp_path) == {"ISO-06"}
+
+
+def test_a_refused_read_fails_naming_the_permission(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    snapshot["errors"] = [{"account_id": "222222222222", "region": "us-west-2", "api": "kms:GetKeyPolicy",
+                           "resource": "arn:aws:kms:us-west-2:222222222222:key/k", "error": "AccessDeniedException",
+                           "missing_permission": "kms:GetKeyPolicy"}]
+    report = run_audit(snapshot, report_dir=tmp_path, tags="COV-05")
+    (control,) = report.controls
+    assert control.status == "failed" and "needs kms:GetKeyPolicy" in control.message
