@@ -45,9 +45,25 @@ class Outcome:
             merged.failures.append("a row of the table found no subject")
         return merged
 
-    def check(self, ok: bool, evidence: str, failure: str | None = None) -> bool:
-        """Record one fact; when it is not ``ok`` record the failure (default: the evidence itself)."""
-        self.evidence.append(("ok: " if ok else "FAIL: ") + evidence)
+    def check(self, ok: bool, evidence: str, failure: str | None = None, origin: dict | None = None) -> bool:
+        """Record one fact; when it is not ``ok`` record the failure (default: the evidence itself), with
+        where it comes from (template line, or account and API) when ``origin`` is given."""
+        where = f" [{location(origin)}]" if origin else ""
+        self.evidence.append(("ok: " if ok else "FAIL: ") + evidence + where)
         if not ok:
-            self.failures.append(failure or evidence)
+            self.failures.append((failure or evidence) + where)
         return ok
+
+
+def location(origin: dict) -> str:
+    """``cloudformation/backup-account.yaml:141 (SSNBackupVault)`` or ``222222222222 us-west-2 backup:DescribeBackupVault``."""
+    if origin.get("file"):
+        from pathlib import Path
+
+        path = Path(origin["file"])
+        try:
+            path = path.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        return f"{path}:{origin.get('line') or '?'} ({origin.get('logical_id')})"
+    return " ".join(str(origin[k]) for k in ("account_id", "region", "api") if origin.get(k))

@@ -47,7 +47,7 @@ def no_table_excluded(posture: Posture) -> Outcome:
 def protected_buckets_versioned(posture: Posture) -> Outcome:
     outcome = Outcome(fix="enable versioning (AWS Backup needs it) and expire noncurrent versions with a lifecycle rule")
     for name, bucket in protected_buckets(posture, outcome):
-        outcome.check(bucket["versioning"] == "Enabled", f"{name}: versioning {bucket['versioning']}")
+        outcome.check(bucket["versioning"] == "Enabled", f"{name}: versioning {bucket['versioning']}", origin=bucket.get("origin"))
         days = bucket["noncurrent_expiration_days"]
         outcome.check(days is not None, f"{name}: noncurrent versions expire after {days} days" if days else
                       f"{name}: noncurrent versions never expire (every backup would carry every old version)")

@@ -31,7 +31,8 @@ def vaults_use_rotating_customer_keys(posture: Posture) -> Outcome:
                           "not a customer-managed key")
             continue
         outcome.check(key["manager"] == "CUSTOMER" and key["rotation_enabled"],
-                      f"{label}: key {key['arn']} managed by {key['manager']}, rotation {'on' if key['rotation_enabled'] else 'OFF'}")
+                      f"{label}: key {key['arn']} managed by {key['manager']}, rotation {'on' if key['rotation_enabled'] else 'OFF'}",
+                      origin=key.get("origin"))
     return outcome
 
 
@@ -43,10 +44,11 @@ def protected_buckets_encrypted_private_tls_only(posture: Posture) -> Outcome:
         outcome.check(encryption["algorithm"] == "aws:kms" and bool(encryption["kms_key"]),
                       f"{name}: default encryption {encryption['algorithm']} with key {encryption['kms_key']}")
         blocks = bucket["public_access_block"]
-        outcome.check(all(blocks.values()), f"{name}: public access block {blocks}")
+        outcome.check(all(blocks.values()), f"{name}: public access block {blocks}", origin=bucket.get("origin"))
         where = Target(name, f"{bucket['arn']}/any-object", bucket["account_id"], bucket["policy"] or {"Statement": []}, "resource")
         decision = decide(admin, "s3:GetObject", where, **{"aws:SecureTransport": False})
-        outcome.check(decision.kind == "ExplicitDeny", f"{name}: a request without TLS is {decision.kind} ({decision.reason})")
+        outcome.check(decision.kind == "ExplicitDeny", f"{name}: a request without TLS is {decision.kind} ({decision.reason})",
+                      origin=bucket.get("origin"))
     return outcome
 
 
@@ -61,5 +63,6 @@ def vaults_and_keys_retained(posture: Posture) -> Outcome:
         for label, resource in resources:
             outcome.subject(label)
             outcome.check(resource["deletion_policy"] == RETAIN and resource["update_replace_policy"] == RETAIN,
-                          f"{label}: DeletionPolicy {resource['deletion_policy']}, UpdateReplacePolicy {resource['update_replace_policy']}")
+                          f"{label}: DeletionPolicy {resource['deletion_policy']}, UpdateReplacePolicy {resource['update_replace_policy']}",
+                          origin=resource.get("origin"))
     return outcome

@@ -35,7 +35,7 @@ def category_retention(posture: Posture, category: str, days: int) -> Outcome:
         for where, lifecycle in _lifecycles(rule):
             actual = lifecycle["delete_after_days"]
             outcome.check(actual == days, f"{describe(resource)}, {rule_label(plan, rule)} {where}: deleted after "
-                          f"{'never' if actual is None else actual} days, {category} promises {days}")
+                          f"{'never' if actual is None else actual} days, {category} promises {days}", origin=plan.get("origin"))
     return outcome
 
 
@@ -99,7 +99,7 @@ def vault_locks_fit_the_lifecycles(posture: Posture) -> Outcome:
             low, high = lock["min_retention_days"], lock["max_retention_days"]
             fits = delete is not None and (low is None or low <= delete) and (high is None or delete <= high)
             outcome.check(fits, f"{rule_label(plan, rule)} {where}: retention {delete} days, vault {vault['name']} "
-                          f"({vault['account_id']}) lock allows [{low}, {high}]")
+                          f"({vault['account_id']}) lock allows [{low}, {high}]", origin=vault.get("origin"))
     return outcome
 
 
@@ -126,7 +126,8 @@ def vault_lock_modes(posture: Posture, min_cooling_off_days: int) -> Outcome:
                 outcome.check(False, f"{label}: not found in the {posture.mode} posture")
                 continue
             lock = vaults[0]["lock"] or {}
-            outcome.check(lock.get("mode") == expected, f"{label}: lock mode {lock.get('mode') or 'NONE'}, expected {expected}")
+            outcome.check(lock.get("mode") == expected, f"{label}: lock mode {lock.get('mode') or 'NONE'}, expected {expected}",
+                          origin=vaults[0].get("origin"))
             cooling = lock.get("changeable_for_days")
             if expected == "compliance" and cooling is not None:
                 outcome.check(cooling >= min_cooling_off_days, f"{label}: changeable for {cooling} days after creation, "

@@ -50,9 +50,9 @@ def _age_check(posture: Posture, rpo_hours: int, grace_hours: int, *, copies: bo
             outcome.evidence.append(f"{name}, {rule_label(plan, rule)}: {how}")
             if hours is not None and (best is None or hours < best):
                 best = hours
-        outcome.check(best is not None and best <= limit,
+        outcome.check(best is not None and best <= limit, origin=rules[0][0].get("origin"), evidence=(
                       f"{name}: newest {'copy' if copies else 'recovery point'} at most "
-                      f"{'unknown' if best is None else f'{best:g}'} h old, limit {rpo_hours} h + {grace_hours} h grace = {limit} h")
+                      f"{'unknown' if best is None else f'{best:g}'} h old, limit {rpo_hours} h + {grace_hours} h grace = {limit} h"))
     return outcome
 
 
