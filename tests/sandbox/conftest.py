@@ -1,0 +1,113 @@
+"""Fixtures of the sandbox tests: one sandbox server per test module, started on a free port by
+scripts/sandbox.sh (the same code a user runs), with its own state directory; boto3 clients and the AWS
+CLI of .venv pointed at it, with credentials that select an account (sandbox/README.md).
+
+Nothing here imports the sandbox's moto extensions into the pytest process: they patch moto globally, and
+other tests of the project use moto in-process.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SANDBOX_SH = REPO_ROOT / "scripts" / "sandbox.sh"
+VENV_BIN = Path(sys.executable).parent
+AWS_CLI = VENV_BIN / "aws"
+
+ENV_ACCOUNT, ENV_REGION = "111111111111", "us-east-1"
+BACKUP_ACCOUNT, BACKUP_REGION = "222222222222", "us-west-2"
+
+
+def access_key(account: str) -> str:
+    return f"AKIA{account}SBOX"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def isolated_env(scratch: Path) -> dict[str, str]:
+    """The environment of subprocesses: no AWS variable of the caller, no ~/.aws, the venv first on PATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "MOTO_ACCOUNT_ID"}
+    scratch.mkdir(parents=True, exist_ok=True)
+    (scratch / "empty-aws-config").write_text("")
+    env.update({
+        "AWS_CONFIG_FILE": str(scratch / "empty-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(scratch / "empty-aws-config"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_PAGER": "",
+        "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+    })
+    if "AWS_CA_BUNDLE" in os.environ:
+        env["AWS_CA_BUNDLE"] = os.environ["AWS_CA_BUNDLE"]
+    return env
+
+
+@dataclass
+class Sandbox:
+    url: str
+    port: int
+    state_dir: Path
+    env: dict[str, str]
+
+    def client(self, service: str, account: str = ENV_ACCOUNT, region: str = ENV_REGION) -> Any:
+        return boto3.client(service, endpoint_url=self.url, region_name=region,
+                            aws_access_key_id=access_key(account), aws_secret_access_key="sandbox")
+
+    def account_env(self, account: str, region: str) -> dict[str, str]:
+        return {**self.env, "AWS_ACCESS_KEY_ID": access_key(account), "AWS_SECRET_ACCESS_KEY": "sandbox",
+                "AWS_DEFAULT_REGION": region}
+
+    def aws(self, *args: str, account: str = ENV_ACCOUNT, region: str = ENV_REGION,
+            check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([str(AWS_CLI), "--endpoint-url", self.url, "--region", region, *args],
+                                env=self.account_env(account, region), capture_output=True, text=True,
+                                timeout=120, cwd=REPO_ROOT)
+        if check:
+            assert result.returncode == 0, f"aws {' '.join(args)}: {result.stderr}{result.stdout}"
+        return result
+
+    def aws_json(self, *args: str, account: str = ENV_ACCOUNT, region: str = ENV_REGION) -> Any:
+        return json.loads(self.aws(*args, "--output", "json", account=account, region=region).stdout)
+
+    def log(self) -> str:
+        path = self.state_dir / f"server-{self.port}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def reset(self) -> None:
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=10)
+
+
+def sandbox_sh(command: str, port: int, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SANDBOX_SH), command, "--port", str(port)], env=env, capture_output=True,
+                          text=True, timeout=180, cwd=REPO_ROOT)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
+    scratch = tmp_path_factory.mktemp("sandbox")
+    env = isolated_env(scratch)
+    env["SANDBOX_STATE_DIR"] = str(scratch / "state")
+    port = free_port()
+    started = sandbox_sh("start", port, env)
+    assert started.returncode == 0, f"scripts/sandbox.sh start failed:\n{started.stderr}"
+    url = started.stdout.strip().splitlines()[-1]
+    assert url == f"http://127.0.0.1:{port}"
+    box = Sandbox(url=url, port=port, state_dir=scratch / "state", env=env)
+    yield box
+    stopped = sandbox_sh("stop", port, env)
+    assert stopped.returncode == 0, stopped.stderr
