@@ -190,6 +190,35 @@ def cmd_drift(args: argparse.Namespace) -> int:
     return EXIT_FAILED if differences else EXIT_OK
 
 
+def cmd_sandbox_run_backups(args: argparse.Namespace) -> int:
+    """Ask the sandbox to run every deployed plan once, as AWS would at --at (default: now)."""
+    import urllib.error
+    import urllib.request
+    from datetime import datetime, timezone
+
+    cfg = load_config(args.env, args.config_dir).data
+    at = args.at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--at {at!r}: not an ISO 8601 time (e.g. 2026-11-27T02:00:00Z)") from None
+    body = json.dumps({"at": at, "organization_id": cfg["organization_id"]}).encode()
+    request = urllib.request.Request(args.endpoint_url.rstrip("/") + "/_sandbox/run-backups", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            result = json.loads(response.read())
+    except (urllib.error.URLError, OSError) as exc:
+        raise UsageError(f"--endpoint-url {args.endpoint_url}: the sandbox did not answer ({exc})") from None
+    for job in result["jobs"]:
+        if job["state"] != "COMPLETED":
+            print(f"  {job['type']} job of {job['resource']} into {job['vault']}: {job['state']}: {job['message']}")
+    backups, copies = result["backup_jobs"], result["copy_jobs"]
+    print(f"sandbox run at {result['at']}: backup jobs {backups['completed']} completed, {backups['failed']} failed; "
+          f"copy jobs {copies['completed']} completed, {copies['failed']} failed")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="retention", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -250,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--report-dir", type=Path, default=None, help="default: reports/<env>/drift/")
     live_args(drift)
     drift.set_defaults(func=cmd_drift)
+
+    sandbox = sub.add_parser("sandbox", help="the local sandbox (moto)").add_subparsers(dest="sandbox_command", required=True, parser_class=_Parser)
+    run = sandbox.add_parser("run-backups", help="run every deployed backup plan once, as AWS would at a point in time")
+    env_args(run)
+    run.add_argument("--endpoint-url", default="http://127.0.0.1:5000", help="the sandbox (default: http://127.0.0.1:5000)")
+    run.add_argument("--at", default=None, help="ISO 8601 time of the run (default: now)")
+    run.set_defaults(func=cmd_sandbox_run_backups)
     return parser
 
 

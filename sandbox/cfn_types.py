@@ -877,7 +877,8 @@ def _patch_native_types() -> None:
       ownership controls, lifecycle rules and access logging are applied too (logging with moto's check
       that the target bucket's policy lets logging.s3.amazonaws.com write, so the policy must exist first;
       moto's own check crashes on a statement with Principal "*").
-    * DynamoDB tables from CloudFormation ignored PointInTimeRecoverySpecification: it is applied.
+    * DynamoDB tables from CloudFormation ignored PointInTimeRecoverySpecification: it is applied; their
+      SSESpecification (SSEEnabled, as CloudFormation spells it) is applied too.
     """
     from moto.iam.models import Role, iam_backends
     from moto.kms.models import Key, kms_backends
@@ -996,6 +997,13 @@ def _patch_native_types() -> None:
 
             dynamodb_backends[account_id][region_name].update_continuous_backups(
                 table.name, {"PointInTimeRecoveryEnabled": True})
+        # CloudFormation spells it SSEEnabled, the API (and moto's model) Enabled: without this the table
+        # would describe itself as encrypted with the AWS-owned key.
+        sse = _props(cloudformation_json).get("SSESpecification") or {}
+        if str(sse.get("SSEEnabled", False)).lower() == "true":
+            table.sse_specification = {"Enabled": True, "SSEType": sse.get("SSEType", "KMS"),
+                                       "KMSMasterKeyId": sse.get("KMSMasterKeyId") or
+                                       (table.sse_specification or {}).get("KMSMasterKeyId")}
         return table
 
     Table.create_from_cloudformation_json = classmethod(table_create)  # type: ignore[assignment]

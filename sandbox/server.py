@@ -31,12 +31,13 @@ DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "sandbox"
 
 def load_extensions() -> None:
     """Install every extension of the sandbox into moto (idempotent)."""
-    from sandbox import accounts, backup_ext, cfn_types, cognito_ext
+    from sandbox import accounts, backup_ext, cfn_types, cognito_ext, job_runner
 
     accounts.install()
     backup_ext.install()
     cfn_types.install()
     cognito_ext.install()
+    job_runner.install_route()
 
 
 def endpoint_url(port: int, host: str = DEFAULT_HOST) -> str:

@@ -51,7 +51,8 @@ class LiveSourceError(RuntimeError):
 
 
 def client_config(service: str, endpoint_url: str | None) -> Config:
-    options: dict[str, Any] = {"retries": dict(RETRIES)}
+    # A dead endpoint must fail in seconds, not after ten attempts of botocore's 60 s connect timeout.
+    options: dict[str, Any] = {"retries": dict(RETRIES), "connect_timeout": 10, "read_timeout": 60}
     if service == "s3" and endpoint_url:
         options["s3"] = {"addressing_style": "path"}
     return Config(**options)
