@@ -1,0 +1,208 @@
+"""Tamper tests: a clean deployment of the example environment in the sandbox passes every control live;
+each tampering (done with the AWS APIs, as an intruder or a careless operator would) makes the live audit
+exit 1 with the expected controls failed, and `retention drift` names the tampered resource. Each test
+undoes its tampering, so the next starts from the clean deployment again.
+
+The sandbox does not evaluate KMS or vault policies on API calls: some of these tamperings (turning off
+rotation against a DENY of DisableKeyRotation, say) AWS itself would refuse. The point here is that the
+audit catches them if they happen.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from sandbox import accounts
+from tests.sandbox.conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, REPO_ROOT, VENV_BIN
+
+RETENTION = VENV_BIN / "retention"
+PREFIX = "compact-connect-example"
+
+
+def _at(hours_ago: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Deployed:
+    def __init__(self, sandbox, out: Path):
+        self.sandbox = sandbox
+        files = accounts.setup("example", out, REPO_ROOT / "config")
+        self.config_dir = files["config_dir"]
+        self.env = {**sandbox.env, "AWS_CONFIG_FILE": files["aws_config_file"]}
+        self.reports = out / "reports"
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([str(a) for a in args], env=self.env, capture_output=True, text=True, timeout=600, cwd=REPO_ROOT)
+        assert not check or result.returncode == 0, f"{args}: {result.stdout[-3000:]}{result.stderr[-3000:]}"
+        return result
+
+    def run_backups(self, hours_ago: float) -> str:
+        return self.run(RETENTION, "sandbox", "run-backups", "--env", "example", "--config-dir", self.config_dir,
+                        "--endpoint-url", self.sandbox.url, "--at", _at(hours_ago)).stdout
+
+    def audit(self) -> tuple[int, set[str]]:
+        result = self.run(RETENTION, "audit", "--mode", "live", "--env", "example", "--config-dir", self.config_dir,
+                          "--endpoint-url", self.sandbox.url, "--report-dir", self.reports, check=False)
+        assert result.returncode in (0, 1), result.stderr[-3000:]
+        report = json.loads((self.reports / "report.json").read_text())
+        return result.returncode, {c["id"] for c in report["controls"] if c["status"] == "failed"}
+
+    def drift(self) -> str:
+        result = self.run(RETENTION, "drift", "--env", "example", "--config-dir", self.config_dir,
+                          "--endpoint-url", self.sandbox.url, "--report-dir", self.reports / "drift", check=False)
+        assert result.returncode in (0, 1), result.stderr[-3000:]
+        return result.stdout
+
+
+@pytest.fixture(scope="module")
+def deployed(sandbox, tmp_path_factory):
+    env = Deployed(sandbox, tmp_path_factory.mktemp("tamper"))
+    for account, region in ((ENV_ACCOUNT, "us-east-1"), (BACKUP_ACCOUNT, BACKUP_REGION)):
+        sandbox.aws("backup", "update-region-settings", "--resource-type-opt-in-preference", "S3=true,DynamoDB=true",
+                    "--resource-type-management-preference", "DynamoDB=true", account=account, region=region)
+    sandbox.aws("backup", "update-global-settings", "--global-settings", "isCrossAccountBackupEnabled=true")
+    env.run(REPO_ROOT / "scripts" / "deploy.sh", "--env", "example", "--config-dir", env.config_dir,
+            "--endpoint-url", sandbox.url, "--with-sample-app")
+    return env
+
+
+def test_recovery_points_older_than_two_days_fail_the_rpo(deployed):
+    deployed.run_backups(hours_ago=50)  # the job runner stopped two days ago
+    assert deployed.audit() == (1, {"RPO-03", "RPO-04"})
+
+
+def test_a_clean_deployment_passes_every_control_and_shows_no_drift(deployed):
+    output = deployed.run_backups(hours_ago=3)
+    assert "copy jobs 8 completed, 0 failed" in output
+    assert deployed.audit() == (0, set())
+    assert "no drift" in deployed.drift()
+
+
+def _vault_policy(client, name):
+    return client.get_backup_vault_access_policy(BackupVaultName=name)["Policy"]
+
+
+def test_ssn_vault_policy_replaced_by_a_permissive_one(deployed, sandbox):
+    backup = sandbox.client("backup")
+    original = _vault_policy(backup, "CompactConnectBackupVault-SSN")
+    permissive = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "backup:*", "Resource": "*"}]}
+    backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault-SSN", Policy=json.dumps(permissive))
+    try:
+        assert deployed.audit() == (1, {"BG-01", "BG-03", "ISO-03", "ISO-05"})
+        assert "vault CompactConnectBackupVault-SSN (111111111111, us-east-1): access_policy" in deployed.drift()
+    finally:
+        backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault-SSN", Policy=original)
+
+
+def _key_of_vault(sandbox, vault, account=ENV_ACCOUNT, region="us-east-1"):
+    return sandbox.client("backup", account, region).describe_backup_vault(BackupVaultName=vault)["EncryptionKeyArn"]
+
+
+def test_ssn_key_deny_removed(deployed, sandbox):
+    kms = sandbox.client("kms")
+    key = _key_of_vault(sandbox, "CompactConnectBackupVault-SSN")
+    original = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+    policy = json.loads(original)
+    policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != "BreakGlassDenySSNKeyUse"]
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(policy))
+    try:
+        assert deployed.audit() == (1, {"BG-01"})
+        assert "vault CompactConnectBackupVault-SSN (111111111111, us-east-1): key.policy" in deployed.drift()
+    finally:
+        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=original)
+
+
+def _plan(sandbox, suffix):
+    backup = sandbox.client("backup")
+    plan_id = next(p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"] if p["BackupPlanName"].endswith(suffix))
+    return backup, plan_id, backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]
+
+
+def _plan_input(plan):
+    rules = [{k: v for k, v in r.items() if k not in ("RuleId",)} for r in plan["Rules"]]
+    for rule in rules:
+        rule["TargetBackupVaultName"] = rule.pop("TargetBackupVaultName")
+    return {"BackupPlanName": plan["BackupPlanName"], "Rules": rules}
+
+
+def test_a_copy_action_deleted(deployed, sandbox):
+    backup, plan_id, plan = _plan(sandbox, "critical_data")
+    original = _plan_input(plan)
+    tampered = json.loads(json.dumps(original))
+    tampered["Rules"][0].pop("CopyActions")
+    backup.update_backup_plan(BackupPlanId=plan_id, BackupPlan=tampered)
+    try:
+        assert deployed.audit() == (1, {"ISO-01", "RPO-02"})
+        assert "plan compact-retention-example-critical_data (111111111111, us-east-1): rule critical_data-daily" in deployed.drift()
+    finally:
+        backup.update_backup_plan(BackupPlanId=plan_id, BackupPlan=original)
+
+
+def test_a_schedule_changed_to_weekly(deployed, sandbox):
+    backup, plan_id, plan = _plan(sandbox, "ssn_data")
+    original = _plan_input(plan)
+    tampered = json.loads(json.dumps(original))
+    tampered["Rules"][0]["ScheduleExpression"] = "cron(0 2 ? * SUN *)"
+    backup.update_backup_plan(BackupPlanId=plan_id, BackupPlan=tampered)
+    try:
+        assert deployed.audit() == (1, {"RPO-01", "RPO-02"})
+        assert "plan compact-retention-example-ssn_data" in deployed.drift()
+    finally:
+        backup.update_backup_plan(BackupPlanId=plan_id, BackupPlan=original)
+
+
+def test_cross_account_vault_opened_to_another_account_refuses_copies(deployed, sandbox):
+    backup = sandbox.client("backup", BACKUP_ACCOUNT, BACKUP_REGION)
+    original = _vault_policy(backup, "CompactConnectBackupVault")
+    policy = json.loads(original)
+    for statement in policy["Statement"]:
+        if statement["Effect"] == "Allow":
+            statement["Principal"] = {"AWS": "arn:aws:iam::999999999999:root"}
+    backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault", Policy=json.dumps(policy))
+    try:
+        output = deployed.run_backups(hours_ago=1)
+        assert "copy jobs 1 completed, 7 failed" in output  # only the SSN copy still lands
+        assert "the destination vault refuses backup:CopyIntoBackupVault" in output
+        assert deployed.audit() == (1, {"ISO-02"})
+        assert "vault CompactConnectBackupVault (222222222222, us-west-2): access_policy" in deployed.drift()
+    finally:
+        backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault", Policy=original)
+
+
+def test_rotation_turned_off(deployed, sandbox):
+    kms = sandbox.client("kms", BACKUP_ACCOUNT, BACKUP_REGION)
+    key = _key_of_vault(sandbox, "CompactConnectBackupVault", BACKUP_ACCOUNT, BACKUP_REGION)
+    kms.disable_key_rotation(KeyId=key)
+    try:
+        assert deployed.audit() == (1, {"ENC-01"})
+        assert "vault CompactConnectBackupVault (222222222222, us-west-2): key.rotation_enabled" in deployed.drift()
+    finally:
+        kms.enable_key_rotation(KeyId=key)
+
+
+def test_lock_removed_from_a_local_vault(deployed, sandbox):
+    backup = sandbox.client("backup")
+    vault = backup.describe_backup_vault(BackupVaultName="CompactConnectBackupVault")
+    backup.delete_backup_vault_lock_configuration(BackupVaultName="CompactConnectBackupVault")
+    try:
+        assert deployed.audit() == (1, {"RET-06"})
+        assert "vault CompactConnectBackupVault (111111111111, us-east-1): lock.mode" in deployed.drift()
+    finally:
+        backup.put_backup_vault_lock_configuration(BackupVaultName="CompactConnectBackupVault",
+                                                   MinRetentionDays=vault["MinRetentionDays"],
+                                                   MaxRetentionDays=vault["MaxRetentionDays"])
+
+
+def test_protected_bucket_versioning_suspended(deployed, sandbox):
+    s3 = sandbox.client("s3")
+    bucket = f"{PREFIX}-provider-users-{ENV_ACCOUNT}"
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    try:
+        assert deployed.audit() == (1, {"COV-04"})
+        assert f"bucket arn:aws:s3:::{bucket}: versioning" in deployed.drift()
+    finally:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
