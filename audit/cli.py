@@ -219,6 +219,24 @@ def cmd_sandbox_run_backups(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_smoke_target(args: argparse.Namespace) -> int:
+    """What the smoke test backs up: the first protected table of a general category (SSN vaults accept
+    on-demand jobs from nobody), its local vault, role, destination vault and retention (TSV)."""
+    from audit.arns import dynamodb_table_arn, iam_role_arn
+
+    cfg = load_config(args.env, args.config_dir).data
+    for table in cfg["inventory"]["dynamodb_tables"]:
+        policy = cfg["backup_policies"][table["category"]]
+        if policy["dedicated_vault"]:
+            continue
+        print("\t".join([dynamodb_table_arn(cfg["primary_region"], cfg["environment_account_id"], table["table_name"]),
+                         cfg["vault_names"]["general"],
+                         iam_role_arn(cfg["environment_account_id"], cfg["roles"]["general_backup_role_name"]),
+                         policy["cross_account_vault_arn"], str(policy["lifecycle"]["delete_after_days"])]))
+        return EXIT_OK
+    raise UsageError(f"--env {args.env}: no DynamoDB table of a general category to back up")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="retention", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -286,6 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--endpoint-url", default="http://127.0.0.1:5000", help="the sandbox (default: http://127.0.0.1:5000)")
     run.add_argument("--at", default=None, help="ISO 8601 time of the run (default: now)")
     run.set_defaults(func=cmd_sandbox_run_backups)
+
+    smoke = sub.add_parser("smoke-target", help="the table, vaults, role and retention scripts/smoke.sh uses (TSV)")
+    env_args(smoke)
+    smoke.set_defaults(func=cmd_smoke_target)
     return parser
 
 

@@ -206,3 +206,23 @@ def test_protected_bucket_versioning_suspended(deployed, sandbox):
         assert f"bucket arn:aws:s3:::{bucket}: versioning" in deployed.drift()
     finally:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+def test_smoke_script_backs_up_and_copies_one_table(deployed, sandbox):
+    result = deployed.run(REPO_ROOT / "scripts" / "smoke.sh", "--env", "example", "--config-dir", deployed.config_dir,
+                          "--endpoint-url", sandbox.url, "--timeout", "60", check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "backup job" in result.stderr and "copy job" in result.stderr and "smoke: passed" in result.stderr
+
+
+def test_smoke_script_fails_when_the_copy_is_refused(deployed, sandbox):
+    backup = sandbox.client("backup", BACKUP_ACCOUNT, BACKUP_REGION)
+    original = _vault_policy(backup, "CompactConnectBackupVault")
+    backup.delete_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault")
+    try:
+        result = deployed.run(REPO_ROOT / "scripts" / "smoke.sh", "--env", "example", "--config-dir", deployed.config_dir,
+                              "--endpoint-url", sandbox.url, "--timeout", "60", check=False)
+        assert result.returncode == 1
+        assert "the copy job ended FAILED" in result.stderr
+    finally:
+        backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault", Policy=original)
