@@ -29,6 +29,17 @@ class ScenarioRecord:
     status: str = "skipped"
 
 
+def step_text(step) -> str:
+    """The step as written, with its data table (aligned as in the feature file) when it has one: the
+    table is part of what the control requires."""
+    table = step.datatable.raw() if getattr(step, "datatable", None) is not None else None
+    if not table:
+        return step.name
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
+    lines = ["| " + " | ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) + " |" for row in table]
+    return step.name + "\n" + "\n".join(lines)
+
+
 class AuditPlugin:
     def __init__(self, posture: Posture):
         self._posture = posture
@@ -56,7 +67,7 @@ class AuditPlugin:
             control_id=ids[0] if ids else f"UNTAGGED:{scenario.name}", title=scenario.name,
             feature=Path(feature.filename).name, feature_title=feature.name,
             description=(scenario.description or "").strip(), frameworks=[t for t in tags if ":" in t],
-            steps=[(step.keyword, step.name, "skipped") for step in scenario.steps],
+            steps=[(step.keyword, step_text(step), "skipped") for step in scenario.steps],
         )
 
     def _mark_step(self, request, step, status: str) -> None:
@@ -64,7 +75,7 @@ class AuditPlugin:
         if entry is None:
             return
         for index, (keyword, text, current) in enumerate(entry.steps):
-            if text == step.name and current == "skipped":
+            if text == step_text(step) and current == "skipped":
                 entry.steps[index] = (keyword, text, status)
                 return
 
