@@ -116,6 +116,9 @@ def run_audit(snapshot: dict[str, Any], *, report_dir: Path, features_dir: Path 
     (report_dir / "snapshot.json").write_text(json.dumps(snapshot, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     plugin = AuditPlugin(Posture(snapshot))
     code = _run_pytest(plugin, features_dir, report_dir, snapshot["mode"], tags, verbose)
+    if code == 5:  # pytest: no test selected
+        raise AuditError(f"no control was run: --tags {tags!r} selects no scenario of {features_dir} in {snapshot['mode']} mode"
+                         if tags else f"no control was run: no scenario of {features_dir} applies in {snapshot['mode']} mode")
     if code not in (0, 1) or any(r.error.startswith("no step definition") for r in plugin.records.values()):
         errors = [r.error for r in plugin.records.values() if r.error] or [getattr(plugin, "pytest_output", "")[-2000:]]
         raise AuditError(f"the features could not be run (pytest exit {code}): {errors[0]}")
