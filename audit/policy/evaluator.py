@@ -17,6 +17,7 @@ Public API: ``Request``, ``Decision``, ``evaluate``, ``statement_matches``, ``Po
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -188,6 +189,21 @@ def _load_document(document: Any, position: str) -> Mapping[str, Any]:
 
 
 def _parse_policy(document: Any, *, position: str, source: str, for_resource_policy: bool) -> list[_Statement]:
+    """Parse a policy document (memoised on its canonical JSON: an audit asks about the same few policies
+    hundreds of times, and parsed statements are immutable)."""
+    try:
+        text = document if isinstance(document, str) else json.dumps(document, sort_keys=True)
+    except (TypeError, ValueError):
+        return _parse_policy_uncached(document, position=position, source=source, for_resource_policy=for_resource_policy)
+    return list(_parse_policy_cached(text, position, source, for_resource_policy))
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_policy_cached(text: str, position: str, source: str, for_resource_policy: bool) -> tuple[_Statement, ...]:
+    return tuple(_parse_policy_uncached(text, position=position, source=source, for_resource_policy=for_resource_policy))
+
+
+def _parse_policy_uncached(document: Any, *, position: str, source: str, for_resource_policy: bool) -> list[_Statement]:
     """Parse a policy document. Without ``Version`` AWS applies 2008-10-17: no policy variables."""
     document = _load_document(document, position)
     version = document.get("Version")
