@@ -68,7 +68,7 @@ def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode:
             "-p", "pytest_bdd.plugin", *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
             "--rootdir", str(REPO_ROOT), "-c", os.devnull,
             f"--junitxml={report_dir / 'junit.xml'}", f"--cucumberjson={report_dir / 'cucumber.json'}",
-            "--assert=plain", "-o", "junit_family=xunit2",
+            "--assert=plain", "--capture=no", "-o", "junit_family=xunit2",
             # scenario tags such as nist:CP-6(1) are not valid marker declarations; --tags still selects them
             "-W", "ignore::pytest.PytestUnknownMarkWarning", "--no-header", "-q" if verbose else "-qq"]
     for module in STEP_MODULES:
