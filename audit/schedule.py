@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
-from aws_croniter import AwsCroniter
-from aws_croniter.exceptions import AwsCroniterExpressionError
+import hashlib
+import json
+from typing import Any
 
 #: One year plus a margin: long enough to see monthly, quarterly and leap-day patterns.
 DEFAULT_HORIZON = timedelta(days=400)
@@ -70,7 +71,7 @@ def _cron_body(expression: str) -> str:
     return match.group(1).strip()
 
 
-def parse(expression: str) -> AwsCroniter | timedelta:
+def parse(expression: str) -> Any:
     """Return a cron iterator or a rate interval; raise ScheduleError for anything AWS would reject."""
     if not isinstance(expression, str) or not expression.strip():
         raise ScheduleError("the schedule expression is empty")
@@ -81,6 +82,9 @@ def parse(expression: str) -> AwsCroniter | timedelta:
     if expression.startswith("rate("):
         raise ScheduleError(f"{expression!r}: rate expressions look like rate(1 day), rate(12 hours), rate(90 minutes)")
     body = _cron_body(expression)
+    from aws_croniter import AwsCroniter  # imported on demand: most audits read analyses from the cache
+    from aws_croniter.exceptions import AwsCroniterExpressionError
+
     try:
         return AwsCroniter(body)
     except (AwsCroniterExpressionError, ValueError, IndexError) as exc:
@@ -90,14 +94,63 @@ def parse(expression: str) -> AwsCroniter | timedelta:
 def analyse(expression: str, *, start: datetime | None = None, horizon: timedelta = DEFAULT_HORIZON) -> ScheduleAnalysis:
     """Measure the gaps between consecutive runs from ``start`` (default: today 00:00 UTC) over ``horizon``.
 
-    Results are cached: every control asks about the same few schedules, and a year of a daily cron is
-    hundreds of iterations."""
+    Results are cached in memory and on disk (next to the template cache): every control asks about the
+    same few schedules, and a year of a daily cron is hundreds of iterations of the cron library. Only
+    successful analyses are cached; an invalid expression is parsed (and rejected) every time."""
     if start is None:
         start = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    return _analyse(expression, start, horizon)
+    return _analyse_cached(expression, start, horizon)
 
 
 @lru_cache(maxsize=256)
+def _analyse_cached(expression: str, start: datetime, horizon: timedelta) -> ScheduleAnalysis:
+    path = _cache_path(expression, start, horizon)
+    if path is not None:
+        try:
+            return _from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    analysis = _analyse(expression, start, horizon)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(_to_json(analysis)), encoding="utf-8")
+        except OSError:
+            pass
+    return analysis
+
+
+def _cache_path(expression: str, start: datetime, horizon: timedelta):
+    from importlib import metadata
+
+    from audit.templates.cache import cache_dir
+
+    try:
+        version = metadata.version("aws-croniter")
+    except metadata.PackageNotFoundError:
+        return None
+    key = hashlib.sha256(f"1|{version}|{expression}|{start.isoformat()}|{horizon.total_seconds()}".encode()).hexdigest()
+    return cache_dir().parent / "schedules" / f"{key}.json"
+
+
+def _to_json(a: ScheduleAnalysis) -> dict[str, Any]:
+    return {"expression": a.expression, "runs": a.runs,
+            "max_gap": None if a.max_gap is None else a.max_gap.total_seconds(),
+            "min_gap": None if a.min_gap is None else a.min_gap.total_seconds(),
+            "first_run": a.first_run.isoformat() if a.first_run else None,
+            "last_run": a.last_run.isoformat() if a.last_run else None}
+
+
+def _from_json(d: dict[str, Any]) -> ScheduleAnalysis:
+    def gap(v):
+        return None if v is None else timedelta(seconds=v)
+
+    def when(v):
+        return None if v is None else datetime.fromisoformat(v)
+
+    return ScheduleAnalysis(d["expression"], gap(d["max_gap"]), gap(d["min_gap"]), d["runs"], when(d["first_run"]), when(d["last_run"]))
+
+
 def _analyse(expression: str, start: datetime, horizon: timedelta) -> ScheduleAnalysis:
     parsed = parse(expression)
     if isinstance(parsed, timedelta):
@@ -114,7 +167,7 @@ def _analyse(expression: str, start: datetime, horizon: timedelta) -> ScheduleAn
     return ScheduleAnalysis(expression, max_gap, min(gaps), len(runs), runs[0], runs[-1])
 
 
-def _cron_runs(cron: AwsCroniter, start: datetime, end: datetime) -> list[datetime]:
+def _cron_runs(cron: Any, start: datetime, end: datetime) -> list[datetime]:
     runs: list[datetime] = []
     current = start - timedelta(seconds=1)
     while len(runs) < MAX_OCCURRENCES:
