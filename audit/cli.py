@@ -102,16 +102,22 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def _static_snapshot(args: argparse.Namespace):
-    from audit.sources.static import build_snapshot
-    from audit.templates import TemplateError
+    from audit.sources.static_cache import cached_snapshot
 
     loaded = load_config(args.env, args.config_dir, for_audit=True)
     if args.templates_dir is not None and not args.templates_dir.is_dir():
         raise UsageError(f"--templates-dir: no such folder {args.templates_dir}")
-    try:
-        return loaded, build_snapshot(loaded.data, templates_dir=args.templates_dir)
-    except TemplateError as exc:
-        raise UsageError(f"template: {exc}") from None
+
+    def build() -> dict:
+        from audit.sources.static import build_snapshot
+        from audit.templates import TemplateError
+
+        try:
+            return build_snapshot(loaded.data, templates_dir=args.templates_dir)
+        except TemplateError as exc:
+            raise UsageError(f"template: {exc}") from None
+
+    return loaded, cached_snapshot(loaded.data, args.templates_dir or REPO_ROOT / "cloudformation", build)
 
 
 def _credentials(args: argparse.Namespace, cfg: dict) -> dict:

@@ -123,14 +123,14 @@ def _analyse_cached(expression: str, start: datetime, horizon: timedelta) -> Sch
 def _cache_path(expression: str, start: datetime, horizon: timedelta):
     from importlib import metadata
 
-    from audit.templates.cache import cache_dir
+    from audit.cache_paths import cache_root
 
     try:
         version = metadata.version("aws-croniter")
     except metadata.PackageNotFoundError:
         return None
     key = hashlib.sha256(f"1|{version}|{expression}|{start.isoformat()}|{horizon.total_seconds()}".encode()).hexdigest()
-    return cache_dir().parent / "schedules" / f"{key}.json"
+    return cache_root() / "schedules" / f"{key}.json"
 
 
 def _to_json(a: ScheduleAnalysis) -> dict[str, Any]:

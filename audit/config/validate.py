@@ -206,13 +206,13 @@ def problems(data: dict[str, Any], environment: str | None = None, *, for_audit:
 def _validated_marker(data: dict[str, Any], environment: str, for_audit: bool) -> Path:
     """Where a successful validation of exactly these inputs is remembered: the merged configuration, the
     schema, this module's code and the day (schedules are measured from today) all go into the key."""
-    from audit.templates.cache import cache_dir
+    from audit.cache_paths import cache_root
 
     digest = hashlib.sha256()
     for part in (json.dumps(data, sort_keys=True), Path(__file__).with_name("schema.json").read_text(encoding="utf-8"),
                  Path(__file__).read_text(encoding="utf-8"), environment, str(for_audit), date.today().isoformat()):
         digest.update(part.encode() + b"\0")
-    return cache_dir().parent / "validated" / digest.hexdigest()
+    return cache_root() / "validated" / digest.hexdigest()
 
 
 def load_config(environment: str, config_dir: Path | str | None = None, *, for_audit: bool = False) -> LoadedConfig:

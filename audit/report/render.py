@@ -140,9 +140,9 @@ def _md_raw(value: Any) -> Markup:
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates are kept beside the decoded-template cache: compiling them is a fifth of an
     audit's run time. Without a writable cache folder the templates are simply compiled each time."""
-    from audit.templates.cache import cache_dir
+    from audit.cache_paths import cache_root
 
-    folder = cache_dir().parent / "jinja"
+    folder = cache_root() / "jinja"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

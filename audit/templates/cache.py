@@ -39,8 +39,9 @@ class StrNode(str):
 
 
 def cache_dir() -> Path:
-    configured = os.environ.get("RETENTION_CACHE_DIR")
-    return Path(configured) if configured else Path.home() / ".cache" / "compact-retention" / "templates"
+    from audit.cache_paths import template_cache_dir
+
+    return template_cache_dir()
 
 
 def _key(data: bytes) -> str:
