@@ -318,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["export"]:  # the Cognito exporter has its own argument parser
+        from exporter.cli import main as export_main
+
+        return export_main(argv[1:])
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
