@@ -35,7 +35,6 @@ import copy
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -55,6 +54,7 @@ from botocore.config import Config  # noqa: E402
 from audit.config import load_config  # noqa: E402
 from audit.sources.live import Credentials, build_live_snapshot  # noqa: E402
 from sandbox.accounts import access_key_for, aws_config_text, profile_names  # noqa: E402
+from sandbox.server import free_port, isolated_environ  # noqa: E402
 
 SANDBOX_SH = REPO / "scripts" / "sandbox.sh"
 CATEGORIES = ("critical_data", "configuration_data", "ssn_data")
@@ -64,19 +64,9 @@ TRUST = {"Version": "2012-10-17", "Statement": [
 
 
 # sandbox process ------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def clean_environ(scratch: Path) -> dict[str, str]:
     """No AWS variable of the caller, no ~/.aws: only the sandbox profiles written to scratch."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "MOTO_ACCOUNT_ID"}
-    (scratch / "empty").write_text("")
-    env.update({"AWS_CONFIG_FILE": str(scratch / "empty"), "AWS_SHARED_CREDENTIALS_FILE": str(scratch / "empty"),
-                "AWS_EC2_METADATA_DISABLED": "true", "AWS_PAGER": "", "SANDBOX_STATE_DIR": str(scratch / "state")})
-    return env
+    return {**isolated_environ(scratch), "SANDBOX_STATE_DIR": str(scratch / "state")}
 
 
 def sandbox(command: str, port: int, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -40,6 +40,29 @@ def load_extensions() -> None:
     job_runner.install_route()
 
 
+def free_port(host: str = DEFAULT_HOST) -> int:
+    """A port nothing listens on now (for tests and benchmarks that start their own sandbox)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def isolated_environ(scratch: Path) -> dict[str, str]:
+    """The environment for subprocesses that talk to a sandbox: no AWS variable of the caller and no
+    ~/.aws (an empty config in ``scratch``), so nothing can reach a real account by accident."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "MOTO_ACCOUNT_ID"}
+    scratch.mkdir(parents=True, exist_ok=True)
+    (scratch / "empty-aws-config").write_text("")
+    env.update({"AWS_CONFIG_FILE": str(scratch / "empty-aws-config"),
+                "AWS_SHARED_CREDENTIALS_FILE": str(scratch / "empty-aws-config"),
+                "AWS_EC2_METADATA_DISABLED": "true", "AWS_PAGER": ""})
+    if "AWS_CA_BUNDLE" in os.environ:
+        env["AWS_CA_BUNDLE"] = os.environ["AWS_CA_BUNDLE"]
+    return env
+
+
 def endpoint_url(port: int, host: str = DEFAULT_HOST) -> str:
     return f"http://{host}:{port}"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from typing import Any
 
 import boto3
 import pytest
+
+from sandbox.server import free_port, isolated_environ
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SANDBOX_SH = REPO_ROOT / "scripts" / "sandbox.sh"
@@ -32,26 +33,10 @@ def access_key(account: str) -> str:
     return f"AKIA{account}SBOX"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def isolated_env(scratch: Path) -> dict[str, str]:
-    """The environment of subprocesses: no AWS variable of the caller, no ~/.aws, the venv first on PATH."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "MOTO_ACCOUNT_ID"}
-    scratch.mkdir(parents=True, exist_ok=True)
-    (scratch / "empty-aws-config").write_text("")
-    env.update({
-        "AWS_CONFIG_FILE": str(scratch / "empty-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(scratch / "empty-aws-config"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_PAGER": "",
-        "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-    })
-    if "AWS_CA_BUNDLE" in os.environ:
-        env["AWS_CA_BUNDLE"] = os.environ["AWS_CA_BUNDLE"]
+    """The sandbox's isolated environment, with the venv first on PATH."""
+    env = isolated_environ(scratch)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 
