@@ -2,17 +2,19 @@
 deploy them, and the principals whose access the break-glass tests evaluate."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from audit.config import list_environments, load_config
+from audit.controls import access
+from audit.controls.access import ALLOW_ALL, Principal
+from audit.snapshot import Posture
+from audit.sources.static import build_snapshot
 from audit.policy import Decision, Request, evaluate
 from audit.sources.static_stacks import resolve_environment
 
-OUTSIDE_ACCOUNT = "999999999999"
-ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
 @pytest.fixture(scope="session", params=list_environments())
@@ -28,16 +30,10 @@ def example() -> "Env":
 
 
 @dataclass
-class Principal:
-    arn: str
-    identity_policies: list[dict[str, Any]]
-    context: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
 class Env:
     cfg: dict[str, Any]
     stacks: dict[str, Any]
+    _posture: Posture | None = None
 
     def resources(self, stack: str, type_name: str) -> dict[str, dict[str, Any]]:
         return self.stacks[stack].template.resources_of_type(type_name)
@@ -78,35 +74,36 @@ class Env:
     def region(self, side: str) -> str:
         return self.cfg["primary_region"] if side == "environment" else self.cfg["backup_region"]
 
-    def org(self) -> dict[str, Any]:
-        return {"aws:PrincipalOrgID": self.cfg["organization_id"]}
+    # principals: the same ones the audit's break-glass and isolation controls use --------------------
+    @property
+    def posture(self) -> Posture:
+        if self._posture is None:
+            self._posture = Posture(build_snapshot(self.cfg))
+        return self._posture
 
     def administrator(self, side: str) -> Principal:
-        return Principal(f"arn:aws:iam::{self.account(side)}:role/Administrator", [ALLOW_ALL], self.org())
+        return access.principal(self.posture, "an administrator", side)
 
     def root(self, side: str) -> Principal:
-        return Principal(f"arn:aws:iam::{self.account(side)}:root", [], self.org())
+        return access.principal(self.posture, "the account root", side)
 
     def outsider(self) -> Principal:
-        return Principal(f"arn:aws:iam::{OUTSIDE_ACCOUNT}:role/Administrator", [ALLOW_ALL], self.org())
+        return access.principal(self.posture, "an outside account", "environment")
 
     def break_glass(self, side: str) -> Principal:
-        name = self.cfg["roles"]["break_glass_role_name"]
-        return Principal(f"arn:aws:iam::{self.account(side)}:role/{name}", [ALLOW_ALL], self.org())
+        return access.principal(self.posture, "the break-glass role", side)
 
     def general_role(self, via_backup_region: str | None = None) -> Principal:
-        return self._role("GeneralBackupRole", via_backup_region)
+        return self._role("the general backup role", via_backup_region)
 
     def ssn_role(self, via_backup_region: str | None = None) -> Principal:
-        return self._role("SSNBackupRole", via_backup_region)
+        return self._role("the SSN backup role", via_backup_region)
 
-    def _role(self, logical_id: str, via_region: str | None) -> Principal:
-        role = self.resource("backup-infrastructure", logical_id)["Properties"]
-        arn = f"arn:aws:iam::{self.cfg['environment_account_id']}:role/{role['RoleName']}"
-        context = dict(self.org())
+    def _role(self, label: str, via_region: str | None) -> Principal:
+        role = access.principal(self.posture, label, "environment")
         if via_region:
-            context["kms:ViaService"] = f"backup.{via_region}.amazonaws.com"
-        return Principal(arn, self.role_policies("backup-infrastructure", logical_id), context)
+            role.context["kms:ViaService"] = f"backup.{via_region}.amazonaws.com"
+        return role
 
     def decide(self, principal: Principal, action: str, resource_arn: str, resource_account: str,
                policy: dict[str, Any] | None, kind: str = "resource", **context: Any) -> Decision:
