@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+import json
+
+import boto3
+import pytest
+
 from exporter.cli import main
-from exporter.handler import lambda_handler
+from exporter.handler import MAX_CONTINUATIONS, ExportFailed, lambda_handler
 
 from .conftest import BUCKET, make_pool
 
 
 class Context:
-    def __init__(self, remaining_ms):
+    invoked_function_arn = None
+
+    def __init__(self, remaining_ms, arn=None):
         self.remaining = list(remaining_ms)
+        self.invoked_function_arn = arn
 
     def get_remaining_time_in_millis(self):
         return self.remaining.pop(0) if len(self.remaining) > 1 else self.remaining[0]
@@ -27,7 +35,8 @@ def test_lambda_handler_resumes_then_reports_complete(aws, monkeypatch):
     assert second["manifest_key"].endswith("2026-11-27/manifest.json")
     third = lambda_handler(event, Context([900_000]))
     assert third == {"status": "already_complete", "pool_id": pool["pool_id"]}
-    assert lambda_handler({}, None)["status"] == "bad_input"
+    with pytest.raises(ExportFailed, match="needs pool_id"):
+        lambda_handler({}, None)
 
 
 def test_cli_exit_codes(aws, capsys):
@@ -67,3 +76,75 @@ def test_lambda_handler_finishes_yesterdays_export_first(aws, monkeypatch):
     assert resumed["status"] == "complete" and resumed["day"] == yesterday
     today = lambda_handler({"pool_id": pool["pool_id"]}, Context([900_000]))
     assert today["status"] == "complete" and today["day"] != yesterday
+
+
+class FakeLambda:
+    def __init__(self):
+        self.invocations = []
+
+    def invoke(self, **kwargs):
+        self.invocations.append(kwargs)
+        return {"StatusCode": 202}
+
+
+def _metric_sums(cloudwatch, namespace, pool_id):
+    import datetime as dt
+    now = dt.datetime.now(dt.timezone.utc)
+    sums = {}
+    for name in ("ExportsCompleted", "ExportsFailed", "UsersExported"):
+        points = cloudwatch.get_metric_statistics(
+            Namespace=namespace, MetricName=name, Dimensions=[{"Name": "UserPoolId", "Value": pool_id}],
+            StartTime=now - dt.timedelta(hours=1), EndTime=now + dt.timedelta(hours=1), Period=7200,
+            Statistics=["Sum"])["Datapoints"]
+        sums[name] = sum(p["Sum"] for p in points)
+    return sums
+
+
+def test_lambda_continues_itself_and_publishes_metrics(aws, monkeypatch):
+    cognito, s3 = aws
+    pool = make_pool(cognito, 130, groups=2)
+    monkeypatch.setenv("EXPORT_BUCKET", BUCKET)
+    monkeypatch.setenv("EXPORT_BUDGET", "1000")
+    monkeypatch.setenv("METRICS_NAMESPACE", "CompactRetention/CognitoExport")
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    fake = FakeLambda()
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:compact-retention-example-cognito-exporter"
+    first = lambda_handler({"pool_id": pool["pool_id"], "day": "2026-11-27"}, Context([900_000, 10_000], arn),
+                           lambda_client=fake, cloudwatch=cloudwatch)
+    assert first["status"] == "incomplete" and first["continuation"] == 1
+    assert len(fake.invocations) == 1
+    call = fake.invocations[0]
+    assert call["FunctionName"] == arn and call["InvocationType"] == "Event"
+    next_event = json.loads(call["Payload"])
+    assert next_event == {"pool_id": pool["pool_id"], "day": "2026-11-27", "continuation": 1}
+    assert _metric_sums(cloudwatch, "CompactRetention/CognitoExport", pool["pool_id"])["ExportsCompleted"] == 0
+    done = lambda_handler(next_event, Context([900_000], arn), lambda_client=fake, cloudwatch=cloudwatch)
+    assert done["status"] == "complete" and len(fake.invocations) == 1
+    sums = _metric_sums(cloudwatch, "CompactRetention/CognitoExport", pool["pool_id"])
+    assert sums == {"ExportsCompleted": 1.0, "ExportsFailed": 0.0, "UsersExported": 130.0}
+
+
+def test_lambda_stops_a_loop_that_makes_no_progress(aws, monkeypatch):
+    cognito, s3 = aws
+    pool = make_pool(cognito, 130, groups=2)
+    monkeypatch.setenv("EXPORT_BUCKET", BUCKET)
+    monkeypatch.setenv("EXPORT_BUDGET", "1000")
+    fake = FakeLambda()
+    event = {"pool_id": pool["pool_id"], "day": "2026-11-27", "continuation": MAX_CONTINUATIONS}
+    with pytest.raises(ExportFailed, match="still incomplete"):
+        lambda_handler(event, Context([900_000, 10_000], "arn:aws:lambda:us-east-1:1:function:f"), lambda_client=fake)
+    assert fake.invocations == []
+
+
+def test_lambda_failure_raises_for_retry_and_counts_a_failure(aws, monkeypatch):
+    cognito, s3 = aws
+    pool = make_pool(cognito, 5, groups=1)
+    s3.delete_bucket(Bucket=BUCKET)
+    monkeypatch.setenv("EXPORT_BUCKET", BUCKET)
+    monkeypatch.setenv("METRICS_NAMESPACE", "CompactRetention/CognitoExport")
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    with pytest.raises(ExportFailed) as raised:
+        lambda_handler({"pool_id": pool["pool_id"]}, Context([900_000]), cloudwatch=cloudwatch)
+    assert pool["pool_id"] in str(raised.value) and "@" not in str(raised.value)
+    sums = _metric_sums(cloudwatch, "CompactRetention/CognitoExport", pool["pool_id"])
+    assert sums["ExportsFailed"] == 1.0 and sums["ExportsCompleted"] == 0.0
