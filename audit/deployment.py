@@ -196,6 +196,57 @@ def _sample_application_stack(cfg: Mapping[str, Any]) -> StackSpec:
     )
 
 
+SUBSCRIPTION_SLOTS = 3  # per topic and protocol; the template has one conditional subscription per slot
+
+
+def vault_protected_counts(cfg: Mapping[str, Any]) -> dict[str, int]:
+    """Protected resources per local vault kind ("general", "ssn"): how many completed backup jobs a day
+    each vault must see (the RPO-breach alarms' thresholds)."""
+    counts = {"general": 0, "ssn": 0}
+    for category, resources in protected_resources(cfg).items():
+        counts["ssn" if cfg["backup_policies"][category]["dedicated_vault"] else "general"] += len(resources)
+    return counts
+
+
+def rpo_window_seconds(cfg: Mapping[str, Any]) -> int:
+    """The RPO plus the longest start and completion windows: within this window every protected resource
+    completes at least one scheduled backup when the schedules hold."""
+    slack = max(p["start_window_minutes"] + p["completion_window_minutes"] for p in cfg["backup_policies"].values())
+    return cfg["rpo_hours"] * 3600 + slack * 60
+
+
+def _subscription_parameters(cfg: Mapping[str, Any]) -> dict[str, str]:
+    parameters = {}
+    for topic, prefix in (("alerts", "Alert"), ("critical_alerts", "Critical")):
+        for protocol, label in (("email", "Email"), ("https", "Https")):
+            endpoints = cfg["monitoring"][topic][protocol]
+            for slot in range(SUBSCRIPTION_SLOTS):  # unused slots are passed empty so a removed one goes away
+                parameters[f"{prefix}{label}{slot + 1}"] = endpoints[slot] if slot < len(endpoints) else ""
+    return parameters
+
+
+def _monitoring_stack(cfg: Mapping[str, Any]) -> StackSpec:
+    """Alert topics, EventBridge rules, alarms and the dashboard (environment account, primary region)."""
+    names = _names(cfg)
+    counts = vault_protected_counts(cfg)
+    ssn_tables = [dynamodb_table_arn(cfg["primary_region"], cfg["environment_account_id"], t["table_name"])
+                  for t in cfg["inventory"]["dynamodb_tables"] if cfg["backup_policies"][t["category"]]["dedicated_vault"]]
+    return StackSpec(
+        key="monitoring", name=f"{STACK_PREFIX}-{cfg['environment']}-monitoring", side=SIDE_ENVIRONMENT,
+        account_id=cfg["environment_account_id"], region=cfg["primary_region"], profile=_profile(cfg, SIDE_ENVIRONMENT),
+        template="cloudformation/monitoring.yaml",
+        parameters={
+            "EnvironmentName": cfg["environment"],
+            "GeneralVaultName": names["GeneralVaultName"], "SSNVaultName": names["SSNVaultName"],
+            "SSNKeyArn": OutputRef("backup-infrastructure", "SSNKeyArn"),
+            "SSNTableArns": ssn_tables,
+            "GeneralVaultProtectedResources": counts["general"], "SSNVaultProtectedResources": counts["ssn"],
+            "RPOWindowSeconds": rpo_window_seconds(cfg),
+            **_subscription_parameters(cfg),
+        },
+    )
+
+
 def _cognito_exporter_stack(cfg: Mapping[str, Any]) -> StackSpec:
     """The Cognito export bucket (and, with the exporter, its function and schedule)."""
     return StackSpec(
@@ -208,12 +259,13 @@ def _cognito_exporter_stack(cfg: Mapping[str, Any]) -> StackSpec:
 
 def stack_plan(cfg: Mapping[str, Any], *, include_demo: bool = False) -> list[StackSpec]:
     """Every stack of the environment in deployment order: backup account first, then the environment
-    account's infrastructure and the Cognito export bucket, then one plan per category that protects
-    something."""
+    account's infrastructure, its monitoring and the Cognito export bucket, then one plan per category that
+    protects something."""
     stacks = [_backup_account_stack(cfg)]
     if include_demo:
         stacks.append(_sample_application_stack(cfg))
     stacks.append(_environment_stack(cfg))
+    stacks.append(_monitoring_stack(cfg))
     stacks.append(_cognito_exporter_stack(cfg))
     stacks.extend(_plan_stacks(cfg))
     return stacks

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -62,9 +63,11 @@ def _pattern_hint(where: str) -> str:
         "account_id": "12 digits", "region": "a region such as us-east-1", "organization_id": "o- and 10-32 letters/digits",
         "bucket_name": "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens",
         "table_name": "3-255 letters, digits, _ . -", "user_pool_id": "<region>_<id>", "id": "lower-case letters, digits, -",
+        "email": "an e-mail address such as team@example.org", "https": "an https:// URL",
     }
+    field = re.sub(r"\[\d+\]$", "", where)
     for key, hint in hints.items():
-        if where.endswith(key):
+        if field.endswith(key):
             return hint
     return "see config/README in docs/configuration.md"
 
@@ -184,6 +187,30 @@ def _inventory_problems(cfg: dict[str, Any], *, include_controls: bool = True) -
         pool_id = pool.get("user_pool_id")
         if pool_id and not pool_id.startswith(cfg["primary_region"] + "_"):
             yield f"inventory.cognito_user_pools[{index}].user_pool_id", f"{pool_id!r} is not in primary_region ({cfg['primary_region']})"
+    yield from _other_data_problems(inventory)
+
+
+def _other_data_problems(inventory: dict[str, Any]) -> Iterator[Problem]:
+    """Persisted data that is not an application table, bucket or user pool (log groups, secrets, access-log
+    buckets, ...): each named once, with a reason an auditor can read."""
+    application_buckets = {b["bucket_name"] for b in inventory["s3_buckets"]}
+    seen: dict[Any, int] = {}
+    for index, entry in enumerate(inventory["other_data"]):
+        where = f"inventory.other_data[{index}]"
+        for key, field in ((entry["id"], "id"), ((entry["kind"], entry["name"]), "name")):
+            if key in seen:
+                yield f"{where}.{field}", f"{entry[field]!r} repeats inventory.other_data[{seen[key]}]"
+            seen.setdefault(key, index)
+        if not entry["reason"].strip():
+            yield f"{where}.reason", f"{entry['id']!r} has an empty reason: say why it is protected this way or excluded"
+        if entry["kind"] == "s3-bucket" and entry["name"] in application_buckets:
+            yield f"{where}.name", f"bucket {entry['name']!r} is already in inventory.s3_buckets: list it once"
+
+
+def _monitoring_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
+    for topic, subscriptions in cfg["monitoring"].items():
+        if not subscriptions["email"] and not subscriptions["https"]:
+            yield f"monitoring.{topic}", "no e-mail or https subscription: its alerts would reach nobody"
 
 
 def problems(data: dict[str, Any], environment: str | None = None, *, for_audit: bool = False) -> list[Problem]:
@@ -197,7 +224,7 @@ def problems(data: dict[str, Any], environment: str | None = None, *, for_audit:
         return found
     if environment is not None and data["environment"] != environment:
         found.append(("environment", f"{data['environment']!r} does not match the file name ({environment}.json)"))
-    for check in (_account_region_problems, _policy_problems):
+    for check in (_account_region_problems, _policy_problems, _monitoring_problems):
         found.extend(check(data))
     found.extend(_inventory_problems(data, include_controls=not for_audit))
     return found
