@@ -117,7 +117,10 @@ def _static_snapshot(args: argparse.Namespace):
         except TemplateError as exc:
             raise UsageError(f"template: {exc}") from None
 
-    return loaded, cached_snapshot(loaded.data, args.templates_dir or REPO_ROOT / "cloudformation", build)
+    from audit.evidence_origins import portable_origins
+
+    templates_dir = args.templates_dir or REPO_ROOT / "cloudformation"
+    return loaded, portable_origins(cached_snapshot(loaded.data, templates_dir, build), templates_dir)
 
 
 def _credentials(args: argparse.Namespace, cfg: dict) -> dict:
@@ -160,24 +163,127 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
+def _run_audit(args: argparse.Namespace, loaded, snapshot: dict, report_dir: Path):
     from audit.report import terminal_table
     from audit.runner import AuditError, run_audit
 
-    loaded, snapshot = _snapshot(args)
-    report_dir = args.report_dir or REPO_ROOT / "reports" / args.env / args.mode
     try:
         report = run_audit(snapshot, report_dir=report_dir, features_dir=args.features_dir, tags=args.tags,
-                           config_files=list(loaded.files), verbose=args.verbose)
+                           config=loaded.data, verbose=args.verbose)
     except AuditError as exc:
         raise UsageError(str(exc)) from None
-    print(f"{args.mode} audit of {args.env}")
+    print(f"{snapshot['mode']} audit of {args.env}")
     print(terminal_table(report, color=sys.stdout.isatty()))
+    return report
+
+
+def _worst(codes: Sequence[int]) -> int:
+    """Bad input outranks a failure, which outranks success."""
+    return EXIT_BAD_INPUT if EXIT_BAD_INPUT in codes else max(codes, default=EXIT_OK)
+
+
+def _audit_all(args: argparse.Namespace) -> int:
+    from audit.multi_env import audit_all, default_jobs
+
+    if args.assume_role:
+        raise UsageError("--assume-role names the role of one account; with --env all every environment is read "
+                         "with the profiles of its configuration")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: at least 1")
+    environments = _environments(args)
+    sarif_dir = args.sarif
+    return audit_all(args.raw_argv, environments, mode=args.mode, report_base=args.report_dir or REPO_ROOT / "reports",
+                     jobs=args.jobs or default_jobs(len(environments)),
+                     extra=(lambda env: ["--sarif", str(sarif_dir / f"{env}.sarif")]) if sarif_dir else (lambda env: ()))
+
+
+def _evidence(args: argparse.Namespace, loaded, snapshot: dict, report, report_dir: Path, created_at) -> int:
+    """Write the evidence pack of this audit; a live pack also holds the static audit and the drift.
+    Returns the run's exit code over every part."""
+    import contextlib
+    import tempfile
+
+    from audit.evidence import Part, write_pack
+    from audit.evidence_manifest import MANIFEST
+    from audit.evidence_origins import template_files
+    from audit.evidence_provenance import file_sha256
+    from audit.sarif import build_sarif
+
+    parts = [Part(args.mode, report_dir, report.summary(), report.exit_code())]
+    files: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        if args.mode == "live":
+            from audit.drift import compare, render
+
+            _, static = _static_snapshot(args)
+            static_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="retention-static-")))
+            static_report = _run_audit(args, loaded, static, static_dir)
+            parts.insert(0, Part("static", static_dir, static_report.summary(), static_report.exit_code()))
+            differences = compare(static, snapshot)
+            files["drift/drift.json"] = drift_json(args.env, differences)
+            files["drift/drift.txt"] = render(differences) + "\n"
+            print(f"drift: {len(differences)} difference(s) between the templates and the accounts")
+        else:
+            static, static_report, differences = snapshot, report, None
+        features_dir = args.features_dir or REPO_ROOT / "features"
+        files["static/report.sarif"] = json.dumps(build_sarif(static_report, features_dir=features_dir),
+                                                  indent=2, sort_keys=True) + "\n"
+        codes = [part.exit_code for part in parts] + ([EXIT_FAILED if differences else EXIT_OK] if differences is not None else [])
+        outcomes = {"drift": {"differences": len(differences), "exit_code": codes[-1]}} if differences is not None else {}
+        pack = write_pack(args.evidence, environment=args.env, mode=args.mode, created_at=created_at, parts=parts,
+                          outcomes=outcomes, features_dir=features_dir, config=loaded.data,
+                          templates=template_files(static, args.templates_dir or REPO_ROOT / "cloudformation"),
+                          files=files, tags=args.tags, exit_code=_worst(codes))
+    print(f"evidence: {pack}")
+    print(f"evidence manifest SHA-256: {file_sha256(pack / MANIFEST)} (record it to prove later the pack is unchanged)")
+    return _worst(codes)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    if args.sarif is not None and args.mode != "static":
+        raise UsageError("--sarif: SARIF maps failures to template lines and is written by the static audit (--mode static)")
+    if args.env == "all":
+        return _audit_all(args)
+    created_at = datetime.now(timezone.utc)
+    loaded, snapshot = _snapshot(args)
+    report_dir = args.report_dir or REPO_ROOT / "reports" / args.env / args.mode
+    report = _run_audit(args, loaded, snapshot, report_dir)
     print(f"reports: {report_dir}/report.html (also report.md, report.json, junit.xml, cucumber.json, snapshot.json)")
     if not report.controls:
         print("no control was run (check --tags)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.sarif is not None:
+        from audit.sarif import write_sarif
+
+        print(f"SARIF: {write_sarif(report, args.sarif, features_dir=args.features_dir or REPO_ROOT / 'features')}")
+    if args.evidence is not None:
+        return _evidence(args, loaded, snapshot, report, report_dir, created_at)
     return report.exit_code()
+
+
+def cmd_evidence_verify(args: argparse.Namespace) -> int:
+    from audit.evidence import verify_pack
+    from audit.evidence_manifest import MANIFEST, NotAPack
+    from audit.evidence_provenance import file_sha256
+
+    try:
+        result = verify_pack(args.folder)
+    except NotAPack as exc:
+        raise UsageError(str(exc)) from None
+    if not result.ok:
+        for problem in result.problems():
+            print(f"  {problem}")
+        print(f"{args.folder}: FAILED: {len(result.problems())} problem(s); the pack is not as it was written")
+        return EXIT_FAILED
+    print(f"{args.folder}: {result.checked} files match {MANIFEST} (SHA-256 {file_sha256(args.folder / MANIFEST)})")
+    return EXIT_OK
+
+
+def drift_json(environment: str, differences: Sequence) -> str:
+    return json.dumps({"environment": environment, "differences": [d.to_json() for d in differences]},
+                      indent=2, sort_keys=True, default=str) + "\n"
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
@@ -189,8 +295,7 @@ def cmd_drift(args: argparse.Namespace) -> int:
     differences = compare(static, live)
     report_dir = args.report_dir or REPO_ROOT / "reports" / args.env / "drift"
     report_dir.mkdir(parents=True, exist_ok=True)
-    (report_dir / "drift.json").write_text(json.dumps({"environment": args.env, "differences": [d.to_json() for d in differences]},
-                                                      indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    (report_dir / "drift.json").write_text(drift_json(args.env, differences), encoding="utf-8")
     print(render(differences))
     print(f"{len(differences)} difference(s); {report_dir / 'drift.json'}")
     return EXIT_FAILED if differences else EXIT_OK
@@ -273,8 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lines: Key=Value for 'deploy --parameter-overrides'; json: for 'create-change-set --parameters'")
     params.set_defaults(func=cmd_params)
 
-    def source_args(p: argparse.ArgumentParser) -> None:
-        env_args(p)
+    def source_args(p: argparse.ArgumentParser, allow_all: bool = False) -> None:
+        env_args(p, allow_all=allow_all)
         p.add_argument("--mode", choices=["static", "live"], required=True,
                        help="static: the templates resolved with the configuration; live: the accounts")
         p.add_argument("--templates-dir", type=Path, default=None, help="folder of the templates (default: cloudformation/)")
@@ -290,8 +395,14 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.set_defaults(func=cmd_snapshot)
 
     audit = sub.add_parser("audit", help="evaluate every control of features/ and write the reports")
-    source_args(audit)
-    audit.add_argument("--report-dir", type=Path, default=None, help="default: reports/<env>/<mode>/")
+    source_args(audit, allow_all=True)
+    audit.add_argument("--report-dir", type=Path, default=None,
+                       help="default: reports/<env>/<mode>/; with --env all the base of <env>/<mode>/")
+    audit.add_argument("--evidence", type=Path, default=None, metavar="DIR",
+                       help="also write an evidence pack DIR/<env>-<mode>-<UTC time>/ (a live pack holds the static audit and the drift too)")
+    audit.add_argument("--sarif", type=Path, default=None, metavar="FILE",
+                       help="static: also write the failures as SARIF 2.1.0 (with --env all: a folder of <env>.sarif)")
+    audit.add_argument("--jobs", type=int, default=None, help="--env all: environments audited at once (default: all, at most 8)")
     audit.add_argument("--tags", default=None, help="pytest marker expression over the scenario tags, e.g. 'rpo or ISO-02'")
     audit.add_argument("--features-dir", type=Path, default=None, help="folder of the feature files (default: features/)")
     audit.add_argument("--verbose", action="store_true", help="show pytest's own output")
@@ -311,6 +422,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--at", default=None, help="ISO 8601 time of the run (default: now)")
     run.set_defaults(func=cmd_sandbox_run_backups)
 
+    evidence = sub.add_parser("evidence", help="evidence packs").add_subparsers(dest="evidence_command", required=True, parser_class=_Parser)
+    verify = evidence.add_parser("verify", help="re-check a pack against its MANIFEST.sha256: exit 1 on any changed, missing or extra file")
+    verify.add_argument("folder", type=Path, help="the pack folder (<env>-<mode>-<UTC time>)")
+    verify.set_defaults(func=cmd_evidence_verify)
+
     smoke = sub.add_parser("smoke-target", help="the table, vaults, role and retention scripts/smoke.sh uses (TSV)")
     env_args(smoke)
     smoke.set_defaults(func=cmd_smoke_target)
@@ -325,6 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export_main(argv[1:])
     try:
         args = build_parser().parse_args(argv)
+        args.raw_argv = argv  # --env all passes them on to one process per environment
         return args.func(args)
     except UsageError as exc:
         print(f"retention: error: {exc}", file=sys.stderr)

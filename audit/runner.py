@@ -9,17 +9,17 @@ examples are one control: it fails when any example fails.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import pytest
 
+from audit.controls import Outcome
+from audit.evidence_provenance import canonical_sha256, package_version
 from audit.report import AuditReport, ControlResult, StepResult, write_reports
 from audit.snapshot import Posture
 from steps.plugin import AuditPlugin, ScenarioRecord
@@ -37,20 +37,6 @@ UNUSED_PLUGINS = ("cacheprovider", "unraisableexception", "threadexception", "do
 
 class AuditError(Exception):
     """The features could not be run (a step without definition, a collection error): exit 2."""
-
-
-def tool_version() -> str:
-    try:
-        return metadata.version("compact-retention")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def config_sha256(files: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def _marker_expression(mode: str, tags: str | None) -> str:
@@ -81,6 +67,12 @@ def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode:
     return code
 
 
+def _findings(outcome: Outcome) -> list[dict[str, Any]]:
+    """One finding per failure of an outcome, with its structured origin when the control gave one."""
+    origins = dict(outcome.located)
+    return [{"text": text, "origin": origins.get(text, {})} for text in outcome.failures or [outcome.message]]
+
+
 def _merge(records: list[ScenarioRecord]) -> ControlResult:
     first = records[0]
     status = "failed" if any(r.status == "failed" for r in records) else (
@@ -89,26 +81,35 @@ def _merge(records: list[ScenarioRecord]) -> ControlResult:
     evidence: list[str] = []
     messages: list[str] = []
     steps: list[StepResult] = []
+    fixes: list[str] = []
+    findings: list[dict[str, Any]] = []
     for record in records:
         for outcome in record.outcomes:
             subjects += [s for s in outcome.subjects if s not in subjects]
             evidence += outcome.evidence
+            fixes += [outcome.fix] if outcome.fix and outcome.fix not in fixes else []
             if not outcome.passed:
                 messages.append(outcome.message)
+                findings += _findings(outcome)
         if record.error:
             messages.append(record.error)
+            findings.append({"text": record.error, "origin": {}})
         for keyword, text, step_status in record.steps:
             if not any(s.text == text for s in steps):
                 steps.append(StepResult(keyword=keyword, text=text, status=step_status))
     if status == "failed" and not messages:
         messages.append("the scenario failed without a recorded outcome")
+        findings.append({"text": messages[-1], "origin": {}})
     return ControlResult(id=first.control_id, title=first.title, feature=first.feature, feature_title=first.feature_title,
                          status=status, subjects=subjects, evidence=evidence, message=" | ".join(messages),
-                         frameworks=first.frameworks, steps=steps, description=first.description)
+                         frameworks=first.frameworks, steps=steps, description=first.description,
+                         fix="; ".join(fixes), findings=findings if status == "failed" else [])
 
 
 def run_audit(snapshot: dict[str, Any], *, report_dir: Path, features_dir: Path | None = None, tags: str | None = None,
-              config_files: list[Path] | None = None, verbose: bool = False) -> AuditReport:
+              config: Mapping[str, Any] | None = None, verbose: bool = False) -> AuditReport:
+    """Run the features on ``snapshot`` and write the reports to ``report_dir``. ``config`` is the merged
+    configuration; the reports carry its canonical SHA-256."""
     features_dir = Path(features_dir or DEFAULT_FEATURES_DIR)
     if not features_dir.is_dir() or not list(features_dir.glob("*.feature")):
         raise AuditError(f"--features-dir: no .feature files in {features_dir}")
@@ -128,8 +129,8 @@ def run_audit(snapshot: dict[str, Any], *, report_dir: Path, features_dir: Path 
     report = AuditReport(
         mode=snapshot["mode"], environment=snapshot["environment"]["name"],
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        controls=[_merge(records) for records in grouped.values()], tool_version=tool_version(),
-        config_sha256=config_sha256(config_files or []),
+        controls=[_merge(records) for records in grouped.values()], tool_version=package_version(),
+        config_sha256=canonical_sha256(config) if config is not None else "",
     )
     write_reports(report, report_dir)
     return report

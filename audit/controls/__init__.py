@@ -15,6 +15,9 @@ class Outcome:
     evidence: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     fix: str = ""
+    # (failure, origin) for each failure whose origin is known: the structured "where" behind the
+    # "[file:line (LogicalId)]" suffix, for the reports that point at template lines (SARIF)
+    located: list[tuple[str, dict]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -41,6 +44,7 @@ class Outcome:
                 merged.subject(subject)
             merged.evidence += outcome.evidence
             merged.failures += outcome.failures
+            merged.located += outcome.located
         if any(not o.subjects for o in outcomes):
             merged.failures.append("a row of the table found no subject")
         return merged
@@ -52,6 +56,8 @@ class Outcome:
         self.evidence.append(("ok: " if ok else "FAIL: ") + evidence + where)
         if not ok:
             self.failures.append((failure or evidence) + where)
+            if origin:
+                self.located.append((self.failures[-1], dict(origin)))
         return ok
 
 

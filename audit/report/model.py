@@ -63,6 +63,10 @@ class ControlResult:
     frameworks: list[str]  # framework tags, e.g. ["nist:CP-9", "nist:CP-6(1)"]
     steps: list[StepResult]
     description: str = ""  # free text under the scenario line, if any (rationale)
+    fix: str = ""  # what to do when the control fails (the control's own fix text), even when it passed
+    # one entry per failure: {"text": what is wrong, "origin": where ({file, line, logical_id} of a template,
+    # {account_id, region, api} of an account, or {} when unknown)}; SARIF maps these to template lines
+    findings: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         where = f"control {self.id!r} ({self.feature})"
@@ -88,6 +92,8 @@ class ControlResult:
             "frameworks": list(self.frameworks),
             "steps": [step.to_json() for step in self.steps],
             "description": self.description,
+            "fix": self.fix,
+            "findings": [{"text": f["text"], "origin": dict(f.get("origin") or {})} for f in self.findings],
         }
 
     @classmethod
@@ -104,6 +110,8 @@ class ControlResult:
             frameworks=list(data.get("frameworks", [])),
             steps=[StepResult.from_json(s) for s in data.get("steps", [])],
             description=data.get("description", ""),
+            fix=data.get("fix", ""),
+            findings=[dict(f) for f in data.get("findings", [])],
         )
 
 

@@ -162,7 +162,7 @@ def test_json_shape_has_exactly_the_contract_keys() -> None:
     assert list(data["summary"]) == ["passed", "failed", "skipped", "total"]
     for item in data["controls"]:
         assert list(item) == ["id", "title", "feature", "feature_title", "status", "subjects", "evidence", "message",
-                              "frameworks", "steps", "description"]
+                              "frameworks", "steps", "description", "fix", "findings"]
         for step in item["steps"]:
             assert list(step) == ["keyword", "text", "status"]
 
