@@ -9,6 +9,15 @@ Shape (lists of plain dicts; ``origin`` says where a fact came from: template li
   organization_id, vault_names, roles, ssn_role_name}, inventory{tables, buckets, user_pools: [{id, name,
   arn, category | excluded + exclusion_reason}]}, vaults, keys, roles, plans{rules, selections}, tables,
   buckets, user_pools, recovery_points (live), settings (live), stacks (static).
+
+Monitoring sections, static and live in one shape (``audit.sources.monitoring_records``):
+  topics [{name, arn, account_id, region, kms_key (as written/returned), policy, subscriptions: [{protocol,
+  endpoint (pseudonymised: no address or token in a snapshot)}], origin}], event_rules [{name, arn,
+  account_id, region, event_bus, state, schedule_expression, event_pattern, targets: [{id, arn, input,
+  dead_letter_arn, role_arn}], origin}], alarms [{name, account_id, region, namespace, metric_name,
+  dimensions, statistic, period, evaluation_periods, datapoints_to_alarm, threshold, comparison,
+  treat_missing_data, actions_enabled, alarm_actions, ok_actions, metrics, origin}], dashboards [{name,
+  body, origin}].
 """
 from __future__ import annotations
 
@@ -56,6 +65,7 @@ def new_snapshot(mode: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
         },
         "inventory": _inventory(cfg),
         "vaults": [], "keys": [], "roles": [], "plans": [], "tables": [], "buckets": [], "user_pools": [],
+        "topics": [], "event_rules": [], "alarms": [], "dashboards": [],
         "recovery_points": [], "settings": {}, "stacks": [],
     }
 
@@ -117,6 +127,15 @@ class Posture:
 
     def key_by_arn(self, arn: str | None) -> dict[str, Any] | None:
         return next((k for k in self.data["keys"] if arn and k["arn"] == arn), None)
+
+    def key_by_ref(self, ref: str | None) -> dict[str, Any] | None:
+        """A key named by ARN or by bare key id (both are valid in a topic's KmsMasterKeyId)."""
+        if not ref:
+            return None
+        return self.key_by_arn(ref) or next((k for k in self.data["keys"] if k["arn"].rsplit("/", 1)[-1] == ref), None)
+
+    def topic_by_arn(self, arn: str | None) -> dict[str, Any] | None:
+        return next((t for t in self.data.get("topics", []) if arn and t["arn"] == arn), None)
 
     def role_by_arn(self, arn: str) -> dict[str, Any] | None:
         return next((r for r in self.data["roles"] if r["arn"] == arn), None)

@@ -167,6 +167,9 @@ def build_snapshot(cfg: Mapping[str, Any], *, templates_dir: Path | None = None)
     snapshot["keys"] = [_key(*r) for r in _resources(stacks, "AWS::KMS::Key")]
     snapshot["roles"] = [_role(*r) for r in _resources(stacks, "AWS::IAM::Role")]
     snapshot["plans"] = _plans(stacks)
+    from audit.sources.static_monitoring import read_monitoring  # it imports this module's helpers
+
+    snapshot.update(read_monitoring(stacks))
     snapshot["tables"] = [_table(*r) for r in _resources(stacks, "AWS::DynamoDB::Table")]
     policies = {r["Properties"].get("Bucket"): r["Properties"].get("PolicyDocument")
                 for _, _, r in _resources(stacks, "AWS::S3::BucketPolicy")}

@@ -22,7 +22,7 @@ def _key(cfg: Mapping[str, Any], templates_dir: Path) -> str:
     digest = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode())
     for path in sorted(templates_dir.glob("*.y*ml")) + sorted(templates_dir.glob("*.json")):
         digest.update(str(path.resolve()).encode() + b"\0" + path.read_bytes() + b"\0")
-    for name in CODE:
+    for name in (*CODE, "sources/static_monitoring.py", "sources/monitoring_records.py"):
         digest.update((AUDIT_DIR / name).read_bytes())
     for path in sorted((AUDIT_DIR / "templates").glob("*.py")):
         digest.update(path.read_bytes())
