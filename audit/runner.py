@@ -26,7 +26,7 @@ from steps.plugin import AuditPlugin, ScenarioRecord
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FEATURES_DIR = REPO_ROOT / "features"
-STEP_MODULES = ("steps.common", "steps.protection", "steps.access")
+STEP_MODULES = ("steps.common", "steps.protection", "steps.access", "steps.monitoring")
 MODE_EXCLUDES = {"static": "live", "live": "static"}
 # pytest plugins that only cost start-up time here. unraisableexception alone runs gc.collect() five times
 # at the end of a session (about 0.2 s); plugin auto-loading scans every installed package's entry points.

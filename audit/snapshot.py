@@ -7,8 +7,11 @@ serves both modes and drift is a comparison of two snapshots.
 Shape (lists of plain dicts; ``origin`` says where a fact came from: template line or API call):
   mode, environment{name, environment_account_id, primary_region, backup_account_id, backup_region,
   organization_id, vault_names, roles, ssn_role_name}, inventory{tables, buckets, user_pools: [{id, name,
-  arn, category | excluded + exclusion_reason}]}, vaults, keys, roles, plans{rules, selections}, tables,
-  buckets, user_pools, recovery_points (live), settings (live), stacks (static).
+  arn, category | excluded + exclusion_reason}], other_data: [{id, kind, name, protection, reason}]}, vaults,
+  keys, roles, plans{rules, selections}, tables, buckets, user_pools, persisted (static: every resource of a
+  type that holds data, as the templates create it), eventbridge (buses, rules, archives, schedules, pipes,
+  API destinations, connections, with the stack that defines each), recovery_points (live), settings (live),
+  stacks (static).
 
 Monitoring sections, static and live in one shape (``audit.sources.monitoring_records``):
   topics [{name, arn, account_id, region, kms_key (as written/returned), policy, subscriptions: [{protocol,
@@ -46,6 +49,7 @@ def _inventory(cfg: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "buckets": [entry(b, "s3 bucket", b["bucket_name"], s3_bucket_arn(b["bucket_name"])) for b in inventory["s3_buckets"]],
         "user_pools": [{"id": p["id"], "name": p["user_pool_name"], "user_pool_id": p.get("user_pool_id")}
                        for p in inventory["cognito_user_pools"]],
+        "other_data": [dict(item) for item in inventory.get("other_data", [])],
     }
 
 
@@ -66,7 +70,7 @@ def new_snapshot(mode: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
         "inventory": _inventory(cfg),
         "vaults": [], "keys": [], "roles": [], "plans": [], "tables": [], "buckets": [], "user_pools": [],
         "topics": [], "event_rules": [], "alarms": [], "dashboards": [],
-        "recovery_points": [], "settings": {}, "stacks": [],
+        "recovery_points": [], "settings": {}, "stacks": [], "persisted": [], "eventbridge": [],
     }
 
 

@@ -29,3 +29,11 @@ Feature: Coverage
     A read the account refuses would leave a control without evidence; it fails here, naming the missing
     permission.
     Then every read of the audit succeeded
+
+  @COV-06 @static @nist:CP-9 @nist:CM-8
+  Scenario: Every persisted resource the templates create is in the inventory with its protection and reason
+    Tables, buckets and user pools go in their lists; log groups, secrets, parameters, event archives, queues,
+    event data stores and buckets that hold no application data go in other_data, each protected as code,
+    by an exporter, or excluded, with the reason. Static only: an account also holds the application's own
+    resources, which its inventory names but this product's templates do not create.
+    Then every persisted resource the templates create is in the inventory with its protection and reason

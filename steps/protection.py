@@ -1,9 +1,9 @@
-"""Steps of the RPO, retention and coverage features."""
+"""Steps of the RPO, retention, coverage and EventBridge features."""
 from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from audit.controls import coverage, retention
+from audit.controls import coverage, eventbridge, other_data, retention
 from audit.controls import rpo as rpo_module
 from steps.common import rows
 
@@ -88,3 +88,18 @@ def recovery_point_lifecycles(posture, record, datatable):
 @then("every read of the audit succeeded")
 def every_read(posture, record):
     record(coverage.every_read_succeeded(posture))
+
+
+@then("every persisted resource the templates create is in the inventory with its protection and reason")
+def persisted_inventoried(posture, record):
+    record(other_data.persisted_resources_inventoried(posture))
+
+
+@then("every EventBridge resource in both accounts is defined by a CloudFormation stack or kept by an AWS service")
+def eventbridge_in_code(posture, record):
+    record(eventbridge.defined_in_code(posture))
+
+
+@then("every EventBridge archive keeps its events a limited number of days under a customer-managed key")
+def eventbridge_archives(posture, record):
+    record(eventbridge.archives_bounded(posture))

@@ -28,6 +28,7 @@ from audit.arns import ArnError, parse_arn
 from audit.snapshot import Posture, new_snapshot
 from audit.sources import live_aws
 from audit.sources.live_aws import ApiCalls, Credentials, Failed, LiveSourceError, Pacer, Side, default_session
+from audit.sources.live_eventbridge import read_eventbridge
 from audit.sources.live_read import (iso, newest_recovery_point, read_buckets, read_cross_account_backup, read_keys,
                                      read_plans, read_region_settings, read_roles, read_tables, read_user_pools, read_vaults)
 
@@ -59,6 +60,7 @@ def build_live_snapshot(cfg: dict, *, environment: Credentials, backup: Credenti
     for key in ("vaults", "roles", "plans", "tables", "buckets", "user_pools", "recovery_points"):
         snapshot[key] = env.get(key, []) + bkp.get(key, [])
     snapshot["keys"] = list({k["arn"]: k for k in [*env["keys"], *bkp["keys"]]}.values())
+    snapshot["eventbridge"] = env["eventbridge"] + bkp["eventbridge"]
     snapshot["settings"] = {"cross_account_backup": env.get("cross_account_backup"),
                             "region_settings": {**env["region_settings"], **bkp["region_settings"]}}
     snapshot["errors"] = env["errors"] + bkp["errors"]
@@ -152,7 +154,8 @@ def _read_environment(side: Side, cfg: Mapping[str, Any], posture: Posture, now:
     points = [newest_recovery_point(side, source_vault_name(cfg, r), r["arn"], "source", now=now) for r in protected]
     return {"plans": plans, "vaults": vaults, "tables": tables, "buckets": buckets, "keys": keys, "roles": roles,
             "user_pools": user_pools, "recovery_points": [p for p in points if p],
-            "cross_account_backup": read_cross_account_backup(side), "region_settings": read_region_settings(side)}
+            "cross_account_backup": read_cross_account_backup(side), "region_settings": read_region_settings(side),
+            "eventbridge": read_eventbridge(side)}
 
 
 def _read_backup(side: Side, cfg: Mapping[str, Any], posture: Posture, now: datetime) -> dict[str, Any]:
@@ -169,4 +172,4 @@ def _read_backup(side: Side, cfg: Mapping[str, Any], posture: Posture, now: date
     keys = read_keys(side, [v["encryption_key_arn"] for v in vaults])
     points = [newest_recovery_point(side, name, r["arn"], "copy", now=now) for r, name in destinations]
     return {"vaults": vaults, "keys": keys, "recovery_points": [p for p in points if p],
-            "region_settings": read_region_settings(side)}
+            "region_settings": read_region_settings(side), "eventbridge": read_eventbridge(side)}

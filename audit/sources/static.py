@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from audit.arns import backup_vault_arn
+from audit.resource_types import EVENTBRIDGE_TYPES, PERSISTED_TYPES
 from audit.snapshot import new_snapshot
 from audit.sources.static_stacks import ResolvedStack, resolve_environment
 from audit.templates import Symbol
@@ -158,6 +159,35 @@ def _bucket(stack: ResolvedStack, logical_id: str, resource: dict, policies: dic
     }
 
 
+def _name(props: dict, name_property: str, logical_id: str) -> str:
+    """The physical name, or the symbol CloudFormation would generate it from (``{{Logical.Ref}}``)."""
+    return str(props.get(name_property) or Symbol(logical_id, "Ref"))
+
+
+def _persisted(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
+    found = []
+    for type_name, (kind, name_property) in PERSISTED_TYPES.items():
+        for stack, logical_id, resource in _resources(stacks, type_name):
+            found.append({"kind": kind, "type": type_name, "name": _name(resource.get("Properties") or {}, name_property, logical_id),
+                          "account_id": stack.spec.account_id, "region": stack.spec.region, "origin": _origin(stack, logical_id)})
+    return found
+
+
+def _eventbridge(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
+    found = []
+    for type_name, (kind, name_property) in EVENTBRIDGE_TYPES.items():
+        for stack, logical_id, resource in _resources(stacks, type_name):
+            props = resource.get("Properties") or {}
+            archive = kind == "archive"
+            found.append({"kind": kind, "name": _name(props, name_property, logical_id),
+                          "account_id": stack.spec.account_id, "region": stack.spec.region,
+                          "stack": stack.spec.name, "managed_by": None,
+                          "retention_days": props.get("RetentionDays", 0) if archive else None,
+                          "kms_key": props.get("KmsKeyIdentifier") if archive else None,
+                          "origin": _origin(stack, logical_id)})
+    return found
+
+
 def build_snapshot(cfg: Mapping[str, Any], *, templates_dir: Path | None = None) -> dict[str, Any]:
     stacks = resolve_environment(cfg, templates_dir=templates_dir, include_demo=True)
     snapshot = new_snapshot("static", cfg)
@@ -176,4 +206,6 @@ def build_snapshot(cfg: Mapping[str, Any], *, templates_dir: Path | None = None)
     snapshot["buckets"] = [_bucket(*r, policies) for r in _resources(stacks, "AWS::S3::Bucket")]
     snapshot["user_pools"] = [{"name": r["Properties"].get("UserPoolName"), "origin": _origin(s, lid)}
                               for s, lid, r in _resources(stacks, "AWS::Cognito::UserPool")]
+    snapshot["persisted"] = _persisted(stacks)
+    snapshot["eventbridge"] = _eventbridge(stacks)
     return snapshot

@@ -15,7 +15,8 @@ from typing import Any, Callable, Mapping
 from audit.cache_paths import cache_root
 
 AUDIT_DIR = Path(__file__).resolve().parents[1]
-CODE = ("sources/static.py", "sources/static_stacks.py", "sources/static_cache.py", "deployment.py", "snapshot.py", "arns.py")
+CODE = ("sources/static.py", "sources/static_stacks.py", "sources/static_cache.py", "deployment.py", "snapshot.py", "arns.py",
+        "resource_types.py")
 
 
 def _key(cfg: Mapping[str, Any], templates_dir: Path) -> str:

@@ -57,6 +57,18 @@ def edit_config(stem: str, mutate: Callable[[dict], None]) -> Callable[[Path, Pa
     return apply
 
 
+def combined(*seeds: Callable[[Path, Path], None]) -> Callable[[Path, Path], None]:
+    def apply(templates: Path, config: Path) -> None:
+        for seed in seeds:
+            seed(templates, config)
+    return apply
+
+
+def add_resource(name: str, text: str) -> Callable[[Path, Path], None]:
+    """Add a resource (YAML, indented as under ``Resources:``) to a template."""
+    return edit_template(name, "\nResources:\n", "\nResources:\n" + text)
+
+
 def _policy(data, category):
     return data["backup_policies"].setdefault(category, {})
 
@@ -143,6 +155,25 @@ VIOLATIONS = {
     "table excluded": (edit_config("example", lambda d: d["inventory"]["dynamodb_tables"][4].update(
         excluded=True, exclusion_reason="history can be rebuilt")), {"COV-03"}),
     "bucket excluded without a reason": (edit_config("example", lambda d: d["inventory"]["s3_buckets"][3].pop("exclusion_reason")), {"COV-02"}),
+    "log group the inventory does not name": (add_resource("cognito-exporter.yaml", """  StrayLogGroup:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /compact-retention/stray
+      RetentionInDays: 30
+"""), {"COV-06"}),
+    "secret without a fixed name": (add_resource("cognito-exporter.yaml", """  StraySecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      GenerateSecretString: {}
+"""), {"COV-06"}),
+    "event archive kept forever under an AWS-owned key": (combined(add_resource("cognito-exporter.yaml", """  DataEventsArchive:
+    Type: AWS::Events::Archive
+    Properties:
+      ArchiveName: data-events
+      SourceArn: !Sub "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+"""), edit_config("example", lambda d: d["inventory"]["other_data"].append({
+        "id": "data-events", "kind": "event-archive", "name": "data-events", "protection": "excluded",
+        "reason": "replays of the data events for debugging"}))), {"EVB-02"}),
 }
 
 

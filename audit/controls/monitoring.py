@@ -1,0 +1,298 @@
+"""Monitoring: every AWS Backup failure reaches an alert topic, and the topics can really be published to.
+
+The real project this design comes from shipped alarms whose notifications never arrived: the topic was
+encrypted with a key whose policy did not let EventBridge use it, so SNS dropped every message. Hence
+nothing here is checked by reading names: each documented failure event (AWS's sample events,
+``audit.events.sample_event``) is placed into the environment and matched against the deployed rules'
+patterns (``audit.events``), and each publisher of a topic is decided by the policy evaluator on the topic
+policy AND the topic's key policy (``audit.controls.access``).
+
+Modelling choices: AWS service events reach the default bus of the account and region where they happen,
+so only enabled rules of the default bus in the environment account and primary region count. When SNS
+asks KMS on behalf of EventBridge the request carries no ``aws:SourceAccount``/``aws:SourceArn``
+(docs/monitoring.md), so a key statement conditioned on them denies EventBridge; CloudWatch's request
+carries both, with the alarm's ARN.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from audit.arns import backup_vault_arn
+from audit.controls import Outcome
+from audit.controls.access import Principal, Target, decide
+from audit.events import EventPatternError, mismatch, sample_event
+from audit.snapshot import Posture
+
+EVENTS, CLOUDWATCH = "events.amazonaws.com", "cloudwatch.amazonaws.com"
+TOPIC_SUFFIXES = {"alerts": "alerts", "critical alerts": "critical-alerts"}
+KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+# names -----------------------------------------------------------------------------------------------
+def prefix(posture: Posture) -> str:
+    """Every monitoring resource of the environment is named with this prefix."""
+    return f"compact-retention-{posture.env['name']}-"
+
+
+def topic_arn(posture: Posture, label: str) -> str:
+    """The ARN of the ``alerts`` or ``critical alerts`` topic of the environment."""
+    if label not in TOPIC_SUFFIXES:
+        raise ValueError(f"unknown alert topic {label!r} (known: {', '.join(TOPIC_SUFFIXES)})")
+    return f"arn:aws:sns:{posture.region('environment')}:{posture.account('environment')}:{prefix(posture)}{TOPIC_SUFFIXES[label]}"
+
+
+def alert_topics(posture: Posture) -> list[dict[str, Any]]:
+    wanted = {topic_arn(posture, label) for label in TOPIC_SUFFIXES}
+    return [t for t in posture.data.get("topics", []) if t["arn"] in wanted]
+
+
+def _expect_topics(posture: Posture, outcome: Outcome) -> None:
+    for label in TOPIC_SUFFIXES:
+        if posture.topic_by_arn(topic_arn(posture, label)) is None:
+            outcome.subject(f"{label} topic")
+            outcome.check(False, f"{label} topic {topic_arn(posture, label)} not found in the {posture.mode} posture")
+
+
+def alarm_arn(alarm: dict[str, Any]) -> str:
+    return f"arn:aws:cloudwatch:{alarm['region']}:{alarm['account_id']}:alarm:{alarm['name']}"
+
+
+def _enabled(rule: dict[str, Any]) -> bool:
+    return str(rule.get("state") or "").upper().startswith("ENABLED")
+
+
+# events ----------------------------------------------------------------------------------------------
+def placed_event(posture: Posture, sample: str, vault_kind: str | None) -> dict[str, Any]:
+    """AWS's sample event ``sample`` as it would happen in the environment account and primary region, about
+    the local vault of ``vault_kind`` ("general", "SSN", or None for events of no vault) and, for key
+    events, that vault's key. Every other field stays as AWS documents it."""
+    event = copy.deepcopy(sample_event(sample))
+    account, region = posture.account("environment"), posture.region("environment")
+    event["account"], event["region"] = account, region
+    if not vault_kind:
+        return event
+    kind = vault_kind.lower()
+    name = posture.env["vault_names"][kind]
+    arn = backup_vault_arn(region, account, name)
+    detail = event.setdefault("detail", {})
+    for key in ("backupVaultName",):
+        if key in detail:
+            detail[key] = name
+    for key in ("backupVaultArn", "sourceBackupVaultArn"):
+        if key in detail:
+            detail[key] = arn
+    event["resources"] = [arn if ":backup-vault:" in r else r for r in event.get("resources", [])]
+    parameters = detail.get("requestParameters")
+    if isinstance(parameters, dict):
+        if "backupVaultName" in parameters:
+            parameters["backupVaultName"] = name
+        if "keyId" in parameters:
+            vaults = posture.vaults(side="environment", kind=kind)
+            key_arn = vaults[0]["encryption_key_arn"] if vaults else f"arn:aws:kms:{region}:{account}:key/unknown"
+            parameters["keyId"] = key_arn
+            for resource in detail.get("resources", []):
+                resource["ARN"], resource["accountId"] = key_arn, account
+    return event
+
+
+def _rules_here(posture: Posture) -> list[dict[str, Any]]:
+    """Rules that receive the environment's AWS service events: default bus, environment account, primary region."""
+    return [r for r in posture.data.get("event_rules", []) if r["event_bus"] == "default"
+            and r["account_id"] == posture.account("environment") and r["region"] == posture.region("environment")]
+
+
+def failure_classes_reach_topic(posture: Posture, table: list[dict[str, str]], topic_label: str) -> Outcome:
+    """Each row (failure class, sample event, vault) is matched by an enabled rule targeting the topic."""
+    outcome = Outcome(fix=f"add or fix an enabled EventBridge rule on the default bus whose pattern matches the event and "
+                          f"whose target is the {topic_label} topic")
+    wanted = topic_arn(posture, topic_label)
+    if posture.topic_by_arn(wanted) is None:
+        outcome.subject(f"{topic_label} topic")
+        outcome.check(False, f"{topic_label} topic {wanted} not found in the {posture.mode} posture")
+    rules = _rules_here(posture)
+    for row in table:
+        vault = row.get("vault") if row.get("vault") not in (None, "", "-") else None
+        label = f"{row['failure class']} ({row['sample event']}{', ' + vault + ' vault' if vault else ''})"
+        outcome.subject(label)
+        event = placed_event(posture, row["sample event"], vault)
+        reaching, near = [], []
+        for rule in rules:
+            if not rule.get("event_pattern"):
+                continue
+            try:
+                why = mismatch(rule["event_pattern"], event)
+            except EventPatternError as exc:
+                outcome.check(False, f"rule {rule['name']}: invalid event pattern: {exc}", origin=rule.get("origin"))
+                continue
+            targets = {t["arn"] for t in rule["targets"]}
+            if why is None and wanted in targets and _enabled(rule):
+                reaching.append(rule["name"])
+            elif why is None and wanted in targets:
+                near.append(f"rule {rule['name']} matches but is {rule['state']}")
+            elif why is None:
+                near.append(f"rule {rule['name']} matches but targets {', '.join(sorted(targets)) or 'nothing'}")
+            elif wanted in targets:
+                near.append(f"rule {rule['name']}: {why}")
+        if reaching:
+            outcome.check(True, f"{label}: matched by {', '.join(reaching)}, which targets the {topic_label} topic")
+        else:
+            outcome.check(False, f"{label}: no enabled rule sends it to the {topic_label} topic"
+                          + (f" ({'; '.join(near)})" if near else f" ({len(rules)} rules on the default bus)"))
+    return outcome
+
+
+# topics ----------------------------------------------------------------------------------------------
+def alert_topics_encrypted_and_subscribed(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="encrypt the alert topics with a customer-managed KMS key that rotates (KmsMasterKeyId) and "
+                          "subscribe someone (config: monitoring)")
+    _expect_topics(posture, outcome)
+    for topic in alert_topics(posture):
+        label = f"topic {topic['name']}"
+        outcome.subject(label)
+        key = posture.key_by_ref(topic["kms_key"])
+        if not topic["kms_key"]:
+            outcome.check(False, f"{label}: not encrypted", origin=topic.get("origin"))
+        elif key is None:
+            outcome.check(False, f"{label}: encrypted with {topic['kms_key']}, not a customer-managed key of the snapshot "
+                          "(an AWS-managed key's policy cannot let EventBridge or CloudWatch use it)", origin=topic.get("origin"))
+        else:
+            outcome.check(key["manager"] == "CUSTOMER" and key["rotation_enabled"] is True,
+                          f"{label}: key {key['arn']} managed by {key['manager']}, rotation "
+                          f"{'on' if key['rotation_enabled'] else 'OFF'}", origin=key.get("origin"))
+        protocols = sorted({s["protocol"] for s in topic["subscriptions"]})
+        outcome.check(bool(topic["subscriptions"]), f"{label}: {len(topic['subscriptions'])} subscriptions "
+                      f"({', '.join(protocols) or 'none'})", origin=topic.get("origin"))
+    return outcome
+
+
+def _publishers(posture: Posture, topic: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, service principal, source ARN) of every rule and alarm that sends to ``topic``."""
+    found = [(f"rule {r['name']}", EVENTS, r["arn"]) for r in posture.data.get("event_rules", [])
+             if any(t["arn"] == topic["arn"] for t in r["targets"])]
+    found += [(f"alarm {a['name']}", CLOUDWATCH, alarm_arn(a)) for a in posture.data.get("alarms", [])
+              if topic["arn"] in a["alarm_actions"] or topic["arn"] in a["ok_actions"]]
+    return found
+
+
+def sources_can_publish(posture: Posture) -> Outcome:
+    """The topic policy lets every rule and alarm targeting the topic publish, and the topic's key policy
+    lets their service use the key (kms:GenerateDataKey* and kms:Decrypt)."""
+    outcome = Outcome(fix="allow sns:Publish to events.amazonaws.com / cloudwatch.amazonaws.com in the topic policy and "
+                          "kms:GenerateDataKey* + kms:Decrypt to them in the topic key's policy (no source conditions on "
+                          "the EventBridge key statement: its request carries none)")
+    _expect_topics(posture, outcome)
+    for topic in alert_topics(posture):
+        label = f"topic {topic['name']}"
+        outcome.subject(label)
+        publishers = _publishers(posture, topic)
+        outcome.check(bool(publishers), f"{label}: {len(publishers)} rules and alarms publish to it")
+        key = posture.key_by_ref(topic["kms_key"]) if topic["kms_key"] else None
+        if topic["kms_key"] and key is None:
+            outcome.check(False, f"{label}: its key {topic['kms_key']} is not in the snapshot, so no publisher can be "
+                          "shown to use it", origin=topic.get("origin"))
+        where = Target(label, topic["arn"], topic["account_id"], topic["policy"] or {"Statement": []}, "resource")
+        for source_label, service, source_arn in publishers:
+            source = {"aws:SourceAccount": topic["account_id"], "aws:SourceArn": source_arn}
+            who = Principal(service, service, [], {"aws:SecureTransport": True})
+            decision = decide(who, "sns:Publish", where, **source)
+            outcome.check(decision.allowed, f"{source_label} ({service}) sns:Publish on {label}: "
+                          f"{'allowed' if decision.allowed else 'DENIED'} ({decision.reason})", origin=topic.get("origin"))
+            if key is None:
+                continue
+            key_target = Target(f"key {key['arn']}", key["arn"], key["account_id"], key["policy"], "kms_key")
+            key_context = source if service == CLOUDWATCH else {}
+            for action in KMS_ACTIONS:
+                decision = decide(who, action, key_target, **key_context)
+                outcome.check(decision.allowed, f"{source_label} ({service}) {action} on the key of {label}: "
+                              f"{'allowed' if decision.allowed else 'DENIED'} ({decision.reason})", origin=key.get("origin"))
+    return outcome
+
+
+# alarms ----------------------------------------------------------------------------------------------
+def environment_alarms(posture: Posture) -> list[dict[str, Any]]:
+    return [a for a in posture.data.get("alarms", []) if str(a["name"] or "").startswith(prefix(posture))]
+
+
+def alarms_notify_alert_topics(posture: Posture) -> Outcome:
+    outcome = Outcome(fix="set ActionsEnabled and put an alert topic among the AlarmActions of every alarm")
+    topics = {t["arn"] for t in alert_topics(posture)}
+    alarms = environment_alarms(posture)
+    if not alarms:
+        outcome.subject("alarms")
+        outcome.check(False, f"no alarm named {prefix(posture)}* in the {posture.mode} posture")
+    for alarm in alarms:
+        label = f"alarm {alarm['name']}"
+        outcome.subject(label)
+        notified = sorted(set(alarm["alarm_actions"]) & topics)
+        outcome.check(alarm["actions_enabled"] and bool(notified),
+                      f"{label}: actions {'enabled' if alarm['actions_enabled'] else 'DISABLED'}, notifies "
+                      f"{', '.join(notified) or 'no alert topic'}", origin=alarm.get("origin"))
+    return outcome
+
+
+def _vault_alarms(posture: Posture, metric: str, kind: str) -> list[dict[str, Any]]:
+    name = posture.env["vault_names"][kind]
+    return [a for a in environment_alarms(posture) if a["namespace"] == "AWS/Backup" and a["metric_name"] == metric
+            and a["dimensions"] == {"BackupVaultName": name}]
+
+
+def _routes(posture: Posture, alarm: dict[str, Any], kind: str) -> tuple[bool, str]:
+    label = "critical alerts" if kind == "ssn" else "alerts"
+    return topic_arn(posture, label) in alarm["alarm_actions"], f"notifies the {label} topic"
+
+
+def _protected_counts(posture: Posture) -> dict[str, int]:
+    counts = {"general": 0, "ssn": 0}
+    for resource in posture.protected():
+        counts["ssn" if resource.get("category") in posture.env["dedicated_categories"] else "general"] += 1
+    return counts
+
+
+def rpo_breach_alarms(posture: Posture, rpo_hours: int, grace_hours: int) -> Outcome:
+    """Each local vault: Sum of NumberOfBackupJobsCompleted over a window of RPO to RPO + grace below the
+    number of protected resources of the vault (from the inventory), missing data breaching."""
+    outcome = Outcome(fix="alarm on Sum(AWS/Backup NumberOfBackupJobsCompleted) per vault, LessThanThreshold the vault's "
+                          "protected resources, period between the RPO and RPO + grace, TreatMissingData breaching")
+    counts = _protected_counts(posture)
+    for kind in ("general", "ssn"):
+        vault = posture.env["vault_names"][kind]
+        label = f"RPO-breach alarm of vault {vault}"
+        outcome.subject(label)
+        alarms = _vault_alarms(posture, "NumberOfBackupJobsCompleted", kind)
+        if not alarms:
+            outcome.check(False, f"{label}: no alarm on AWS/Backup NumberOfBackupJobsCompleted for the vault")
+            continue
+        for alarm in alarms:
+            routed, route = _routes(posture, alarm, kind)
+            window_ok = rpo_hours * 3600 <= (alarm["period"] or 0) * (alarm["evaluation_periods"] or 1) <= (rpo_hours + grace_hours) * 3600
+            ok = (alarm["statistic"] == "Sum" and alarm["comparison"] == "LessThanThreshold"
+                  and alarm["threshold"] == counts[kind] and alarm["treat_missing_data"] == "breaching" and window_ok and routed)
+            outcome.check(ok, f"alarm {alarm['name']}: {alarm['statistic']} over {alarm['period']} s x "
+                          f"{alarm['evaluation_periods']} {alarm['comparison']} {alarm['threshold']:g} (the vault protects "
+                          f"{counts[kind]} resources; window must be {rpo_hours}-{rpo_hours + grace_hours} h), missing data "
+                          f"{alarm['treat_missing_data']}, {route}: {'yes' if routed else 'NO'}", origin=alarm.get("origin"))
+    return outcome
+
+
+def failure_alarms_per_vault(posture: Posture, metrics: list[str]) -> Outcome:
+    """Each local vault has, for each metric, an alarm that fires on the first occurrence (Sum >= 1 or > 0),
+    the SSN vault's notifying the critical alerts topic."""
+    outcome = Outcome(fix="alarm on each AWS/Backup failure metric per vault with Sum >= 1; the SSN vault's to the "
+                          "critical alerts topic")
+    for kind in ("general", "ssn"):
+        for metric in metrics:
+            label = f"{metric} of vault {posture.env['vault_names'][kind]}"
+            outcome.subject(label)
+            alarms = _vault_alarms(posture, metric, kind)
+            if not alarms:
+                outcome.check(False, f"{label}: no alarm")
+                continue
+            for alarm in alarms:
+                routed, route = _routes(posture, alarm, kind)
+                first = (alarm["comparison"] == "GreaterThanOrEqualToThreshold" and (alarm["threshold"] or 0) <= 1) or \
+                        (alarm["comparison"] == "GreaterThanThreshold" and (alarm["threshold"] or 0) < 1)
+                outcome.check(alarm["statistic"] == "Sum" and first and routed,
+                              f"alarm {alarm['name']}: {alarm['statistic']} {alarm['comparison']} {alarm['threshold']:g}, "
+                              f"{route}: {'yes' if routed else 'NO'}", origin=alarm.get("origin"))
+    return outcome
