@@ -183,6 +183,8 @@ def inventory_parameters(cfg: Mapping[str, Any]) -> dict[str, Any]:
     parameters.update({f"{_camel(t['id'])}TableName": t["table_name"] for t in inventory["dynamodb_tables"]})
     parameters.update({f"{_camel(b['id'])}BucketName": b["bucket_name"] for b in inventory["s3_buckets"]})
     parameters.update({f"{_camel(p['id'])}UserPoolName": p["user_pool_name"] for p in inventory["cognito_user_pools"]})
+    parameters.update({f"{_camel(p['id'])}UserPoolId": p["user_pool_id"] for p in inventory["cognito_user_pools"]
+                       if p.get("user_pool_id")})
     return parameters
 
 
@@ -197,6 +199,7 @@ def _sample_application_stack(cfg: Mapping[str, Any]) -> StackSpec:
 
 
 SUBSCRIPTION_SLOTS = 3  # per topic and protocol; the template has one conditional subscription per slot
+MAX_ALARM_RANGE_SECONDS = 604800  # CloudWatch: Period x EvaluationPeriods of an alarm is at most 7 days
 
 
 def vault_protected_counts(cfg: Mapping[str, Any]) -> dict[str, int]:
@@ -210,9 +213,10 @@ def vault_protected_counts(cfg: Mapping[str, Any]) -> dict[str, int]:
 
 def rpo_window_seconds(cfg: Mapping[str, Any]) -> int:
     """The RPO plus the longest start and completion windows: within this window every protected resource
-    completes at least one scheduled backup when the schedules hold."""
+    completes at least one scheduled backup when the schedules hold. At most CloudWatch's limit of an
+    alarm's evaluation range (7 days)."""
     slack = max(p["start_window_minutes"] + p["completion_window_minutes"] for p in cfg["backup_policies"].values())
-    return cfg["rpo_hours"] * 3600 + slack * 60
+    return min(cfg["rpo_hours"] * 3600 + slack * 60, MAX_ALARM_RANGE_SECONDS)
 
 
 def _subscription_parameters(cfg: Mapping[str, Any]) -> dict[str, str]:
@@ -247,13 +251,23 @@ def _monitoring_stack(cfg: Mapping[str, Any]) -> StackSpec:
     )
 
 
+def _artifacts_stack(cfg: Mapping[str, Any]) -> StackSpec:
+    """The bucket ``aws cloudformation package`` uploads Lambda code to (deployed before any stack with code)."""
+    return StackSpec(
+        key="artifacts", name=f"{STACK_PREFIX}-{cfg['environment']}-artifacts",
+        side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
+        profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/deployment-artifacts.yaml",
+        parameters={"EnvironmentName": cfg["environment"]},
+    )
+
+
 def _cognito_exporter_stack(cfg: Mapping[str, Any]) -> StackSpec:
-    """The Cognito export bucket (and, with the exporter, its function and schedule)."""
+    """The Cognito export bucket, the exporter function, its daily schedule per pool and its alarms."""
     return StackSpec(
         key="cognito-exporter", name=f"{STACK_PREFIX}-{cfg['environment']}-cognito-exporter",
         side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
         profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/cognito-exporter.yaml",
-        parameters=inventory_parameters(cfg),
+        parameters={**inventory_parameters(cfg), "AlertTopicArn": OutputRef("monitoring", "AlertTopicArn")},
     )
 
 
@@ -266,6 +280,7 @@ def stack_plan(cfg: Mapping[str, Any], *, include_demo: bool = False) -> list[St
         stacks.append(_sample_application_stack(cfg))
     stacks.append(_environment_stack(cfg))
     stacks.append(_monitoring_stack(cfg))
+    stacks.append(_artifacts_stack(cfg))
     stacks.append(_cognito_exporter_stack(cfg))
     stacks.extend(_plan_stacks(cfg))
     return stacks
