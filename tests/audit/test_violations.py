@@ -77,7 +77,7 @@ VIOLATIONS = {
     "weekly schedule": (edit_template("backup-plan.yaml", "ScheduleExpression: !Ref ScheduleExpression",
                                       'ScheduleExpression: "cron(0 2 ? * SUN *)"'), {"RPO-01", "RPO-02"}),
     "week-long completion window": (edit_config("defaults", lambda d: _policy(d, "document_storage").update(completion_window_minutes=10080)),
-                                    {"RPO-01", "RPO-02"}),
+                                    {"RPO-01", "RPO-02", "MON-06"}),  # the RPO-breach alarm's window grows to a week
     "critical data kept 10 years": (edit_config("defaults", lambda d: _policy(d, "critical_data").update(
         retention_days=3650, lifecycle={"cold_storage_days": 30, "delete_after_days": 3650})), {"RET-01"}),
     "30-day retention": (edit_config("defaults", lambda d: _policy(d, "critical_data").update(
@@ -155,6 +155,57 @@ VIOLATIONS = {
     "table excluded": (edit_config("example", lambda d: d["inventory"]["dynamodb_tables"][4].update(
         excluded=True, exclusion_reason="history can be rebuilt")), {"COV-03"}),
     "bucket excluded without a reason": (edit_config("example", lambda d: d["inventory"]["s3_buckets"][3].pop("exclusion_reason")), {"COV-02"}),
+    # monitoring: each seed breaks one way an alert can fail to arrive
+    "alert key does not trust EventBridge": (remove_statement("monitoring.yaml", "AllowEventBridgeToEncryptAlerts"), {"MON-03"}),
+    "EventBridge key statement conditioned on the source account": (edit_template(
+        "monitoring.yaml", """              - kms:Decrypt
+            Resource: "*"
+          - Sid: AllowCloudWatchAlarmsToEncryptAlerts""", """              - kms:Decrypt
+            Resource: "*"
+            Condition:
+              StringEquals:
+                aws:SourceAccount: !Ref AWS::AccountId
+          - Sid: AllowCloudWatchAlarmsToEncryptAlerts"""), {"MON-03"}),
+    "copy failure rule disabled": (edit_template("monitoring.yaml", """      Description: Cross-account copies that failed (the copy never reached the backup account).
+      State: ENABLED""", """      Description: Cross-account copies that failed (the copy never reached the backup account).
+      State: DISABLED"""), {"MON-01"}),
+    "backup job rule pattern misses FAILED": (edit_template("monitoring.yaml", "state: [FAILED, ABORTED, EXPIRED]",
+                                                            "state: [ABORTED, EXPIRED]"), {"MON-01"}),
+    "alarm actions disabled": (edit_template("monitoring.yaml", """      AlarmDescription: A backup job into the general vault failed.
+      Namespace: AWS/Backup
+      MetricName: NumberOfBackupJobsFailed
+      Dimensions: [{Name: BackupVaultName, Value: !Ref GeneralVaultName}]
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      DatapointsToAlarm: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      TreatMissingData: notBreaching
+      ActionsEnabled: true""", """      AlarmDescription: A backup job into the general vault failed.
+      Namespace: AWS/Backup
+      MetricName: NumberOfBackupJobsFailed
+      Dimensions: [{Name: BackupVaultName, Value: !Ref GeneralVaultName}]
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      DatapointsToAlarm: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      TreatMissingData: notBreaching
+      ActionsEnabled: false"""), {"MON-04"}),
+    "alert topic unencrypted": (edit_template("monitoring.yaml", """      DisplayName: !Sub "compact-retention ${EnvironmentName} backup alerts"
+      KmsMasterKeyId: !GetAtt AlertKey.Arn
+""", """      DisplayName: !Sub "compact-retention ${EnvironmentName} backup alerts"
+"""), {"MON-02"}),
+    "SSN restores sent to the ordinary topic": (edit_template("monitoring.yaml", """            - backupVaultArn: [{exists: false}]
+      Targets:
+        - {Id: critical-alerts, Arn: !Ref CriticalAlertTopic}""", """            - backupVaultArn: [{exists: false}]
+      Targets:
+        - {Id: alerts, Arn: !Ref AlertTopic}"""), {"MON-05"}),
+    "RPO alarm threshold typed instead of counted": (edit_template(
+        "monitoring.yaml", "Threshold: !Ref GeneralVaultProtectedResources", "Threshold: 1"), {"MON-06"}),
+    "partial recovery point alarm of the SSN vault removed": (remove_resource("monitoring.yaml", "SSNPartialRecoveryPointsAlarm"), {"MON-07"}),
     "log group the inventory does not name": (add_resource("cognito-exporter.yaml", """  StrayLogGroup:
     Type: AWS::Logs::LogGroup
     Properties:
