@@ -97,11 +97,11 @@ VIOLATIONS = {
                 Lifecycle:
                   DeleteAfterDays: !Ref DeleteAfterDays
                   MoveToColdStorageAfterDays: !If [HasColdStorage, !Ref ColdStorageDays, !Ref AWS::NoValue]
-""", ""), {"RPO-02", "ISO-01", "RET-04"}),
+""", ""), {"RPO-02", "ISO-01", "RET-04", "EXP-04"}),
     "copy into the primary region": (edit_template(
         "backup-plan.yaml", "DestinationBackupVaultArn: !Ref DestinationVaultArn",
         'DestinationBackupVaultArn: !Sub "arn:${AWS::Partition}:backup:${AWS::Region}:${AWS::AccountId}:backup-vault:${LocalVaultName}"'),
-        {"RPO-02", "ISO-01"}),
+        {"RPO-02", "ISO-01", "EXP-04"}),
     "only one table selected": (edit_template("backup-plan.yaml", "Resources: !Ref ResourceArns",
                                               "Resources: [!Select [0, !Ref ResourceArns]]"),
                                 {"COV-01", "RPO-01", "RPO-02", "ISO-01", "RET-01", "RET-02"}),
@@ -110,9 +110,9 @@ VIOLATIONS = {
         'AWS:\n                - !Sub "arn:${AWS::Partition}:iam::${EnvironmentAccountId}:root"\n                - "arn:aws:iam::999999999999:root"\n'
         '            Action: backup:CopyIntoBackupVault'), {"ISO-02"}),
     "wildcard principal added to a bucket policy": (edit_template(
-        "cognito-exporter.yaml", "          - Sid: DenyUnencryptedUploads",
+        "cognito-exporter.yaml", "          - Sid: DenyUploadsAskingForOtherEncryption",
         "          - Sid: PublicRead\n            Effect: Allow\n            Principal: \"*\"\n            Action: s3:GetObject\n"
-        "            Resource: !Sub \"${ExportBucket.Arn}/*\"\n          - Sid: DenyUnencryptedUploads"), {"ISO-03"}),
+        "            Resource: !Sub \"${ExportBucket.Arn}/*\"\n          - Sid: DenyUploadsAskingForOtherEncryption"), {"ISO-03"}),
     "destination key usable outside AWS Backup": (edit_template(
         "backup-account.yaml", """                kms:ViaService:
                   - !Sub "backup.${AWS::Region}.amazonaws.com"
@@ -226,6 +226,33 @@ VIOLATIONS = {
         "id": "data-events", "kind": "event-archive", "name": "data-events", "protection": "excluded",
         "reason": "replays of the data events for debugging"}))), {"EVB-02"}),
 }
+
+EXPORTER = "cognito-exporter.yaml"
+VIOLATIONS.update({
+    "export schedule weekly": (edit_template(EXPORTER, "Default: cron(0 2 * * ? *)", 'Default: "cron(0 2 ? * SUN *)"'), {"EXP-01"}),
+    "one pool has no export schedule": (combined(remove_resource(EXPORTER, "ProviderUsersExportSchedule"),
+                                                 remove_resource(EXPORTER, "ProviderUsersExportInvokePermission")), {"EXP-01"}),
+    "export schedule disabled": (edit_template(EXPORTER, "State: ENABLED", "State: DISABLED"), {"EXP-01"}),
+    "export schedule exports the wrong pool": (edit_template(EXPORTER, '''Input: !Sub '{"pool_id": "${ProviderUsersUserPoolId}"}\'''',
+                                                             '''Input: !Sub '{"pool_id": "${StaffUsersUserPoolId}"}\''''), {"EXP-01"}),
+    "export key rotation off": (edit_template(EXPORTER, "EnableKeyRotation: true", "EnableKeyRotation: false"), {"EXP-02"}),
+    "exporter environment not encrypted": (edit_template(EXPORTER, "      KmsKeyArn: !GetAtt ExportKey.Arn\n", ""), {"EXP-02"}),
+    "exporter role reads every pool": (edit_template(EXPORTER, 'userpool/${StaffUsersUserPoolId}"', 'userpool/*"'), {"EXP-03"}),
+    "exporter role may delete exports": (edit_template(EXPORTER, '${ExportBucket.Arn}/${ExportPrefix}/*/checkpoint.json',
+                                                       '${ExportBucket.Arn}/${ExportPrefix}/*'), {"EXP-03"}),
+    "exporter role may write the whole bucket": (edit_template(EXPORTER, 'Resource: !Sub "${ExportBucket.Arn}/${ExportPrefix}/*"\n',
+                                                               'Resource: !Sub "${ExportBucket.Arn}/*"\n'), {"EXP-03"}),
+    "exporter role wildcard service": (edit_template(EXPORTER, "                  - s3:PutObject\n", "                  - s3:*\n"), {"EXP-03"}),
+    "export bucket excluded from the inventory": (edit_config("example", lambda d: d["inventory"]["s3_buckets"][1].update(
+        excluded=True, exclusion_reason="seeded") or d["inventory"]["s3_buckets"][1].pop("category")),
+        {"EXP-04", "RET-01", "RET-02"}),  # the category export_data then protects nothing,
+    "exporter without dead-letter queue": (edit_template(EXPORTER, "      DeadLetterConfig:\n        TargetArn: !GetAtt ExporterDeadLetterQueue.Arn\n", ""),
+                                           {"EXP-05"}),
+    "missing-export alarm ignores missing data": (edit_template(EXPORTER, "TreatMissingData: breaching", "TreatMissingData: notBreaching"),
+                                                  {"EXP-05"}),
+    "missing-export alarm window of three days": (edit_template(EXPORTER, "EvaluationPeriods: 26\n      DatapointsToAlarm: 26",
+                                                                "EvaluationPeriods: 72\n      DatapointsToAlarm: 72"), {"EXP-05"}),
+})
 
 
 def failed_controls(tmp_path: Path, seed) -> tuple[int, set[str]]:
