@@ -37,6 +37,14 @@ def healthy():
                            "creation_date": iso(NOW - timedelta(hours=9)),
                            "lifecycle": {"delete_after_days": DAYS[item["category"]], "cold_storage_after_days": None}})
     snapshot["recovery_points"] = points
+    pools = snapshot["inventory"]["user_pools"]
+    snapshot["user_pools"] = [{"name": p["name"], "user_pool_id": p["user_pool_id"], "estimated_users": 3,
+                               "origin": {"api": "cognito-idp:DescribeUserPool"}} for p in pools]
+    snapshot["exports"] = [{"pool_id": p["user_pool_id"], "bucket": "exports", "day": "2026-11-27",
+                            "manifest_key": f"cognito-export/{p['user_pool_id']}/2026-11-27/manifest.json",
+                            "completed_at": iso(NOW - timedelta(hours=10)), "format_version": 1,
+                            "counts": {"users": 3, "disabled": 1, "groups": 2, "memberships": 4}, "objects": 7,
+                            "objects_missing": [], "origin": {"api": "s3:GetObject"}} for p in pools]
     snapshot["settings"] = {"cross_account_backup": True, "region_settings": {
         f"{env['environment_account_id']}:{env['primary_region']}": {"dynamodb_advanced": True},
         f"{env['backup_account_id']}:{env['backup_region']}": {"dynamodb_advanced": True}}}
@@ -51,7 +59,7 @@ def failed(snapshot, tmp_path) -> set[str]:
 def test_live_controls_pass_on_a_healthy_account(healthy, tmp_path):
     report = run_audit(healthy, report_dir=tmp_path)
     ids = {c.id for c in report.controls}
-    assert {"RPO-03", "RPO-04", "RET-07", "ISO-06"} <= ids and "ENC-03" not in ids  # ENC-03 is static only
+    assert {"RPO-03", "RPO-04", "RET-07", "ISO-06", "EXP-06"} <= ids and "ENC-03" not in ids  # ENC-03 is static only
     assert {c.id for c in report.controls if c.status != "passed"} == set()
     evidence = json.loads((tmp_path / "report.json").read_text())
     rpo = next(c for c in evidence["controls"] if c["id"] == "RPO-03")
@@ -105,3 +113,32 @@ def test_a_refused_read_fails_naming_the_permission(healthy, tmp_path):
     report = run_audit(snapshot, report_dir=tmp_path, tags="COV-05")
     (control,) = report.controls
     assert control.status == "failed" and "needs kms:GetKeyPolicy" in control.message
+
+
+def _exp(snapshot, tmp_path) -> set[str]:
+    report = run_audit(snapshot, report_dir=tmp_path, tags="cognito-export")
+    return {c.id for c in report.controls if c.status == "failed"}
+
+
+@pytest.mark.parametrize("violation", ["no export", "stale export", "object missing", "empty manifest"])
+def test_missing_stale_or_partial_exports_fail(healthy, tmp_path, violation):
+    snapshot = copy.deepcopy(healthy)
+    export = snapshot["exports"][1]
+    if violation == "no export":
+        snapshot["exports"].pop(1)
+    elif violation == "stale export":
+        export["completed_at"] = iso(NOW - timedelta(hours=27))
+    elif violation == "object missing":
+        export["objects_missing"] = [export["manifest_key"].replace("manifest.json", "users-00001.jsonl.gz")]
+    else:
+        export["objects"] = 0
+    assert _exp(snapshot, tmp_path) == {"EXP-06"}
+
+
+def test_a_configured_pool_id_missing_from_the_account_fails_the_schedule_control(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    snapshot["user_pools"].pop(0)
+    assert _exp(snapshot, tmp_path) == {"EXP-01"}
+    snapshot = copy.deepcopy(healthy)
+    snapshot["user_pools"][0]["name"] = "some-other-pool"
+    assert _exp(snapshot, tmp_path) == {"EXP-01"}
