@@ -55,6 +55,9 @@ def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode:
             "--rootdir", str(REPO_ROOT), "-c", os.devnull,
             f"--junitxml={report_dir / 'junit.xml'}", f"--cucumberjson={report_dir / 'cucumber.json'}",
             "--assert=plain", "--capture=no", "-o", "junit_family=xunit2",
+            # short tracebacks in junit.xml and cucumber.json: the long ones print argument values, among
+            # them function reprs with memory addresses, so two runs of the same audit would differ
+            "--tb=short",
             # scenario tags such as nist:CP-6(1) are not valid marker declarations; --tags still selects them
             "-W", "ignore::pytest.PytestUnknownMarkWarning", "--no-header", "-q" if verbose else "-qq"]
     for module in STEP_MODULES:
