@@ -183,7 +183,7 @@ def _worst(codes: Sequence[int]) -> int:
 
 
 def _audit_all(args: argparse.Namespace) -> int:
-    from audit.multi_env import audit_all, default_jobs
+    from audit.multi_env import account_regions, audit_all, default_jobs
 
     if args.assume_role:
         raise UsageError("--assume-role names the role of one account; with --env all every environment is read "
@@ -192,8 +192,14 @@ def _audit_all(args: argparse.Namespace) -> int:
         raise UsageError(f"--jobs {args.jobs}: at least 1")
     environments = _environments(args)
     sarif_dir = args.sarif
+    reads: dict[str, list[tuple[str, str]]] = {}
+    for env in environments if args.mode == "live" else []:
+        try:
+            reads[env] = account_regions(load_config(env, args.config_dir).data)
+        except ConfigError:
+            reads[env] = []  # its own process reports the bad configuration (exit 2)
     return audit_all(args.raw_argv, environments, mode=args.mode, report_base=args.report_dir or REPO_ROOT / "reports",
-                     jobs=args.jobs or default_jobs(len(environments)),
+                     jobs=args.jobs or default_jobs(len(environments)), shared=lambda env: reads.get(env, []),
                      extra=(lambda env: ["--sarif", str(sarif_dir / f"{env}.sarif")]) if sarif_dir else (lambda env: ()))
 
 

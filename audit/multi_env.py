@@ -6,12 +6,19 @@ an option added to ``audit`` later needs no change here). Processes, not threads
 in-process through pytest, which keeps global state (plugins, ``sys.modules``, captured output) and is not
 thread-safe; a process per environment also isolates a crash or a hung account to one environment.
 
+Live audits of two environments never run at the same time when they read the same account in the same
+region (a backup account shared by several environments, say): AWS Backup's request quotas are per account
+and region, and each process already paces itself to them, so two processes on one account would only
+throttle each other. Each environment holds a lock per (account, region) it reads while its process runs;
+the locks are taken in sorted order, so two environments never wait on each other in a cycle.
+
 Reports go to ``<report base>/<env>/<mode>/`` (the base is ``--report-dir``, default ``reports/``). The
 table takes each environment's counts from its ``report.json`` and its exit code from the process:
 exit 2 if any environment had bad input, else 1 if any failed, else 0.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -20,7 +27,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 DEFAULT_MAX_JOBS = 8
 EVIDENCE_LINE = "evidence: "
@@ -35,6 +42,12 @@ class EnvResult:
     failed: int | None
     evidence: str | None
     output: str
+
+
+def account_regions(cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The (account, region) pairs a live audit of the environment ``cfg`` reads."""
+    return sorted({(str(cfg["environment_account_id"]), str(cfg["primary_region"])),
+                   (str(cfg["backup_account_id"]), str(cfg["backup_region"]))})
 
 
 def default_jobs(count: int) -> int:
@@ -78,13 +91,19 @@ def overall_exit(results: Sequence[EnvResult]) -> int:
 
 def audit_all(argv: Sequence[str], environments: Sequence[str], *, mode: str, report_base: Path, jobs: int,
               extra: Callable[[str], Sequence[str]] = lambda env: (),
-              echo: Callable[[str], None] = print) -> int:
-    """Audit ``environments`` with ``jobs`` processes at a time; echo each one's output when it ends, then
-    the summary table. ``extra(env)`` gives further arguments of one environment's process."""
+              shared: Callable[[str], Sequence[tuple[str, str]]] = lambda env: (),
+              echo: Callable[[str], None] = print, run_one: Callable[..., EnvResult] = audit_one) -> int:
+    """Audit ``environments`` with at most ``jobs`` processes at a time; echo each one's output when it ends,
+    then the summary table. ``extra(env)`` gives further arguments of one environment's process;
+    ``shared(env)`` the (account, region) pairs no other environment may read at the same time."""
     lock = threading.Lock()
+    locks: dict[tuple[str, str], threading.Lock] = {key: threading.Lock() for env in environments for key in shared(env)}
 
     def run(environment: str) -> EnvResult:
-        result = audit_one(argv, environment, mode, report_base / environment / mode, extra(environment))
+        with contextlib.ExitStack() as held:
+            for key in sorted(set(shared(environment))):
+                held.enter_context(locks[key])
+            result = run_one(argv, environment, mode, report_base / environment / mode, extra(environment))
         with lock:
             echo(f"--- {environment} ({mode}): exit {result.exit_code}\n{result.output.rstrip()}")
         return result

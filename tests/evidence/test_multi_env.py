@@ -66,3 +66,34 @@ def test_the_summary_table_is_sorted_and_aligned():
 def test_assume_role_is_refused_with_env_all(capsys):
     assert main(["audit", "--mode", "live", "--env", "all", "--assume-role", "environment=arn:aws:iam::1:role/x"]) == 2
     assert "--assume-role" in capsys.readouterr().err
+
+
+def test_environments_that_share_an_account_and_region_never_run_at_the_same_time(tmp_path: Path):
+    """Four environments, two of them sharing one backup account: those two are never audited together,
+    the others run alongside (the fake audit only records who runs with whom)."""
+    import threading
+    import time
+
+    from audit.multi_env import account_regions, audit_all
+
+    configs = {name: {"environment_account_id": env_account, "primary_region": "us-east-1",
+                      "backup_account_id": backup, "backup_region": "us-west-2"}
+               for name, env_account, backup in [("a", "1", "9"), ("b", "2", "9"), ("c", "3", "7"), ("d", "4", "8")]}
+    running: set[str] = set()
+    together: list[set[str]] = []
+    guard = threading.Lock()
+
+    def fake(argv, env, mode, report_dir, extra):
+        with guard:
+            running.add(env)
+            together.append(set(running))
+        time.sleep(0.05)
+        with guard:
+            running.discard(env)
+        return EnvResult(env, mode, 0, 1, 0, None, "")
+
+    code = audit_all([], list(configs), mode="live", report_base=tmp_path, jobs=4, echo=lambda line: None,
+                     shared=lambda env: account_regions(configs[env]), run_one=fake)
+    assert code == 0
+    assert not any({"a", "b"} <= seen for seen in together)
+    assert max(len(seen) for seen in together) >= 2  # the independent environments did overlap
