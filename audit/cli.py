@@ -209,6 +209,7 @@ def _evidence(args: argparse.Namespace, loaded, snapshot: dict, report, report_d
     import contextlib
     import tempfile
 
+    from audit.config.loader import default_config_dir
     from audit.evidence import Part, write_pack
     from audit.evidence_manifest import MANIFEST
     from audit.evidence_origins import template_files
@@ -231,6 +232,9 @@ def _evidence(args: argparse.Namespace, loaded, snapshot: dict, report, report_d
             print(f"drift: {len(differences)} difference(s) between the templates and the accounts")
         else:
             static, static_report, differences = snapshot, report, None
+        waivers = getattr(args, "waivers", None) or Path(args.config_dir or default_config_dir()) / "waivers.yaml"
+        if waivers.is_file():  # the exceptions the run accepted are evidence too
+            files["waivers.yaml"] = waivers.read_text(encoding="utf-8")
         features_dir = args.features_dir or REPO_ROOT / "features"
         files["static/report.sarif"] = json.dumps(build_sarif(static_report, features_dir=features_dir),
                                                   indent=2, sort_keys=True) + "\n"

@@ -123,3 +123,11 @@ def test_a_failing_audit_still_writes_its_pack_and_exits_1(tmp_path: Path, bundl
     meta = json.loads((pack / "pack.json").read_text())
     assert meta["exit_code"] == 1 and meta["parts"]["static"]["failed"] == 2
     assert main(["evidence", "verify", str(pack)]) == 0
+
+
+def test_the_waivers_file_the_run_read_is_in_the_pack(tmp_path: Path, bundle: Path):
+    waivers = bundle / "config" / "waivers.yaml"
+    waivers.write_text("[]\n")
+    code, pack = static_pack(tmp_path, templates=bundle / "cloudformation", config=bundle / "config")
+    assert code == 0 and (pack / "waivers.yaml").read_bytes() == waivers.read_bytes()
+    assert "waivers.yaml" in (pack / "MANIFEST.sha256").read_text()
