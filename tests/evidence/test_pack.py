@@ -20,8 +20,11 @@ REPORTS = ["cucumber.json", "junit.xml", "report.html", "report.json", "report.m
 
 def test_the_pack_holds_every_file(example_pack: Path):
     files = sorted(p.relative_to(example_pack).as_posix() for p in example_pack.rglob("*") if p.is_file())
-    features = sorted(f"features/{p.name}" for p in (Path(__file__).resolve().parents[2] / "features").glob("*.feature"))
-    assert files == sorted(["MANIFEST.sha256", "config.json", "pack.json", *features, *(f"static/{n}" for n in REPORTS)])
+    repo = Path(__file__).resolve().parents[2]
+    features = sorted(f"features/{p.name}" for p in (repo / "features").glob("*.feature"))
+    waivers = ["waivers.yaml"] if (repo / "config" / "waivers.yaml").is_file() else []
+    assert files == sorted(["MANIFEST.sha256", "config.json", "pack.json", *waivers, *features,
+                            *(f"static/{n}" for n in REPORTS)])
     meta = json.loads((example_pack / "pack.json").read_text())
     assert meta["environment"] == "example" and meta["mode"] == "static" and meta["exit_code"] == 0
     assert example_pack.name == f"example-static-{meta['created_at'].replace('-', '').replace(':', '')}"
