@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-__all__ = ["EventPatternError", "matches", "mismatch", "validate", "sample_event", "SAMPLES_DIR"]
+__all__ = ["EventPatternError", "matches", "mismatch", "validate", "sample_event", "copy_job_state_change", "SAMPLES_DIR"]
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "backup_events"
 MISSING = object()
@@ -197,3 +197,35 @@ def sample_event(name: str) -> dict[str, Any]:
     """A fresh copy of one of AWS's documented sample events (``tests/fixtures/backup_events/<name>.json``,
     sources in its README): reference data the monitoring controls place into the environment."""
     return json.loads(_sample_text(name))
+
+
+def _iso_millis(value: Any) -> str | None:
+    from datetime import datetime, timezone
+
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return str(value)
+
+
+def copy_job_state_change(job: Mapping[str, Any], *, region: str, event_id: str = "00000000-0000-0000-0000-000000000000") -> dict[str, Any]:
+    """The "Copy Job State Change" event AWS Backup emits for a copy job (a ``DescribeCopyJob`` ``CopyJob``),
+    in the shape of AWS's documented sample (``copy-job-failed.json``): the fields the API and the event
+    share, renamed to the event's camelCase; a missing destination recovery point is ``{}`` as in AWS's
+    sample."""
+    detail = {
+        "copyJobId": job.get("CopyJobId"), "backupSizeInBytes": job.get("BackupSizeInBytes"),
+        "creationDate": _iso_millis(job.get("CreationDate")), "iamRoleArn": job.get("IamRoleArn"),
+        "resourceArn": job.get("ResourceArn"), "resourceType": job.get("ResourceType"),
+        "sourceBackupVaultArn": job.get("SourceBackupVaultArn"), "state": job.get("State"),
+        "statusMessage": job.get("StatusMessage"), "completionDate": _iso_millis(job.get("CompletionDate")),
+        "destinationBackupVaultArn": job.get("DestinationBackupVaultArn"),
+        "destinationRecoveryPointArn": job.get("DestinationRecoveryPointArn") or {},
+    }
+    time = _iso_millis(job.get("CompletionDate") or job.get("CreationDate")) or ""
+    return {"version": "0", "id": event_id, "detail-type": "Copy Job State Change", "source": "aws.backup",
+            "account": job.get("AccountId"), "time": time.split(".")[0] + "Z" if "." in time else time, "region": region,
+            "resources": [job["SourceRecoveryPointArn"]] if job.get("SourceRecoveryPointArn") else [],
+            "detail": {k: v for k, v in detail.items() if v is not None}}

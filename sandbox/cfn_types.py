@@ -14,6 +14,7 @@ caches, so a stack creates, updates and deletes real moto resources for:
                                 BackupPlanId, Id
   AWS::S3::BucketPolicy         put_bucket_policy; Ref = bucket name
   AWS::SNS::TopicPolicy         the topics' Policy attribute
+  AWS::SNS::Subscription        subscribe (moto confirms it at once: no confirmation message); Ref = ARN
   AWS::CloudWatch::Alarm        put_metric_alarm; Ref = alarm name; GetAtt Arn
   AWS::CloudTrail::Trail        create_trail (+ start_logging); Ref = trail name; GetAtt Arn
   AWS::Cognito::UserPool        create_user_pool; Ref = pool id; GetAtt Arn, ProviderName, ProviderURL,
@@ -492,6 +493,64 @@ class SNSTopicPolicyResource(CloudFormationModel):
     def is_created(self) -> bool:
         return True
 
+
+
+class SNSSubscriptionResource(CloudFormationModel):
+    """AWS::SNS::Subscription: subscribe (moto confirms it at once, without a confirmation message);
+    Ref = subscription ARN."""
+
+    def __init__(self, account_id: str, region_name: str, arn: str):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.arn = arn
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Subscription"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return self.arn
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> SNSSubscriptionResource:
+        props = _props(cloudformation_json)
+        subscription = _sns(account_id, region_name).subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
+        return cls(account_id, region_name, subscription.arn)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: SNSSubscriptionResource, new_resource_name: str,
+        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+    ) -> SNSSubscriptionResource:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+    ) -> None:
+        _sns(account_id, region_name).unsubscribe(resource_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _sns(account_id, region_name).unsubscribe(self.arn)
+
+    def is_created(self) -> bool:
+        return True
 
 def _cloudwatch(account_id: str, region_name: str) -> Any:
     from moto.cloudwatch.models import cloudwatch_backends
@@ -1101,7 +1160,7 @@ def _set_bucket_logging(backend: Any, name: str, target_name: str, prefix: str) 
 
 SANDBOX_TYPES: list[type[CloudFormationModel]] = [
     BackupVaultResource, BackupPlanResource, BackupSelectionResource, S3BucketPolicyResource,
-    SNSTopicPolicyResource, CloudWatchAlarmResource, CloudTrailTrailResource, CognitoUserPoolResource,
+    SNSTopicPolicyResource, SNSSubscriptionResource, CloudWatchAlarmResource, CloudTrailTrailResource, CognitoUserPoolResource,
     CognitoUserPoolGroupResource,
 ]
 

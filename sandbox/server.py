@@ -33,10 +33,13 @@ def load_extensions() -> None:
     """Install every extension of the sandbox into moto (idempotent)."""
     from sandbox import accounts, backup_ext, cfn_types, cognito_ext, job_runner
 
+    from sandbox import events_ext
+
     accounts.install()
     backup_ext.install()
     cfn_types.install()
     cognito_ext.install()
+    events_ext.install()
     job_runner.install_route()
 
 

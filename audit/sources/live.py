@@ -29,6 +29,7 @@ from audit.snapshot import Posture, new_snapshot
 from audit.sources import live_aws
 from audit.sources.live_aws import ApiCalls, Credentials, Failed, LiveSourceError, Pacer, Side, default_session
 from audit.sources.live_eventbridge import read_eventbridge
+from audit.sources.live_read_monitoring import read_monitoring
 from audit.sources.live_read import (iso, newest_recovery_point, read_buckets, read_cross_account_backup, read_keys,
                                      read_plans, read_region_settings, read_roles, read_tables, read_user_pools, read_vaults)
 
@@ -61,6 +62,8 @@ def build_live_snapshot(cfg: dict, *, environment: Credentials, backup: Credenti
         snapshot[key] = env.get(key, []) + bkp.get(key, [])
     snapshot["keys"] = list({k["arn"]: k for k in [*env["keys"], *bkp["keys"]]}.values())
     snapshot["eventbridge"] = env["eventbridge"] + bkp["eventbridge"]
+    for key in ("topics", "event_rules", "alarms", "dashboards"):
+        snapshot[key] = env.get(key, []) + bkp.get(key, [])
     snapshot["settings"] = {"cross_account_backup": env.get("cross_account_backup"),
                             "region_settings": {**env["region_settings"], **bkp["region_settings"]}}
     snapshot["errors"] = env["errors"] + bkp["errors"]
@@ -150,12 +153,15 @@ def _read_environment(side: Side, cfg: Mapping[str, Any], posture: Posture, now:
             if role.account == side.account_id and role.resource.startswith("role/"):
                 role_names.append(role.resource.rsplit("/", 1)[-1])
     roles = read_roles(side, role_names)
+    monitoring = read_monitoring(side, f"compact-retention-{cfg['environment']}-")
+    known = {k["arn"] for k in keys}
+    keys += [k for k in read_keys(side, [t["kms_key"] for t in monitoring["topics"]]) if k["arn"] not in known]
     user_pools = read_user_pools(side, inventory["user_pools"])
     points = [newest_recovery_point(side, source_vault_name(cfg, r), r["arn"], "source", now=now) for r in protected]
     return {"plans": plans, "vaults": vaults, "tables": tables, "buckets": buckets, "keys": keys, "roles": roles,
             "user_pools": user_pools, "recovery_points": [p for p in points if p],
             "cross_account_backup": read_cross_account_backup(side), "region_settings": read_region_settings(side),
-            "eventbridge": read_eventbridge(side)}
+            "eventbridge": read_eventbridge(side), **monitoring}
 
 
 def _read_backup(side: Side, cfg: Mapping[str, Any], posture: Posture, now: datetime) -> dict[str, Any]:
