@@ -4,11 +4,16 @@ The header is the one AWS documents for a default pool (standard attributes, the
 cognito:username); the pool's custom attributes are added as custom:<name> before cognito:mfa_enabled. That
 position is the sandbox's assumption: an exporter must find columns by name, and check the header against
 AWS. User import jobs are not modelled.
+
+Pool ids: AWS assigns them. A pool created with the tag ``sandbox:user-pool-id`` (the demo application's
+pools carry it) gets that id in the sandbox, so a configuration naming pool ids, as a real one does, matches
+the demo's pools. AWS ignores the tag.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import ActionResult
 
@@ -33,11 +38,27 @@ def get_csv_header(self: CognitoIdpResponse) -> ActionResult:
     return ActionResult({"UserPoolId": user_pool_id, "CSVHeader": csv_header(pool)})
 
 
+POOL_ID_TAG = "sandbox:user-pool-id"
+_create_user_pool = CognitoIdpBackend.create_user_pool
+
+
+def create_user_pool(self: CognitoIdpBackend, name: str, extended_config: dict[str, Any]) -> CognitoIdpUserPool:
+    wanted = (extended_config.get("UserPoolTags") or {}).get(POOL_ID_TAG)
+    if not wanted or wanted in self.user_pools:
+        return _create_user_pool(self, name, extended_config)
+    pool = CognitoIdpUserPool(self.account_id, self.region_name, name, extended_config)
+    pool.id = wanted
+    pool.arn = pool.arn.rsplit("/", 1)[0] + "/" + wanted
+    self.user_pools[wanted] = pool
+    return pool
+
+
 def install() -> None:
     global _installed
     if _installed:
         return
     CognitoIdpResponse.get_csv_header = get_csv_header  # type: ignore[attr-defined]
+    CognitoIdpBackend.create_user_pool = create_user_pool  # type: ignore[method-assign]
     _installed = True
 
 

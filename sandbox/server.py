@@ -31,7 +31,7 @@ DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "sandbox"
 
 def load_extensions() -> None:
     """Install every extension of the sandbox into moto (idempotent)."""
-    from sandbox import accounts, backup_ext, cfn_types, cognito_ext, job_runner
+    from sandbox import accounts, backup_ext, cfn_types, cognito_ext, job_runner, lambda_ext, s3_policy_ext
 
     from sandbox import events_ext
 
@@ -40,6 +40,8 @@ def load_extensions() -> None:
     cfn_types.install()
     cognito_ext.install()
     events_ext.install()
+    s3_policy_ext.install()
+    lambda_ext.install()
     job_runner.install_route()
 
 

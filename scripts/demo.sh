@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole flow on this machine, against the local sandbox (moto extended with AWS Backup):
 # start the sandbox, turn on the account settings the setup guide asks for, deploy the sample application
-# and every stack of the example environment with scripts/deploy.sh, run a day of backups, run the live
-# audit and the drift report, and say where the reports are.
+# and every stack of the example environment with scripts/deploy.sh, seed synthetic users, run the night's
+# Cognito exports and a day of backups, run the live audit and the drift report, and say where the reports are.
 #   scripts/demo.sh [--port N] [--keep]
 #   --keep  leave the sandbox running afterwards (scripts/sandbox.sh stop --port N ends it)
 # The sandbox is a demo and test target: what it shows is never a claim about AWS (sandbox/README.md).
@@ -45,6 +45,12 @@ done
 step "deploying the sample application and the example environment"
 "$RETENTION_ROOT/scripts/deploy.sh" --env example --config-dir "$state/config" --endpoint-url "$url" --with-sample-app ||
   fail "the deployment failed (see above)"
+
+step "synthetic users in both user pools (user*@example.org), then the night's Cognito exports (02:00 UTC)"
+"$RETENTION_PY" -m sandbox.seed_users --env example --config-dir "$state/config" --endpoint-url "$url" --users 150 ||
+  fail "could not seed the user pools"
+retention sandbox run-exports --env example --config-dir "$state/config" --endpoint-url "$url" ||
+  fail "the Cognito export did not complete"
 
 step "a day of backups: every plan runs once, as scheduled 3 hours ago"
 retention sandbox run-backups --env example --config-dir "$state/config" --endpoint-url "$url" \

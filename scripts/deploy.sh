@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Deploy an environment's stacks in order: the backup account's vaults (backup account, backup region)
-# first, then the environment account's backup infrastructure and one backup plan per category.
+# first, then the environment account's backup infrastructure, monitoring, the artifacts bucket, the
+# Cognito exporter (its code built and uploaded with 'aws cloudformation package') and one backup plan per
+# category.
 #
 #   scripts/deploy.sh --env ENV [--dry-run] [--stack KEY|NAME] [--endpoint-url URL]
 #                     [--config-dir DIR] [--with-sample-app]
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
     --endpoint-url) need_value "$1" "${2:-}"; endpoint=(--endpoint-url "$2"); shift 2 ;;
     --config-dir) need_value "$1" "${2:-}"; config_dir=(--config-dir "$2"); shift 2 ;;
     --with-sample-app) with_sample=(--with-sample-app); shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -92,8 +94,47 @@ print_failure_events() {  # NAME PROFILE REGION
     --output text 2>/dev/null | head -20 | sed 's/^/    /' >&2
 }
 
+output_value() {  # KEY OUTPUT: an output of a stack deployed (or read) in this run, or nothing
+  [ -f "$work/outputs/$1.json" ] || return 0
+  "$RETENTION_PY" -c 'import json,sys
+outputs = json.load(open(sys.argv[1])) or []
+print(next((o["OutputValue"] for o in outputs if o["OutputKey"] == sys.argv[2]), ""))' "$work/outputs/$1.json" "$2"
+}
+
+# A template whose Lambda Code is a local folder is packaged first: the folder is built from the
+# repository (python -m exporter.build) and 'aws cloudformation package' uploads it to the artifacts
+# bucket (stack 'artifacts', deployed earlier in the same order) and writes a template naming the upload.
+has_local_code() { grep -Eq '^ +Code: +[^{ ]' "$1"; }
+
+package_template() {  # KEY PROFILE REGION TEMPLATE -> prints the template to deploy
+  local key="$1" profile="$2" region="$3" template="$4" bucket
+  has_local_code "$template" || { echo "$template"; return 0; }
+  bucket="$(output_value artifacts ArtifactsBucketName)"
+  if [ -z "$bucket" ]; then
+    say "    $key has Lambda code to upload, but the artifacts bucket (stack 'artifacts') is not deployed"
+    return 3
+  fi
+  "$RETENTION_PY" -m exporter.build "$RETENTION_ROOT/.build/cognito-exporter" 2>/dev/null ||
+    { say "    could not build the Lambda code of $key"; return 1; }
+  # 'package' uploads with its own S3 client, which ignores --endpoint-url: AWS_ENDPOINT_URL reaches it
+  [ ${#endpoint[@]} -gt 0 ] && export AWS_ENDPOINT_URL="${endpoint[1]}"
+  aws_side "$profile" "$region" cloudformation package --template-file "$template" --s3-bucket "$bucket" \
+    --s3-prefix "$env/$key" --output-template-file "$work/$key.packaged.yaml" >"$work/package.out" 2>&1 ||
+    { sed 's/^/    /' "$work/package.out" >&2; say "    could not upload the Lambda code of $key to s3://$bucket"; return 1; }
+  say "    code of $key uploaded to s3://$bucket/$env/$key/"
+  echo "$work/$key.packaged.yaml"
+}
+
 dry_run_stack() {  # KEY NAME PROFILE REGION TEMPLATE
-  local key="$1" name="$2" profile="$3" region="$4" template="$5" status type change_set
+  local key="$1" name="$2" profile="$3" region="$4" template="$5" status type change_set packaged rc
+  packaged="$(package_template "$key" "$profile" "$region" "$template")"
+  rc=$?
+  if [ $rc -eq 3 ]; then
+    say "    no change set: deploy the artifacts stack first (the dry run uploads code, it creates no stack)"
+    return 0
+  fi
+  [ $rc -eq 0 ] || fail "stack $name: its code could not be packaged (nothing was executed)"
+  template="$packaged"
   status="$(stack_status "$name" "$profile" "$region")"
   case "$status" in NONE|REVIEW_IN_PROGRESS) type=CREATE ;; *) type=UPDATE ;; esac
   retention params --env "$env" "${config_dir[@]}" --stack "$key" --outputs-dir "$work/outputs" \
@@ -126,6 +167,7 @@ deploy_stack() {  # KEY NAME PROFILE REGION TEMPLATE
   local key="$1" name="$2" profile="$3" region="$4" template="$5" overrides=()
   retention params --env "$env" "${config_dir[@]}" --stack "$key" --outputs-dir "$work/outputs" \
     >"$work/$key.params" || return 2
+  template="$(package_template "$key" "$profile" "$region" "$template")" || return 1
   mapfile -t overrides <"$work/$key.params"
   if ! aws_side "$profile" "$region" cloudformation deploy --stack-name "$name" --template-file "$template" \
        --parameter-overrides "${overrides[@]}" --capabilities CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset \
