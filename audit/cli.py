@@ -163,13 +163,31 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_waivers(args: argparse.Namespace) -> list:
+    """The waivers of --waivers FILE, else of <config dir>/waivers.yaml when it exists; bad input: exit 2."""
+    from datetime import datetime, timezone
+
+    from audit.waivers import WaiverError, default_waivers_path, load_waivers
+
+    path = args.waivers or default_waivers_path(args.config_dir)
+    if not path.is_file():
+        if args.waivers is not None:
+            raise UsageError(f"--waivers: no such file {path}")
+        return []
+    try:
+        return load_waivers(path, today=datetime.now(timezone.utc).date())
+    except WaiverError as exc:
+        raise UsageError("invalid waivers (nothing was audited):\n  " + "\n  ".join(exc.problems)) from None
+
+
 def _run_audit(args: argparse.Namespace, loaded, snapshot: dict, report_dir: Path):
     from audit.report import terminal_table
     from audit.runner import AuditError, run_audit
+    from audit.waivers import WaiverSet
 
     try:
         report = run_audit(snapshot, report_dir=report_dir, features_dir=args.features_dir, tags=args.tags,
-                           config=loaded.data, verbose=args.verbose)
+                           config=loaded.data, verbose=args.verbose, waivers=WaiverSet(getattr(args, "waiver_list", None)))
     except AuditError as exc:
         raise UsageError(str(exc)) from None
     print(f"{snapshot['mode']} audit of {args.env}")
@@ -256,6 +274,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise UsageError("--sarif: SARIF maps failures to template lines and is written by the static audit (--mode static)")
     if args.env == "all":
         return _audit_all(args)
+    args.waiver_list = _load_waivers(args)
     created_at = datetime.now(timezone.utc)
     loaded, snapshot = _snapshot(args)
     report_dir = args.report_dir or REPO_ROOT / "reports" / args.env / args.mode
@@ -271,6 +290,33 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.evidence is not None:
         return _evidence(args, loaded, snapshot, report, report_dir, created_at)
     return report.exit_code()
+
+
+def cmd_controls(args: argparse.Namespace) -> int:
+    """Print the control catalogue; with --check, compare it with the feature files (exit 1 on any difference)."""
+    from audit.catalogue import CatalogueError, load_catalogue
+    from audit.catalogue_render import render
+
+    if args.catalogue is not None and not args.catalogue.is_file():
+        raise UsageError(f"--catalogue: no such file {args.catalogue}")
+    try:
+        catalogue = load_catalogue(args.catalogue)
+    except CatalogueError as exc:
+        raise UsageError("invalid control catalogue:\n  " + "\n  ".join(exc.problems)) from None
+    if args.check:
+        from audit.catalogue_check import check
+
+        features_dir = args.features_dir or REPO_ROOT / "features"
+        if not features_dir.is_dir():
+            raise UsageError(f"--features-dir: no such folder {features_dir}")
+        problems = check(catalogue, features_dir)
+        for problem in problems:
+            print(problem)
+        print(f"catalogue and features: {len(problems)} difference(s)" if problems else
+              f"catalogue and features agree: {len(catalogue.entries)} controls")
+        return EXIT_FAILED if problems else EXIT_OK
+    sys.stdout.write(render(catalogue, args.format, args.framework))
+    return EXIT_OK
 
 
 def cmd_evidence_verify(args: argparse.Namespace) -> int:
@@ -416,7 +462,19 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--tags", default=None, help="pytest marker expression over the scenario tags, e.g. 'rpo or ISO-02'")
     audit.add_argument("--features-dir", type=Path, default=None, help="folder of the feature files (default: features/)")
     audit.add_argument("--verbose", action="store_true", help="show pytest's own output")
+    audit.add_argument("--waivers", type=Path, default=None, metavar="FILE",
+                       help="waivers to apply (default: waivers.yaml of the configuration folder, if present)")
     audit.set_defaults(func=cmd_audit)
+
+    controls = sub.add_parser("controls", help="the control catalogue: titles, rationale, framework mappings")
+    controls.add_argument("--format", choices=["table", "json", "md"], default="table")
+    controls.add_argument("--framework", choices=["nist", "backup-audit-manager"], default=None,
+                          help="one row per requirement of this framework, with the controls mapped to it")
+    controls.add_argument("--check", action="store_true",
+                          help="compare the catalogue with the feature files' control ids and framework tags; exit 1 on any difference")
+    controls.add_argument("--features-dir", type=Path, default=None, help="--check: folder of the feature files (default: features/)")
+    controls.add_argument("--catalogue", type=Path, default=None, help="catalogue file (default: audit/catalogue.yaml)")
+    controls.set_defaults(func=cmd_controls)
 
     drift = sub.add_parser("drift", help="differences between the templates (static) and the accounts (live)")
     env_args(drift)

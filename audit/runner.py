@@ -5,6 +5,10 @@ The features run through pytest-bdd in this process (``steps.run_features`` bind
 scenario decided). pytest writes ``junit.xml`` and ``cucumber.json`` itself; ``audit.report`` writes
 ``report.json``, ``report.md`` and ``report.html`` from the recorded outcomes. A scenario outline's
 examples are one control: it fails when any example fails.
+
+Waivers (``audit.waivers``) are applied by the plugin as outcomes are recorded; a control whose every
+failure was waived has status ``waived``. The waived steps are marked in ``cucumber.json`` afterwards
+(``audit.report.cucumber``); junit.xml shows the waived scenario as skipped with the waiver's message.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import contextlib
 import io
 import json
 import os
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -21,12 +26,14 @@ import pytest
 from audit.controls import Outcome
 from audit.evidence_provenance import canonical_sha256, package_version
 from audit.report import AuditReport, ControlResult, StepResult, write_reports
+from audit.report.cucumber import mark_waived
 from audit.snapshot import Posture
-from steps.plugin import AuditPlugin, ScenarioRecord
+from audit.waivers import WaiverSet
+from steps.plugin import AuditPlugin, ScenarioRecord, waived_message
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FEATURES_DIR = REPO_ROOT / "features"
-STEP_MODULES = ("steps.common", "steps.protection", "steps.access", "steps.monitoring")
+STEP_MODULES = ("steps.common", "steps.protection", "steps.access", "steps.monitoring", "steps.cognito_export")
 MODE_EXCLUDES = {"static": "live", "live": "static"}
 # pytest plugins that only cost start-up time here. unraisableexception alone runs gc.collect() five times
 # at the end of a session (about 0.2 s); plugin auto-loading scans every installed package's entry points.
@@ -47,6 +54,9 @@ def _marker_expression(mode: str, tags: str | None) -> str:
 def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode: str, tags: str | None,
                 verbose: bool) -> int:
     os.environ["RETENTION_FEATURES_DIR"] = str(features_dir)
+    # steps.run_features binds the scenarios of that folder when imported: a second audit in the same
+    # process (another --features-dir) must import it again, not reuse the first folder's scenarios
+    sys.modules.pop("steps.run_features", None)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # pytest_bdd is loaded explicitly below
     args = [str(REPO_ROOT / "steps" / "run_features.py"), "-m", _marker_expression(mode, tags),
             # No cache, and none of the plugins that only cost time here: unraisableexception alone runs
@@ -78,8 +88,9 @@ def _findings(outcome: Outcome) -> list[dict[str, Any]]:
 
 def _merge(records: list[ScenarioRecord]) -> ControlResult:
     first = records[0]
-    status = "failed" if any(r.status == "failed" for r in records) else (
-        "passed" if all(r.status == "passed" for r in records) else "skipped")
+    statuses = {r.status for r in records}
+    status = "failed" if "failed" in statuses else "passed" if statuses == {"passed"} else (
+        "waived" if statuses <= {"passed", "waived"} else "skipped")
     subjects: list[str] = []
     evidence: list[str] = []
     messages: list[str] = []
@@ -106,19 +117,24 @@ def _merge(records: list[ScenarioRecord]) -> ControlResult:
     return ControlResult(id=first.control_id, title=first.title, feature=first.feature, feature_title=first.feature_title,
                          status=status, subjects=subjects, evidence=evidence, message=" | ".join(messages),
                          frameworks=first.frameworks, steps=steps, description=first.description,
-                         fix="; ".join(fixes), findings=findings if status == "failed" else [])
+                         fix="; ".join(fixes), findings=findings if status == "failed" else [],
+                         waived=[text for r in records for text in r.waived],
+                         waivers=list(dict.fromkeys(w for r in records for w in r.waivers)))
 
 
 def run_audit(snapshot: dict[str, Any], *, report_dir: Path, features_dir: Path | None = None, tags: str | None = None,
-              config: Mapping[str, Any] | None = None, verbose: bool = False) -> AuditReport:
+              config: Mapping[str, Any] | None = None, verbose: bool = False,
+              waivers: WaiverSet | None = None) -> AuditReport:
     """Run the features on ``snapshot`` and write the reports to ``report_dir``. ``config`` is the merged
-    configuration; the reports carry its canonical SHA-256."""
+    configuration; the reports carry its canonical SHA-256. ``waivers`` (``audit.waivers``) may accept
+    failures; the reports list every one of them with its state."""
     features_dir = Path(features_dir or DEFAULT_FEATURES_DIR)
     if not features_dir.is_dir() or not list(features_dir.glob("*.feature")):
         raise AuditError(f"--features-dir: no .feature files in {features_dir}")
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "snapshot.json").write_text(json.dumps(snapshot, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    plugin = AuditPlugin(Posture(snapshot))
+    waivers = waivers if waivers is not None else WaiverSet()
+    plugin = AuditPlugin(Posture(snapshot), waivers)
     code = _run_pytest(plugin, features_dir, report_dir, snapshot["mode"], tags, verbose)
     if code == 5:  # pytest: no test selected
         raise AuditError(f"no control was run: --tags {tags!r} selects no scenario of {features_dir} in {snapshot['mode']} mode"
@@ -129,11 +145,15 @@ def run_audit(snapshot: dict[str, Any], *, report_dir: Path, features_dir: Path 
     grouped: dict[str, list[ScenarioRecord]] = {}
     for record in plugin.records.values():
         grouped.setdefault(record.control_id, []).append(record)
+    mark_waived(report_dir / "cucumber.json", {
+        (r.feature, r.line): {line: waived_message(r.waivers) for line in r.waived_steps}
+        for r in plugin.records.values() if r.waived})
     report = AuditReport(
         mode=snapshot["mode"], environment=snapshot["environment"]["name"],
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         controls=[_merge(records) for records in grouped.values()], tool_version=package_version(),
         config_sha256=canonical_sha256(config) if config is not None else "",
+        waivers=waivers.report(),
     )
     write_reports(report, report_dir)
     return report

@@ -9,7 +9,7 @@ Feature: Cross-account isolation
   Background:
     Given the posture of the environment
 
-  @ISO-01 @nist:CP-6 @nist:CP-6(1) @nist:CP-9(8) @backup-audit-manager:BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT
+  @ISO-01 @nist:CP-6 @nist:CP-6(1) @nist:CP-9 @backup-audit-manager:BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT @backup-audit-manager:BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION
   Scenario: Every rule copies into its category's vault in the backup account and the backup region
     Then every rule protecting a resource copies into the vault of its category in the backup account and region
 
@@ -21,7 +21,7 @@ Feature: Cross-account isolation
   Scenario: No resource policy allows a wildcard principal without a condition
     Then no vault, key or bucket policy allows principal * without a condition
 
-  @ISO-04 @nist:SC-28 @nist:AC-6
+  @ISO-04 @nist:SC-28 @nist:AC-6 @nist:CP-9(8)
   Scenario: The destination keys are usable by the environment account only through AWS Backup
     Then the keys of the cross-account vaults can be used by the environment account only through AWS Backup
 
@@ -29,7 +29,7 @@ Feature: Cross-account isolation
   Scenario: SSN data is copied only into the SSN vaults, and nothing else is kept there
     Then SSN data is backed up and copied only into the SSN vaults, and no other role can put data there
 
-  @ISO-06 @live @nist:CP-6 @nist:CP-9(8)
+  @ISO-06 @live @nist:CP-6 @nist:CP-9
   Scenario: Cross-account backup and DynamoDB advanced features are enabled
     Organization and region settings exist only in the accounts: this control runs in the live audit.
     Then cross-account backup is enabled for the organization and DynamoDB advanced features in both accounts' regions

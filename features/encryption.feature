@@ -8,7 +8,7 @@ Feature: Encryption and durability of the backups
   Background:
     Given the posture of the environment
 
-  @ENC-01 @nist:SC-28 @nist:SC-12 @backup-audit-manager:BACKUP_RECOVERY_POINT_ENCRYPTED
+  @ENC-01 @nist:SC-28 @nist:SC-12 @nist:CP-9(8) @backup-audit-manager:BACKUP_RECOVERY_POINT_ENCRYPTED
   Scenario: Every vault uses a customer-managed key with rotation
     Then every backup vault is encrypted with a customer-managed key that rotates
 

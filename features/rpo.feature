@@ -14,7 +14,7 @@ Feature: Recovery point objective
   Scenario: The newest local recovery point of every protected resource is within the RPO
     Then the newest recovery point of every protected resource is at most 24 hours old plus 8 hours of grace
 
-  @RPO-02 @nist:CP-9 @nist:CP-6(1) @backup-audit-manager:BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK
+  @RPO-02 @nist:CP-9 @nist:CP-6(1) @backup-audit-manager:BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT
   Scenario: The newest cross-account copy of every protected resource is within the RPO
     Then the newest copy in the backup account of every protected resource is at most 24 hours old plus 8 hours of grace
 

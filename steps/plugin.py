@@ -1,18 +1,22 @@
 """The pytest plugin that connects the features to a posture snapshot and records what each scenario
-decided: the control id and framework tags, the steps as written, the outcomes of the controls."""
+decided: the control id and framework tags, the steps as written, the outcomes of the controls.
+
+Waivers (``audit.waivers``) are applied as each outcome is recorded: a failure a waiver covers does not
+fail its step, so the scenario's later steps still run; a scenario whose only failures were waived ends
+as a pytest skip whose message carries the justification (junit.xml: ``<skipped message="WAIVED ...">``)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
+from audit.catalogue import CONTROL_ID
 from audit.controls import Outcome
+from audit.report.model import Waiver
 from audit.snapshot import Posture
-
-CONTROL_ID = re.compile(r"^[A-Z]+-\d+$")
+from audit.waivers import WaiverSet
 
 
 @dataclass
@@ -27,6 +31,17 @@ class ScenarioRecord:
     outcomes: list[Outcome] = field(default_factory=list)
     error: str = ""
     status: str = "skipped"
+    line: int = 0  # the Scenario line in its feature file
+    waived: list[str] = field(default_factory=list)  # failures waivers covered
+    waivers: list[Waiver] = field(default_factory=list)  # the waivers that covered them
+    waived_steps: dict[int, list[str]] = field(default_factory=dict)  # step line -> the failures waived there
+    current_step: int = 0
+
+
+def waived_message(waivers: list[Waiver]) -> str:
+    """The one line junit.xml and cucumber.json carry for a waived scenario or step."""
+    return "WAIVED " + "; ".join(f"{w.control} {w.resource} until {w.expires} ({w.source}): {w.justification}"
+                                 for w in waivers)
 
 
 def step_text(step) -> str:
@@ -41,8 +56,9 @@ def step_text(step) -> str:
 
 
 class AuditPlugin:
-    def __init__(self, posture: Posture):
+    def __init__(self, posture: Posture, waivers: WaiverSet | None = None):
         self._posture = posture
+        self._waivers = waivers if waivers is not None else WaiverSet()
         self.records: dict[str, ScenarioRecord] = {}
 
     @pytest.fixture
@@ -54,7 +70,13 @@ class AuditPlugin:
         def record_outcome(outcome: Outcome) -> None:
             entry = self.records.get(request.node.nodeid)
             if entry is not None:
+                split = self._waivers.split(entry.control_id, outcome)
+                outcome = split.kept
                 entry.outcomes.append(outcome)
+                if split.waived:
+                    entry.waived += split.waived
+                    entry.waivers += [w for w in split.waivers if w not in entry.waivers]
+                    entry.waived_steps.setdefault(entry.current_step, []).extend(split.waived)
             assert outcome.passed, outcome.message
 
         return record_outcome
@@ -68,6 +90,7 @@ class AuditPlugin:
             feature=Path(feature.filename).name, feature_title=feature.name,
             description=(scenario.description or "").strip(), frameworks=[t for t in tags if ":" in t],
             steps=[(step.keyword, step_text(step), "skipped") for step in scenario.steps],
+            line=scenario.line_number,
         )
 
     def _mark_step(self, request, step, status: str) -> None:
@@ -79,8 +102,24 @@ class AuditPlugin:
                 entry.steps[index] = (keyword, text, status)
                 return
 
+    def pytest_bdd_before_step(self, request, feature, scenario, step, step_func) -> None:
+        entry = self.records.get(request.node.nodeid)
+        if entry is not None:
+            entry.current_step = step.line_number
+
     def pytest_bdd_after_step(self, request, feature, scenario, step, step_func, step_func_args) -> None:
-        self._mark_step(request, step, "passed")
+        entry = self.records.get(request.node.nodeid)
+        waived = entry is not None and step.line_number in entry.waived_steps
+        self._mark_step(request, step, "waived" if waived else "passed")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_bdd_after_scenario(self, request, feature, scenario) -> None:
+        """A scenario whose only failures were waived is reported as skipped, with the waivers' message.
+        Never when a step failed or did not run: a waiver must not turn a failure into a skip."""
+        entry = self.records.get(request.node.nodeid)
+        if entry is not None and entry.waived and not entry.error and all(
+                status in ("passed", "waived") for _, _, status in entry.steps):
+            pytest.skip(waived_message(entry.waivers))
 
     def pytest_bdd_step_error(self, request, feature, scenario, step, step_func, step_func_args, exception) -> None:
         self._mark_step(request, step, "failed")
@@ -100,5 +139,7 @@ class AuditPlugin:
             return
         if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
             entry.status = {"passed": "passed", "failed": "failed"}.get(report.outcome, "skipped")
+            if report.outcome == "skipped" and entry.waived and report.when == "call":
+                entry.status = "waived"
             if report.outcome == "failed" and not entry.outcomes and not entry.error:
                 entry.error = str(report.longrepr).strip().splitlines()[-1] if report.longrepr else "failed"

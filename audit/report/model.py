@@ -9,6 +9,12 @@ from JSON renders like the original. It is left out of equality, as presentation
 
 Values are checked on construction (``ValueError`` naming the field): a status or mode outside the
 documented set is a bug in the caller, and an auditor must never see a report built from one.
+
+Waivers (``audit.waivers``): a control whose every failure a waiver covers has status ``waived``; it
+keeps the failures it accepted (``waived``) and the waivers that accepted them (``waivers``, with
+justification, owner, ticket, expiry and the file line). The report lists every waiver of the run with
+its state (applied, unused, expired); an expired waiver fails the run like a failed control. The JSON
+only ever gains keys: a reader of the earlier shape finds every key it knew.
 """
 from __future__ import annotations
 
@@ -16,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES: tuple[str, ...] = ("passed", "failed", "skipped")
+STATUSES: tuple[str, ...] = ("passed", "failed", "waived", "skipped")
+WAIVER_STATES: tuple[str, ...] = ("applied", "unused", "expired")
 MODES: tuple[str, ...] = ("static", "live")
 
 
@@ -31,11 +38,40 @@ def _strings(where: str, values: Sequence[str]) -> list[str]:
     return list(values)
 
 
+@dataclass(frozen=True)
+class Waiver:
+    """One waiver of the waivers file, as the run used it (``state``)."""
+
+    control: str  # control id
+    resource: str  # a subject of the control, or "all"
+    justification: str
+    expires: str  # ISO date, YYYY-MM-DD
+    owner: str = ""  # a team or role
+    ticket: str = ""
+    source: str = ""  # "config/waivers.yaml:3"
+    state: str = "unused"  # "applied" | "unused" | "expired"
+
+    def __post_init__(self) -> None:
+        if self.state not in WAIVER_STATES:
+            raise ValueError(f"waiver {self.source or self.control}: state {self.state!r} is not one of {', '.join(WAIVER_STATES)}")
+
+    def to_json(self) -> dict[str, str]:
+        return {"control": self.control, "resource": self.resource, "justification": self.justification,
+                "owner": self.owner, "ticket": self.ticket, "expires": self.expires, "source": self.source,
+                "state": self.state}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Waiver:
+        return cls(control=data["control"], resource=data["resource"], justification=data["justification"],
+                   expires=data["expires"], owner=data.get("owner", ""), ticket=data.get("ticket", ""),
+                   source=data.get("source", ""), state=data.get("state", "unused"))
+
+
 @dataclass
 class StepResult:
     keyword: str  # "Given" / "When" / "Then" / "And"
     text: str  # the step text as written in the feature
-    status: str  # "passed" | "failed" | "skipped"
+    status: str  # "passed" | "failed" | "waived" | "skipped"
 
     def __post_init__(self) -> None:
         _check_status(f"step {self.keyword} {self.text!r}", self.status)
@@ -56,7 +92,7 @@ class ControlResult:
     # The Feature: line. Not part of the JSON shape (see module docstring), so a report read back from
     # JSON has "" here; excluded from equality so the JSON round trip compares what JSON carries.
     feature_title: str = field(compare=False)
-    status: str  # "passed" | "failed" | "skipped"
+    status: str  # "passed" | "failed" | "waived" | "skipped"
     subjects: list[str]  # what the control looked at
     evidence: list[str]  # facts that decided it
     message: str  # for a failure: what is wrong and what to fix; "" otherwise
@@ -67,6 +103,8 @@ class ControlResult:
     # one entry per failure: {"text": what is wrong, "origin": where ({file, line, logical_id} of a template,
     # {account_id, region, api} of an account, or {} when unknown)}; SARIF maps these to template lines
     findings: list[dict[str, Any]] = field(default_factory=list)
+    waived: list[str] = field(default_factory=list)  # the failures waivers accepted (any status)
+    waivers: list[Waiver] = field(default_factory=list)  # the waivers that accepted them
 
     def __post_init__(self) -> None:
         where = f"control {self.id!r} ({self.feature})"
@@ -78,6 +116,10 @@ class ControlResult:
         for step in self.steps:
             if not isinstance(step, StepResult):
                 raise ValueError(f"{where}: steps must be StepResult, got {step!r}")
+        self.waived = _strings(f"{where} waived", self.waived)
+        self.waivers = list(self.waivers)
+        if self.status == "waived" and not self.waivers:
+            raise ValueError(f"{where}: status 'waived' without the waiver that accepted it")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +136,8 @@ class ControlResult:
             "description": self.description,
             "fix": self.fix,
             "findings": [{"text": f["text"], "origin": dict(f.get("origin") or {})} for f in self.findings],
+            "waived": list(self.waived),
+            "waivers": [w.to_json() for w in self.waivers],
         }
 
     @classmethod
@@ -112,6 +156,8 @@ class ControlResult:
             description=data.get("description", ""),
             fix=data.get("fix", ""),
             findings=[dict(f) for f in data.get("findings", [])],
+            waived=list(data.get("waived", [])),
+            waivers=[Waiver.from_json(w) for w in data.get("waivers", [])],
         )
 
 
@@ -127,6 +173,7 @@ class AuditReport:
     controls: list[ControlResult]
     tool_version: str = ""
     config_sha256: str = ""
+    waivers: list[Waiver] = field(default_factory=list)  # every waiver of the run, with its state
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -143,8 +190,12 @@ class AuditReport:
         counts["total"] = len(self.controls)
         return counts
 
+    def expired_waivers(self) -> list[Waiver]:
+        return [w for w in self.waivers if w.state == "expired"]
+
     def exit_code(self) -> int:
-        return 1 if any(c.status == "failed" for c in self.controls) else 0
+        """1 when a control failed or a waiver has expired (it must be renewed or removed), else 0."""
+        return 1 if any(c.status == "failed" for c in self.controls) or self.expired_waivers() else 0
 
     def features(self) -> list[tuple[str, str, list[ControlResult]]]:
         """(feature file, feature title, its controls) in feature order; the title is the first non-empty
@@ -166,6 +217,7 @@ class AuditReport:
             "config_sha256": self.config_sha256,
             "summary": self.summary(),
             "controls": [c.to_json() for c in sorted(self.controls, key=_control_key)],
+            "waivers": [w.to_json() for w in self.waivers],
         }
 
     @classmethod
@@ -178,4 +230,5 @@ class AuditReport:
             controls=[ControlResult.from_json(c) for c in data["controls"]],
             tool_version=data.get("tool_version", ""),
             config_sha256=data.get("config_sha256", ""),
+            waivers=[Waiver.from_json(w) for w in data.get("waivers", [])],
         )

@@ -7,6 +7,12 @@
 - ``report.html``: one self-contained page (inline CSS, no JavaScript, no external resources, a
   Content-Security-Policy that forbids loading anything) with jinja2 autoescaping on.
 
+Both documents summarise the results per framework: NIST SP 800-53 by control family, AWS Backup Audit
+Manager (and any other framework) by framework control, then every framework requirement on its own. A
+control is counted once in each row it maps to. Waived controls are shown with the failures they accept
+and the waivers' justification, owner, ticket and expiry; every waiver of the run is listed with its
+state, expired ones first.
+
 Nothing is rendered that is not in the model, apart from fixed explanatory text.
 """
 from __future__ import annotations
@@ -34,7 +40,13 @@ MODE_EXPLANATIONS = {
 STATUS_MEANINGS = {
     "passed": "the control holds",
     "failed": "the control does not hold; the card says what is wrong and what to fix",
+    "waived": "the control does not hold, and every failure is accepted by an unexpired waiver (justification on the card)",
     "skipped": "the control was not evaluated in this run",
+}
+WAIVER_STATE_MEANINGS = {
+    "expired": "past its expiry: it covers nothing and fails the run until renewed or removed",
+    "applied": "covered at least one failure of this run",
+    "unused": "covered no failure of this run (the control passed, or the resource is not one of its subjects)",
 }
 
 
@@ -47,7 +59,7 @@ def _natural_key(text: str) -> list[Any]:
 
 
 def framework_counts(report: AuditReport) -> dict[str, dict[str, int]]:
-    """Framework tag -> {"passed", "failed", "skipped", "total"}; a control counts once per distinct tag."""
+    """Framework tag -> {"passed", "failed", "waived", "skipped", "total"}; a control counts once per distinct tag."""
     counts: dict[str, dict[str, int]] = {}
     for control in report.controls:
         for tag in set(control.frameworks):
@@ -55,6 +67,32 @@ def framework_counts(report: AuditReport) -> dict[str, dict[str, int]]:
             row[control.status] += 1
             row["total"] += 1
     return {tag: counts[tag] for tag in sorted(counts, key=_natural_key)}
+
+
+def framework_summary(report: AuditReport) -> list[dict[str, Any]]:
+    """One summary per framework found in the controls' tags: NIST by control family, every other
+    framework by framework control. Each row counts the controls mapped to it by status; a control
+    mapped twice into one row (CP-9 and CP-6 are both family CP) counts once there."""
+    from audit.catalogue_frameworks import FRAMEWORK_TITLES, NIST, group_label, split_tag
+
+    rows: dict[str, dict[str, dict[str, Any]]] = {}
+    for control in report.controls:
+        keys: dict[tuple[str, str], str] = {}
+        for tag in control.frameworks:
+            parsed = split_tag(tag)
+            if parsed:
+                key, title = group_label(*parsed)
+                keys[(parsed[0], key)] = title
+        for (framework, key), title in keys.items():
+            row = rows.setdefault(framework, {}).setdefault(key, {"key": key, "title": title, "total": 0,
+                                                                  **{s: 0 for s in STATUSES}})
+            row[control.status] += 1
+            row["total"] += 1
+    order = [f for f in FRAMEWORK_TITLES if f in rows] + sorted(f for f in rows if f not in FRAMEWORK_TITLES)
+    return [{"framework": framework, "title": FRAMEWORK_TITLES.get(framework, framework),
+             "by": "family" if framework == NIST else "control",
+             "rows": [rows[framework][key] for key in sorted(rows[framework], key=_natural_key)]}
+            for framework in order]
 
 
 def _anchors(report: AuditReport) -> dict[int, str]:
@@ -89,6 +127,7 @@ def _context(report: AuditReport) -> dict[str, Any]:
         features.append({"name": name, "title": title, "cards": cards, "counts": counts,
                          "anchor": "feature-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "x")})
     failed = [card for feature in features for card in feature["cards"] if card["c"].status == "failed"]
+    waived = [card for feature in features for card in feature["cards"] if card["c"].status == "waived"]
     return {
         "r": report,
         "summary": report.summary(),
@@ -96,9 +135,19 @@ def _context(report: AuditReport) -> dict[str, Any]:
         "status_meanings": STATUS_MEANINGS,
         "mode_explanation": MODE_EXPLANATIONS.get(report.mode, report.mode),
         "frameworks": framework_counts(report),
+        "framework_summary": framework_summary(report),
         "features": features,
         "failed": failed,
+        "waived": waived,
+        "waivers": _waivers_in_order(report),
+        "waiver_state_meanings": WAIVER_STATE_MEANINGS,
     }
+
+
+def _waivers_in_order(report: AuditReport) -> list[Any]:
+    """Expired first (they fail the run), then applied, then unused; in file order within each."""
+    rank = {state: index for index, state in enumerate(WAIVER_STATE_MEANINGS)}
+    return sorted(report.waivers, key=lambda w: rank.get(w.state, len(rank)))
 
 
 # --------------------------------------------------------------------------- Markdown escaping
@@ -214,7 +263,7 @@ def write_reports(report: AuditReport, out_dir: Path) -> dict[str, Path]:
 
 # --------------------------------------------------------------------------- terminal
 
-_ANSI = {"passed": "\x1b[32m", "failed": "\x1b[31m", "skipped": "\x1b[33m"}
+_ANSI = {"passed": "\x1b[32m", "failed": "\x1b[31m", "waived": "\x1b[36m", "skipped": "\x1b[33m"}
 _RESET = "\x1b[0m"
 _ID_MAX = 24
 _STATUS_WIDTH = max(len(s) for s in STATUSES)
@@ -232,9 +281,17 @@ def _fit(text: str, width: int) -> str:
     return text[: max(width - 3, 0)] + "..." if width >= 3 else text[:width]
 
 
+def _waiver_line(waiver: Any) -> str:
+    who = ", ".join(part for part in (waiver.owner, waiver.ticket) if part)
+    return (f"waived until {waiver.expires}{' (' + who + ')' if who else ''} [{waiver.source}]: "
+            f"{waiver.resource}: {waiver.justification}")
+
+
 def terminal_table(report: AuditReport, *, color: bool = False) -> str:
-    """``ID  STATUS  CONTROL`` one line per control, an indented message line under each failure, then
-    "N passed, N failed, N skipped". Lines fit in 100 columns; with color=True only the status is coloured."""
+    """``ID  STATUS  CONTROL`` one line per control, an indented message line under each failure, an
+    indented waiver line (expiry, owner, ticket, file line, resource, justification) under each waived
+    control, then one line per expired waiver and "N passed, N failed[, N waived], N skipped". Lines fit
+    in 100 columns; with color=True only the status is coloured."""
     id_width = min(max([len("ID")] + [len(_one_line(c.id)) for c in report.controls]), _ID_MAX)
     title_width = WIDTH - id_width - 2 - _STATUS_WIDTH - 2
     indent = " " * (id_width + 2)
@@ -252,13 +309,21 @@ def terminal_table(report: AuditReport, *, color: bool = False) -> str:
         if control.status == "failed":
             message = _one_line(control.message) or "(no message recorded)"
             lines.append(indent + _fit(message, WIDTH - len(indent)))
+        if control.status in ("failed", "waived"):
+            lines += [indent + _fit(_one_line(_waiver_line(w)), WIDTH - len(indent)) for w in control.waivers]
+    for waiver in report.expired_waivers():
+        lines.append(_fit(_one_line(f"EXPIRED WAIVER {waiver.control} {waiver.resource} expired on {waiver.expires} "
+                                    f"({waiver.source}): renew it (new justification and expiry) or remove it"), WIDTH))
     counts = report.summary()
-    lines.append(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    waived = f", {counts['waived']} waived" if counts["waived"] else ""
+    expired = f"; {len(report.expired_waivers())} expired waiver(s)" if report.expired_waivers() else ""
+    lines.append(f"{counts['passed']} passed, {counts['failed']} failed{waived}, {counts['skipped']} skipped{expired}")
     return "\n".join(lines) + "\n"
 
 
 __all__ = [
     "framework_counts",
+    "framework_summary",
     "md_escape",
     "render_html",
     "render_json",

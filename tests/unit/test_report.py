@@ -157,22 +157,25 @@ def test_controls_are_sorted_by_feature_then_id_whatever_the_input_order() -> No
 
 
 def test_json_shape_has_exactly_the_contract_keys() -> None:
+    """report.json only ever gains keys (waivers: "waived" in the summary, "waived"/"waivers" per control
+    and "waivers" per report), each added after the keys an earlier reader knows."""
     data = make_report().to_json()
-    assert list(data) == ["mode", "environment", "generated_at", "tool_version", "config_sha256", "summary", "controls"]
-    assert list(data["summary"]) == ["passed", "failed", "skipped", "total"]
+    assert list(data) == ["mode", "environment", "generated_at", "tool_version", "config_sha256", "summary", "controls",
+                          "waivers"]
+    assert list(data["summary"]) == ["passed", "failed", "waived", "skipped", "total"]
     for item in data["controls"]:
         assert list(item) == ["id", "title", "feature", "feature_title", "status", "subjects", "evidence", "message",
-                              "frameworks", "steps", "description", "fix", "findings"]
+                              "frameworks", "steps", "description", "fix", "findings", "waived", "waivers"]
         for step in item["steps"]:
             assert list(step) == ["keyword", "text", "status"]
 
 
 def test_summary_and_exit_code() -> None:
     report = make_report()
-    assert report.summary() == {"passed": 2, "failed": 2, "skipped": 1, "total": 5}
+    assert report.summary() == {"passed": 2, "failed": 2, "waived": 0, "skipped": 1, "total": 5}
     assert report.exit_code() == 1
     calm = make_report(controls=[c for c in sample_controls() if c.status != "failed"])
-    assert calm.summary() == {"passed": 2, "failed": 0, "skipped": 1, "total": 3}
+    assert calm.summary() == {"passed": 2, "failed": 0, "waived": 0, "skipped": 1, "total": 3}
     assert calm.exit_code() == 0  # skipped does not fail the audit
     assert make_report(controls=[]).exit_code() == 0
 
@@ -280,12 +283,12 @@ def test_html_anchor_ids_are_unique_even_for_duplicate_control_ids() -> None:
 def test_html_per_framework_counts() -> None:
     rows = parse_html(render_html(make_report())).tables["frameworks"]
     body = {row[0]: row[1:] for row in rows[1:]}
-    # (passed, failed, skipped, total); CP-9 before CP-10 (natural order), skipped LIVE-01 has no tag
+    # (passed, failed, waived, skipped, total); CP-9 before CP-10 (natural order), skipped LIVE-01 has no tag
     assert body == {
-        "nist:CP-6(1)": ["0", "1", "0", "1"],
-        "nist:CP-9": ["2", "1", "0", "3"],
-        "nist:CP-10": ["1", "0", "0", "1"],
-        "nist:SC-28": ["1", "1", "0", "2"],
+        "nist:CP-6(1)": ["0", "1", "0", "0", "1"],
+        "nist:CP-9": ["2", "1", "0", "0", "3"],
+        "nist:CP-10": ["1", "0", "0", "0", "1"],
+        "nist:SC-28": ["1", "1", "0", "0", "2"],
     }
     assert [row[0] for row in rows[1:]] == ["nist:CP-6(1)", "nist:CP-9", "nist:CP-10", "nist:SC-28"]
 
@@ -332,7 +335,7 @@ def test_markdown_escapes_pipes_and_newlines_inside_tables() -> None:
 def test_markdown_has_summary_framework_tables_and_failure_sections() -> None:
     md = render_markdown(make_report())
     assert "| FAILED | 2 |" in md and "| PASSED | 2 |" in md and "| SKIPPED | 1 |" in md
-    assert "| nist:CP-9 | 2 | 1 | 0 | 3 |" in md
+    assert "| nist:CP-9 | 2 | 1 | 0 | 0 | 3 |" in md
     assert "### FAILED RPO-02: Title of RPO-02" in md
     assert "### FAILED ENC-02: Title of ENC-02" in md
     assert "### FAILED RPO-01" not in md

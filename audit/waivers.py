@@ -1,0 +1,222 @@
+"""Governed waivers: an accepted failure, per control and resource, with a justification and an expiry.
+
+``config/waivers.yaml`` (or ``--waivers FILE``) is a YAML list; each item:
+
+    - control: RPO-02                 # a control id of the catalogue
+      resource: dynamodb table compact-connect-prod-history   # one subject of the control, or "all"
+      justification: the history table is rebuilt from the provider table until the copy rule lands
+      owner: platform-team            # a team or role, never a person's e-mail (reports carry no PII)
+      ticket: OPS-1234
+      expires: 2026-12-31             # required, at most 180 days after the day of the run
+
+What a waiver covers. A failure is the text of one failed check of a control (``Outcome.failures``).
+It names a resource when one of the control's subjects (what the control looked at, listed under
+"subjects" in report.json, e.g. ``dynamodb table compact-connect-prod-history``) occurs in the text as a
+whole name (not followed or preceded by a letter, digit, ``-``, ``_``, ``.`` or ``/``; when one subject
+contains another, the longer one is the name). A waiver for a resource covers a failure only if every
+resource the failure names is waived for that control, so a waiver for one table never hides a failure
+on another, nor a failure that names that table together with another one. A waiver with resource
+``all`` covers every failure of its control. A failure that names no subject can only be covered by
+``all``. A control that found nothing to check ("no subject found") is never covered: absence is never
+accepted. Passing checks are never touched.
+
+Governance. Bad input stops the run with exit 2 and ``file:line: problem`` for every problem: not a
+list, unknown or missing fields, an empty justification, an owner that is an e-mail address, an expiry
+that is not a date or is more than 180 days ahead, a control id that is not in the catalogue, a control
+no waiver may cover (any ``BG-*`` control, and those the catalogue marks ``waivable: false``), the same
+control and resource twice. A waiver whose expiry has passed is not bad input: it covers nothing and
+fails the run (exit 1), saying which waiver expired, until it is renewed or removed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from audit.controls import Outcome
+from audit.report.model import Waiver
+
+WAIVERS_FILE = "waivers.yaml"
+MAX_DAYS_AHEAD = 180
+ALL = "all"
+FIELDS = ("control", "resource", "justification", "owner", "ticket", "expires")
+REQUIRED = ("control", "resource", "justification", "expires")
+_NAME_CHAR = re.compile(r"[A-Za-z0-9_./-]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_NOTHING = re.compile(r"\A\s*(?:\[\s*\]\s*)?\Z")
+
+
+class WaiverError(Exception):
+    """The waivers file is bad input (exit 2); ``problems`` are ``file:line: message`` strings."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+def _check_item(item: Any, line: int, source: str, today: date, catalogue) -> tuple[Waiver | None, list[str]]:
+    from audit.yaml_lines import LineDict, field_problems
+
+    if not isinstance(item, LineDict):
+        return None, [f"{source}:{line}: a waiver must be a mapping with {', '.join(REQUIRED)}"]
+    problems = field_problems(item, source, FIELDS, REQUIRED, hints={"justification": "why the failure is accepted"})
+
+    def problem(key: str, message: str) -> None:
+        problems.append(f"{source}:{item.line_of(key)}: {message}")
+
+    for key in ("control", "resource", "justification", "owner", "ticket"):
+        if item.get(key) is not None and not isinstance(item[key], (str, int)):
+            problem(key, f"{key} must be a text, not {type(item[key]).__name__}")
+    text = {key: str(item[key]).strip() if isinstance(item.get(key), (str, int)) else "" for key in FIELDS if key != "expires"}
+    control = text["control"]
+    if control:
+        if catalogue.get(control) is None:
+            problem("control", f"unknown control {control!r}: not in the catalogue ({', '.join(catalogue.ids())})")
+        else:
+            reason = catalogue.why_not_waivable(control)
+            if reason:
+                problem("control", f"{control} cannot be waived: {reason}")
+    if _EMAIL.search(text["owner"]):
+        problem("owner", "owner looks like an e-mail address: name a team or role (reports carry no personal data)")
+    expires = item.get("expires")
+    if isinstance(expires, str):
+        try:
+            expires = date.fromisoformat(expires.strip())
+        except ValueError:
+            pass
+    if "expires" in item and expires is not None:
+        if not isinstance(expires, date) or hasattr(expires, "hour"):
+            problem("expires", f"expires {item['expires']!r} is not a date (write YYYY-MM-DD)")
+        elif expires > today + timedelta(days=MAX_DAYS_AHEAD):
+            problem("expires", f"expires {expires.isoformat()} is more than {MAX_DAYS_AHEAD} days after today "
+                    f"({today.isoformat()}); the latest allowed is {(today + timedelta(days=MAX_DAYS_AHEAD)).isoformat()}")
+    if problems:
+        return None, problems
+    return Waiver(control=control, resource=text["resource"], justification=" ".join(text["justification"].split()),
+                  owner=text["owner"], ticket=text["ticket"], expires=expires.isoformat(), source=f"{source}:{item.line}",
+                  state="expired" if expires < today else "unused"), []
+
+
+def load_waivers(path: Path, *, today: date, catalogue=None) -> list[Waiver]:
+    """The waivers of ``path``, checked; ``WaiverError`` lists every problem. A file holding nothing but
+    comments (or ``[]``) is read without importing a YAML parser: that is the bundled file of every audit."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WaiverError([f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"]) from None
+    if _NOTHING.match(_strip_comments(text)):
+        return []
+    from audit.catalogue import CatalogueError, load_catalogue
+    from audit.yaml_lines import LineList, YamlError, load, shown
+
+    source = shown(path)
+
+    try:
+        data = load(text, source)
+    except YamlError as exc:
+        raise WaiverError([str(exc)]) from None
+    if data is None:
+        return []
+    if not isinstance(data, LineList):
+        raise WaiverError([f"{source}:{getattr(data, 'line', 1)}: the waivers file must be a YAML list of waivers"])
+    try:
+        catalogue = catalogue or load_catalogue()
+    except CatalogueError as exc:
+        raise WaiverError(exc.problems) from None
+    waivers: list[Waiver] = []
+    problems: list[str] = []
+    seen: dict[tuple[str, str], str] = {}
+    for item, line in zip(data, data.item_lines):
+        waiver, found = _check_item(item, line, source, today, catalogue)
+        problems += found
+        if waiver is None:
+            continue
+        key = (waiver.control, waiver.resource)
+        if key in seen:
+            problems.append(f"{waiver.source}: {waiver.control} {waiver.resource!r} is already waived at {seen[key]}")
+            continue
+        seen[key] = waiver.source
+        waivers.append(waiver)
+    if problems:
+        raise WaiverError(problems)
+    return waivers
+
+
+def named_subjects(text: str, subjects: list[str]) -> list[str]:
+    """The subjects a failure text names as whole names; a subject inside a longer named one is not counted."""
+    spans: list[tuple[int, int, str]] = []
+    for subject in dict.fromkeys(s for s in subjects if s):
+        start = text.find(subject)
+        while start != -1:
+            end = start + len(subject)
+            if (start == 0 or not _NAME_CHAR.match(text[start - 1])) and (end == len(text) or not _NAME_CHAR.match(text[end])):
+                spans.append((start, end, subject))
+            start = text.find(subject, start + 1)
+    return sorted({s for a, b, s in spans if not any(a2 <= a and b <= b2 and (a2, b2) != (a, b) for a2, b2, _ in spans)})
+
+
+@dataclass
+class Split:
+    """What is left of an outcome once the waivers have covered what they may."""
+
+    kept: Outcome  # the outcome with only the failures no waiver covers
+    waived: list[str] = field(default_factory=list)  # the failure texts covered
+    waivers: list[Waiver] = field(default_factory=list)  # the waivers that covered them
+
+
+class WaiverSet:
+    """The waivers of one audit run; ``split`` applies them, ``report`` tells how each was used."""
+
+    def __init__(self, waivers: list[Waiver] | None = None):
+        self._waivers = list(waivers or [])
+        self._applied: set[str] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self._waivers)
+
+    def _covering(self, text: str, subjects: list[str], mine: list[Waiver]) -> list[Waiver]:
+        every = [w for w in mine if w.resource == ALL]
+        if every:
+            return every
+        named = named_subjects(text, subjects)
+        by_resource = {w.resource: w for w in mine}
+        if named and all(name in by_resource for name in named):
+            return [by_resource[name] for name in named]
+        return []
+
+    def split(self, control_id: str, outcome: Outcome) -> Split:
+        mine = [w for w in self._waivers if w.control == control_id and w.state != "expired"]
+        if outcome.passed or not mine or not outcome.subjects:
+            return Split(kept=outcome)
+        kept: list[str] = []
+        split = Split(kept=outcome)
+        for text in outcome.failures:
+            covering = self._covering(text, outcome.subjects, mine)
+            if not covering:
+                kept.append(text)
+                continue
+            split.waived.append(text)
+            for waiver in covering:
+                self._applied.add(waiver.source)
+                if waiver not in split.waivers:
+                    split.waivers.append(waiver)
+        if split.waived:
+            split.kept = dataclasses.replace(outcome, failures=kept)
+        return split
+
+    def report(self) -> list[Waiver]:
+        """Every waiver of the file with its state: applied, unused (covered no failure of this run) or expired."""
+        return [dataclasses.replace(w, state="applied" if w.source in self._applied else w.state) for w in self._waivers]
+
+
+def default_waivers_path(config_dir: Path | None) -> Path:
+    from audit.config.loader import default_config_dir
+
+    return Path(config_dir or default_config_dir()) / WAIVERS_FILE
