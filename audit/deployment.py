@@ -115,12 +115,15 @@ def _backup_account_stack(cfg: Mapping[str, Any]) -> StackSpec:
     )
 
 
+def ssn_table_arns(cfg: Mapping[str, Any]) -> list[str]:
+    """The DynamoDB tables of the category with a dedicated (SSN) vault."""
+    return [dynamodb_table_arn(cfg["primary_region"], cfg["environment_account_id"], t["table_name"])
+            for t in cfg["inventory"]["dynamodb_tables"] if cfg["backup_policies"][t["category"]]["dedicated_vault"]]
+
+
 def _environment_stack(cfg: Mapping[str, Any]) -> StackSpec:
     policies = cfg["backup_policies"]
-    ssn_tables = [
-        dynamodb_table_arn(cfg["primary_region"], cfg["environment_account_id"], t["table_name"])
-        for t in cfg["inventory"]["dynamodb_tables"] if policies[t["category"]]["dedicated_vault"]
-    ]
+    ssn_tables = ssn_table_arns(cfg)
     general_destination = next(p["cross_account_vault_arn"] for p in policies.values() if not p["dedicated_vault"])
     ssn_destination = next(p["cross_account_vault_arn"] for p in policies.values() if p["dedicated_vault"])
     return StackSpec(
@@ -233,8 +236,6 @@ def _monitoring_stack(cfg: Mapping[str, Any]) -> StackSpec:
     """Alert topics, EventBridge rules, alarms and the dashboard (environment account, primary region)."""
     names = _names(cfg)
     counts = vault_protected_counts(cfg)
-    ssn_tables = [dynamodb_table_arn(cfg["primary_region"], cfg["environment_account_id"], t["table_name"])
-                  for t in cfg["inventory"]["dynamodb_tables"] if cfg["backup_policies"][t["category"]]["dedicated_vault"]]
     return StackSpec(
         key="monitoring", name=f"{STACK_PREFIX}-{cfg['environment']}-monitoring", side=SIDE_ENVIRONMENT,
         account_id=cfg["environment_account_id"], region=cfg["primary_region"], profile=_profile(cfg, SIDE_ENVIRONMENT),
@@ -243,7 +244,7 @@ def _monitoring_stack(cfg: Mapping[str, Any]) -> StackSpec:
             "EnvironmentName": cfg["environment"],
             "GeneralVaultName": names["GeneralVaultName"], "SSNVaultName": names["SSNVaultName"],
             "SSNKeyArn": OutputRef("backup-infrastructure", "SSNKeyArn"),
-            "SSNTableArns": ssn_tables,
+            "SSNTableArns": ssn_table_arns(cfg),
             "GeneralVaultProtectedResources": counts["general"], "SSNVaultProtectedResources": counts["ssn"],
             "RPOWindowSeconds": rpo_window_seconds(cfg),
             **_subscription_parameters(cfg),

@@ -171,29 +171,7 @@ VIOLATIONS = {
       State: DISABLED"""), {"MON-01"}),
     "backup job rule pattern misses FAILED": (edit_template("monitoring.yaml", "state: [FAILED, ABORTED, EXPIRED]",
                                                             "state: [ABORTED, EXPIRED]"), {"MON-01"}),
-    "alarm actions disabled": (edit_template("monitoring.yaml", """      AlarmDescription: A backup job into the general vault failed.
-      Namespace: AWS/Backup
-      MetricName: NumberOfBackupJobsFailed
-      Dimensions: [{Name: BackupVaultName, Value: !Ref GeneralVaultName}]
-      Statistic: Sum
-      Period: 300
-      EvaluationPeriods: 1
-      DatapointsToAlarm: 1
-      Threshold: 1
-      ComparisonOperator: GreaterThanOrEqualToThreshold
-      TreatMissingData: notBreaching
-      ActionsEnabled: true""", """      AlarmDescription: A backup job into the general vault failed.
-      Namespace: AWS/Backup
-      MetricName: NumberOfBackupJobsFailed
-      Dimensions: [{Name: BackupVaultName, Value: !Ref GeneralVaultName}]
-      Statistic: Sum
-      Period: 300
-      EvaluationPeriods: 1
-      DatapointsToAlarm: 1
-      Threshold: 1
-      ComparisonOperator: GreaterThanOrEqualToThreshold
-      TreatMissingData: notBreaching
-      ActionsEnabled: false"""), {"MON-04"}),
+    "alarm actions disabled": (edit_template("monitoring.yaml", "ActionsEnabled: true", "ActionsEnabled: false"), {"MON-04"}),
     "alert topic unencrypted": (edit_template("monitoring.yaml", """      DisplayName: !Sub "compact-retention ${EnvironmentName} backup alerts"
       KmsMasterKeyId: !GetAtt AlertKey.Arn
 """, """      DisplayName: !Sub "compact-retention ${EnvironmentName} backup alerts"
