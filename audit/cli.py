@@ -498,6 +498,10 @@ def build_parser() -> argparse.ArgumentParser:
     smoke = sub.add_parser("smoke-target", help="the table, vaults, role and retention scripts/smoke.sh uses (TSV)")
     env_args(smoke)
     smoke.set_defaults(func=cmd_smoke_target)
+
+    from audit.break_glass_cli import add_parser as add_break_glass
+
+    add_break_glass(sub, env_args, live_args)
     return parser
 
 

@@ -8,7 +8,9 @@ Shape (lists of plain dicts; ``origin`` says where a fact came from: template li
   mode, environment{name, environment_account_id, primary_region, backup_account_id, backup_region,
   organization_id, vault_names, roles, ssn_role_name}, inventory{tables, buckets, user_pools: [{id, name,
   arn, category | excluded + exclusion_reason}], other_data: [{id, kind, name, protection, reason}]}, vaults,
-  keys, roles, plans{rules, selections}, tables, buckets, user_pools, persisted (static: every resource of a
+  keys (each vault and key with ``break_glass_tags``: its ``compact-retention:break-glass-*`` tags, the
+  break-glass record of ``audit.break_glass``; {} when closed, None when unreadable), roles,
+  plans{rules, selections}, tables, buckets, user_pools, persisted (static: every resource of a
   type that holds data, as the templates create it), eventbridge (buses, rules, archives, schedules, pipes,
   API destinations, connections, with the stack that defines each), recovery_points (live), settings (live),
   stacks (static).

@@ -68,3 +68,11 @@ Feature: SSN break-glass
       | an administrator | kms:Decrypt            | local SSN key           |
       | an administrator | backup:StartRestoreJob | cross-account SSN vault |
       | an administrator | kms:Decrypt            | cross-account SSN key   |
+
+  @BG-04 @live @nist:AC-6 @nist:AU-6 @nist:CP-10
+  Scenario: No break-glass is open
+    An emergency restore opens the SSN vaults and keys with scripts/break-glass.sh, which records the ticket,
+    the time, the caller and the role in tags on each of them; until it is closed this control fails and
+    names them. Break-glass statements in a policy without that record (a change outside the runbook) fail
+    it too. Live only: the templates never carry a record.
+    Then no break-glass is open on the SSN vaults and keys

@@ -21,6 +21,11 @@ def access_decisions_after(posture, record, decision, datatable):
     record(break_glass.access_decisions(posture, rows(datatable), decision, opened=True))
 
 
+@then("no break-glass is open on the SSN vaults and keys")
+def no_break_glass_open(posture, record):
+    record(break_glass.no_break_glass_open(posture))
+
+
 @then("every rule protecting a resource copies into the vault of its category in the backup account and region")
 def copies_to_category_vault(posture, record):
     record(isolation.copies_to_category_vault(posture))

@@ -1,11 +1,17 @@
 """Break-glass: decisions of principals x actions on the SSN vaults and keys, before and after the
-documented break-glass change (``audit.break_glass``)."""
+documented break-glass change (``audit.break_glass``), and whether a break-glass is open now (its record
+in the resources' tags, or its statements in their policies)."""
 from __future__ import annotations
 
 from audit import break_glass
 from audit.controls import Outcome
 from audit.controls.access import decide, principal, side_of_target, target
 from audit.snapshot import Posture
+
+
+def _roles(posture: Posture) -> break_glass.Roles:
+    env = posture.env
+    return break_glass.roles(env["environment_account_id"], env["backup_account_id"], env["break_glass_role_name"])
 
 
 def _decision_check(outcome: Outcome, posture: Posture, who_label: str, action: str, where_label: str,
@@ -18,8 +24,7 @@ def _decision_check(outcome: Outcome, posture: Posture, who_label: str, action: 
         return outcome
     who = principal(posture, who_label, side_of_target(where_label))
     if opened:
-        role = principal(posture, "the break-glass role", side_of_target(where_label)).arn
-        where.policy = (break_glass.open_key_policy if where.kind == "kms_key" else break_glass.open_vault_policy)(where.policy, role)
+        where.policy = break_glass.opened(where_label, where.policy, _roles(posture), posture.region(side_of_target(where_label)))
     decision = decide(who, action, where)
     actual = "allowed" if decision.allowed else ("explicitly denied" if decision.kind == "ExplicitDeny" else "denied")
     # "denied" accepts either kind of deny; "explicitly denied" demands a DENY statement, which no later
@@ -37,4 +42,36 @@ def access_decisions(posture: Posture, table: list[dict[str, str]], expected: st
     outcome = Outcome(fix=fix)
     for row in table:
         _decision_check(outcome, posture, row["principal"], row["action"], row["target"], expected, opened=opened)
+    return outcome
+
+
+def no_break_glass_open(posture: Posture) -> Outcome:
+    """Every SSN vault and key is closed: no break-glass record in its tags and none of the break-glass
+    statements in its policy. A record names the ticket and since when; statements without a record are a
+    change outside the runbook and fail as well."""
+    outcome = Outcome(fix="close it when the restore is done: scripts/break-glass.sh close --env ENV "
+                          "(docs/runbooks/break-glass.md); statements without a record: investigate in CloudTrail, then close")
+    role_of = _roles(posture)
+    for label in break_glass.RESOURCES:
+        where = target(posture, label)
+        outcome.subject(f"{label} ({where.arn or 'missing'})")
+        if not where.found:
+            outcome.check(False, f"{label}: not found in the {posture.mode} posture")
+            continue
+        item = posture.key_by_arn(where.arn) if where.kind == "kms_key" else posture.vault_by_arn(where.arn)
+        tags = (item or {}).get("break_glass_tags", {})
+        origin = (item or {}).get("origin")
+        if tags is None:
+            outcome.check(False, f"{label} {where.arn}: its tags could not be read, so an open break-glass cannot be ruled out",
+                          origin=origin)
+            continue
+        change = break_glass.change(label, role_of, posture.region(break_glass.SIDE[label]))
+        state = break_glass.state(label, where.policy, tags, change)
+        if state.status == break_glass.CLOSED:
+            outcome.check(True, f"{label} {where.arn}: closed (no break-glass record, none of its statements)", origin=origin)
+            continue
+        detail = f"{label} {where.arn}: {state.describe()}"
+        if state.record:
+            detail += f", opened by {break_glass.anonymised(state.record.opened_by) or '(unknown)'}"
+        outcome.check(False, detail, origin=origin)
     return outcome

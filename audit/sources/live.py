@@ -81,7 +81,9 @@ def _progress(progress: Callable[[str], None] | None) -> Callable[[str], None]:
     return say
 
 
-def _open_side(name: str, creds: Credentials, account: str, region: str, factory: SessionFactory, calls: ApiCalls) -> Side:
+def open_side(name: str, creds: Credentials, account: str, region: str, factory: SessionFactory, calls: ApiCalls) -> Side:
+    """One side reached and checked: its session works and belongs to ``account`` (else ``LiveSourceError``).
+    Also used by ``audit.break_glass_ops``."""
     how = f"assuming {creds.role_arn}" if creds.role_arn else f"profile {creds.profile or '(default)'}"
     try:
         session = factory(creds, region_name=region)
@@ -102,7 +104,7 @@ def _open_side(name: str, creds: Credentials, account: str, region: str, factory
 def _read_side(name: str, creds: Credentials, account: str, region: str, reader, cfg: Mapping[str, Any],
                snapshot: dict, started: datetime, factory: SessionFactory, calls: ApiCalls, say) -> dict[str, Any]:
     say(f"{name} {account} {region}: reading")
-    side = _open_side(name, creds, account, region, factory, calls)
+    side = open_side(name, creds, account, region, factory, calls)
     found = reader(side, cfg, Posture(snapshot), started)
     found.setdefault("region_settings", {})
     found["errors"] = side.errors

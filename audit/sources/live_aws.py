@@ -58,14 +58,15 @@ def client_config(service: str, endpoint_url: str | None) -> Config:
     return Config(**options)
 
 
-def default_session(credentials: Credentials, *, region_name: str) -> boto3.session.Session:
-    """The profile's session, or the session of ``credentials.role_arn`` assumed from it."""
+def default_session(credentials: Credentials, *, region_name: str, session_name: str = SESSION_NAME) -> boto3.session.Session:
+    """The profile's session, or the session of ``credentials.role_arn`` assumed from it (named
+    ``session_name``: CloudTrail shows it on every call the session makes)."""
     base = boto3.session.Session(profile_name=credentials.profile, region_name=region_name)
     if not credentials.role_arn:
         return base
     sts = base.client("sts", region_name=region_name, endpoint_url=credentials.endpoint_url,
                       config=client_config("sts", credentials.endpoint_url))
-    assumed = sts.assume_role(RoleArn=credentials.role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
+    assumed = sts.assume_role(RoleArn=credentials.role_arn, RoleSessionName=session_name)["Credentials"]
     return boto3.session.Session(aws_access_key_id=assumed["AccessKeyId"], aws_secret_access_key=assumed["SecretAccessKey"],
                                  aws_session_token=assumed["SessionToken"], region_name=region_name)
 

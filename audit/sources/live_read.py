@@ -88,10 +88,30 @@ def read_vaults(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
             "lock": _lock(described),
             "notifications": {"BackupVaultEvents": list(notifications.get("BackupVaultEvents") or []),
                               "SNSTopicArn": notifications.get("SNSTopicArn")} if notifications else None,
+            "break_glass_tags": _break_glass_tags(side, "backup", "ListTags", arn, ResourceArn=arn),
             "deletion_policy": None, "update_replace_policy": None,
             "origin": origin(side, api),
         })
     return vaults
+
+
+def _break_glass_tags(side: Side, service: str, operation: str, arn: str, *, region: str | None = None,
+                      **params: Any) -> dict[str, str] | None:
+    """The break-glass record of a vault or key (``audit.break_glass``): its ``compact-retention:break-glass-*``
+    tags, {} when it has none, None when they could not be read (the failure is in the errors)."""
+    from audit.break_glass import break_glass_tags
+
+    try:
+        pages = side.pages(service, operation, arn, absent=NOT_FOUND, region=region, **params)
+    except Absent:
+        return {}
+    except Failed:
+        return None
+    tags: dict[str, str] = {}
+    for page in pages:
+        found = page.get("Tags") or {}
+        tags.update({t["TagKey"]: t["TagValue"] for t in found} if isinstance(found, list) else found)
+    return break_glass_tags(tags)
 
 
 # keys ------------------------------------------------------------------------------------------------
@@ -115,6 +135,7 @@ def read_keys(side: Side, key_ids: Iterable[str | None]) -> list[dict[str, Any]]
             "rotation_enabled": rotation.get("KeyRotationEnabled") is True if rotation else None,
             "enabled": meta.get("Enabled") is True,
             "policy": parse_document(policy.get("Policy")) if policy else None,
+            "break_glass_tags": _break_glass_tags(side, "kms", "ListResourceTags", arn, region=region, KeyId=arn),
             "deletion_policy": None, "update_replace_policy": None,
             "origin": origin(side, "kms:DescribeKey", account_id=_arn_field(arn, "account"), region=_arn_field(arn, "region")),
         }

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from audit.arns import backup_vault_arn
+from audit.break_glass import break_glass_tags
 from audit.resource_types import EVENTBRIDGE_TYPES, PERSISTED_TYPES
 from audit.snapshot import new_snapshot
 from audit.sources.static_stacks import ResolvedStack, resolve_environment
@@ -50,6 +51,7 @@ def _vault(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, A
             "changeable_for_days": lock.get("ChangeableForDays"),
         },
         "notifications": props.get("Notifications"),
+        "break_glass_tags": break_glass_tags(props.get("BackupVaultTags")),
         "deletion_policy": resource.get("DeletionPolicy"), "update_replace_policy": resource.get("UpdateReplacePolicy"),
         "origin": _origin(stack, logical_id),
     }
@@ -63,6 +65,7 @@ def _key(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any
         "manager": "CUSTOMER", "rotation_enabled": props.get("EnableKeyRotation") is True,
         "enabled": props.get("Enabled", True) is not False,
         "policy": props.get("KeyPolicy"),
+        "break_glass_tags": break_glass_tags({t.get("Key"): t.get("Value") for t in props.get("Tags") or []}),
         "deletion_policy": resource.get("DeletionPolicy"), "update_replace_policy": resource.get("UpdateReplacePolicy"),
         "origin": _origin(stack, logical_id),
     }

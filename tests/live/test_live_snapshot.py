@@ -90,7 +90,7 @@ def test_vaults(live, world, cfg):
         "lock": {"mode": "governance", "min_retention_days": 365, "max_retention_days": 2555, "changeable_for_days": None},
         "notifications": {"BackupVaultEvents": ["BACKUP_JOB_FAILED", "COPY_JOB_FAILED"],
                           "SNSTopicArn": f"arn:aws:sns:{ENV_REGION}:{ENV}:backup-events"},
-        "deletion_policy": None, "update_replace_policy": None,
+        "break_glass_tags": {}, "deletion_policy": None, "update_replace_policy": None,
         "origin": {"account_id": ENV, "region": ENV_REGION, "api": "backup:DescribeBackupVault"}}
     local_ssn = vault(live, ENV, names["ssn"])
     assert local_ssn["access_policy"] is None and local_ssn["notifications"] is None  # none set: None, no error
@@ -110,7 +110,7 @@ def test_keys(live, world):
     remote = keys[world.keys["bkp-general"]]
     assert remote == {"arn": world.keys["bkp-general"], "account_id": BKP, "region": BKP_REGION, "manager": "CUSTOMER",
                       "rotation_enabled": True, "enabled": True, "policy": world.key_policies["bkp-general"],
-                      "deletion_policy": None, "update_replace_policy": None,
+                      "break_glass_tags": {}, "deletion_policy": None, "update_replace_policy": None,
                       "origin": {"account_id": BKP, "region": BKP_REGION, "api": "kms:DescribeKey"}}
     assert live["api_calls"]["kms:DescribeKey"] == 5
 

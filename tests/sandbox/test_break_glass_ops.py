@@ -1,0 +1,260 @@
+"""Break-glass operations against a sandbox deployment of the example environment's two vault stacks.
+
+The sandbox evaluates no policy (sandbox/README.md), so what a role may do is decided by the audit's policy
+evaluator (``audit.controls.access.decide``) over the policies read back from the sandbox's accounts, for a
+matrix of principals x actions x the four SSN resources: open must change exactly the documented decisions
+(the break-glass role of each side gains restore and decrypt, the backup account's one the copy back) and
+nothing else; close must give back every decision and exactly the deployed policies. The tests run in order
+on one deployment and each leaves it closed.
+"""
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from audit import break_glass as bg
+from audit import break_glass_ops as ops
+from audit import deployment
+from audit.cli import declared_parameters
+from audit.config import load_config
+from audit.controls.access import ALLOW_ALL, Principal, decide, principal, target
+from audit.snapshot import Posture
+from audit.sources.live import Credentials, build_live_snapshot
+from sandbox import accounts
+from tests.sandbox.conftest import BACKUP_ACCOUNT, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, VENV_BIN
+
+ROLE = f"arn:aws:iam::{ENV_ACCOUNT}:role/CompactConnect-SSNBreakGlassRole"
+BACKUP_ROLE = f"arn:aws:iam::{BACKUP_ACCOUNT}:role/CompactConnect-SSNBreakGlassRole"
+TICKET = "INC-4711"
+VAULT_ACTIONS = ("backup:StartRestoreJob", "backup:GetRecoveryPointRestoreMetadata", "backup:StartCopyJob",
+                 "backup:CopyIntoBackupVault", "backup:DeleteRecoveryPoint", "backup:PutBackupVaultAccessPolicy")
+KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant",
+               "kms:CreateGrant for an AWS resource")
+LABELS = ("an administrator", "the account root", "an outside account", "the general backup role",
+          "the general backup role through AWS Backup", "the SSN backup role", "the SSN backup role through AWS Backup")
+
+
+class Deployment:
+    def __init__(self, sandbox, out: Path):
+        self.sandbox = sandbox
+        files = accounts.setup("example", out, REPO_ROOT / "config")
+        self.config_dir = Path(files["config_dir"])
+        self.aws_config = files["aws_config_file"]
+        self.env = {**sandbox.env, "AWS_CONFIG_FILE": self.aws_config}
+        self.cfg = load_config("example", self.config_dir).data
+        self.reports = out / "reports"
+        profiles = self.cfg["profiles"]
+        self.credentials = {side: Credentials(profile=profiles[side], endpoint_url=sandbox.url) for side in profiles}
+
+    def deploy(self) -> None:
+        """The backup account's vaults and the environment's backup infrastructure, as deploy.sh creates them."""
+        for key in ("backup-vaults", "backup-infrastructure"):
+            spec = deployment.find_stack(deployment.stack_plan(self.cfg), key)
+            path = REPO_ROOT / spec.template
+            values = deployment.resolve_parameters(spec, {}, declared=declared_parameters(path))
+            cfn = self.sandbox.client("cloudformation", spec.account_id, spec.region)
+            cfn.create_stack(StackName=spec.name, TemplateBody=path.read_text(), Capabilities=["CAPABILITY_NAMED_IAM"],
+                             Parameters=[{"ParameterKey": k, "ParameterValue": deployment.render_value(v)} for k, v in values.items()])
+            status = cfn.describe_stacks(StackName=spec.name)["Stacks"][0]["StackStatus"]
+            assert status == "CREATE_COMPLETE", (spec.name, status, self.sandbox.log()[-2000:])
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(a) for a in args], env=self.env, capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
+
+    def script(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.run(REPO_ROOT / "scripts" / "break-glass.sh", *args, "--env", "example", "--config-dir", self.config_dir,
+                        "--endpoint-url", self.sandbox.url)
+
+    def ops(self, action: str, **kwargs) -> tuple[int, str]:
+        """``retention break-glass`` in this process (so a test can make one call of it fail)."""
+        out = io.StringIO()
+        code = ops.run(action, self.cfg, self.credentials, out=out,
+                       static_policies=ops.static_policies_of(self.cfg, None), **kwargs)
+        return code, out.getvalue()
+
+    def resources(self) -> list[ops.Resource]:
+        """The four SSN resources as the sandbox holds them now (policies and tags)."""
+        sides, callers = ops.connect(self.cfg, self.credentials, "test")
+        return ops.read_resources(self.cfg, sides, callers)
+
+    def policies(self) -> dict[str, dict]:
+        return {r.label: r.policy for r in self.resources()}
+
+    def posture(self) -> Posture:
+        """The live snapshot read once at deployment, with the policies the sandbox holds now."""
+        snapshot = copy.deepcopy(self.snapshot)
+        for resource in self.resources():
+            item = next(i for i in snapshot["vaults" if resource.kind == "vault" else "keys"] if i["arn"] == resource.arn)
+            item["access_policy" if resource.kind == "vault" else "policy"] = resource.policy
+        return Posture(snapshot)
+
+    def audit_bg04(self) -> dict:
+        result = self.run(VENV_BIN / "retention", "audit", "--mode", "live", "--env", "example", "--config-dir",
+                          self.config_dir, "--endpoint-url", self.sandbox.url, "--tags", "BG-04", "--report-dir", self.reports)
+        assert result.returncode in (0, 1), result.stderr[-3000:]
+        control = next(c for c in json.loads((self.reports / "report.json").read_text())["controls"] if c["id"] == "BG-04")
+        return {"exit": result.returncode, **control}
+
+
+@pytest.fixture(scope="module")
+def deployed(sandbox, tmp_path_factory):
+    world = Deployment(sandbox, tmp_path_factory.mktemp("break-glass"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_CONFIG_FILE", world.aws_config)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+            mp.delenv(name, raising=False)
+        world.deploy()
+        world.snapshot = build_live_snapshot(world.cfg, environment=world.credentials["environment"],
+                                             backup=world.credentials["backup"])
+        world.deployed_policies = world.policies()
+        yield world
+
+
+# decisions -------------------------------------------------------------------------------------------
+def _principals(posture: Posture, where_label: str) -> list[Principal]:
+    side = bg.SIDE[where_label]
+    found = [principal(posture, label, side) for label in LABELS]
+    region = posture.region(side)
+    for name, arn in (("environment", ROLE), ("backup", BACKUP_ROLE)):
+        org = {"aws:PrincipalOrgID": posture.env["organization_id"]}
+        found.append(Principal(f"break-glass role ({name})", arn, [ALLOW_ALL], org))
+        found.append(Principal(f"break-glass role ({name}) through AWS Backup", arn, [ALLOW_ALL],
+                               {**org, "kms:ViaService": f"backup.{region}.amazonaws.com"}))
+    return found
+
+
+def decisions(posture: Posture) -> dict[tuple[str, str, str], bool]:
+    """(principal, action, resource) -> allowed, for the four SSN resources."""
+    table = {}
+    for label in bg.RESOURCES:
+        where = target(posture, label)
+        assert where.found, label
+        for who in _principals(posture, label):
+            for action in (KEY_ACTIONS if where.kind == "kms_key" else VAULT_ACTIONS):
+                real, _, extra = action.partition(" for ")
+                context = {"kms:GrantIsForAWSResource": "true"} if extra else {}
+                table[(who.label, action, label)] = decide(who, real, where, **context).allowed
+    return table
+
+
+def _opened_to(role: str, actions: tuple[str, ...], where: str, *, only_through_backup: bool = False) -> set:
+    labels = [f"break-glass role ({role}) through AWS Backup"] + ([] if only_through_backup else [f"break-glass role ({role})"])
+    return {(label, action, where) for label in labels for action in actions}
+
+
+# what open must change, and nothing else
+OPENED = (
+    _opened_to("environment", ("backup:StartRestoreJob", "backup:GetRecoveryPointRestoreMetadata"), bg.LOCAL_VAULT)
+    | _opened_to("environment", ("kms:Decrypt", "kms:CreateGrant for an AWS resource"), bg.LOCAL_KEY)
+    | _opened_to("backup", ("backup:CopyIntoBackupVault",), bg.LOCAL_VAULT)
+    | _opened_to("backup", ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom"), bg.LOCAL_KEY,
+                 only_through_backup=True)
+    | _opened_to("backup", ("kms:CreateGrant for an AWS resource",), bg.LOCAL_KEY)
+    | _opened_to("backup", ("backup:StartRestoreJob", "backup:GetRecoveryPointRestoreMetadata", "backup:StartCopyJob"),
+                 bg.CROSS_VAULT)
+    | _opened_to("backup", ("kms:Decrypt", "kms:CreateGrant for an AWS resource"), bg.CROSS_KEY))
+
+
+# the tests -------------------------------------------------------------------------------------------
+def test_open_without_a_ticket_or_with_another_role_exits_2_and_changes_nothing(deployed):
+    no_ticket = deployed.script("open", "--role-arn", ROLE)
+    assert no_ticket.returncode == 2 and "--ticket is required" in no_ticket.stderr
+    with pytest.raises(ops.BadInput, match="not the configured break-glass role"):
+        deployed.ops("open", role_arn=ROLE.replace("SSNBreakGlassRole", "Admin"), ticket=TICKET)
+    with pytest.raises(ops.BadInput, match="not a role of the environment account"):
+        deployed.ops("open", role_arn=BACKUP_ROLE, ticket=TICKET)
+    with pytest.raises(ops.BadInput, match="--ticket 'a b'"):
+        deployed.ops("open", role_arn=ROLE, ticket="a b")
+    assert deployed.policies() == deployed.deployed_policies
+
+
+def test_a_dry_run_prints_the_diff_of_each_policy_and_changes_nothing(deployed):
+    code, out = deployed.ops("open", ticket=TICKET, role_arn=ROLE, dry_run=True)
+    assert code == 0, out
+    for label in bg.RESOURCES:
+        assert f"+++ {label} arn:" in out
+    assert '+      "Sid": "BreakGlassAllowRestore",' in out and f'"{bg.TAG_TICKET}": "{TICKET}"' in out
+    assert deployed.policies() == deployed.deployed_policies
+    assert ops.run("status", deployed.cfg, deployed.credentials, out=io.StringIO()) == 0  # still closed: no tags either
+
+
+def test_open_gives_the_break_glass_roles_exactly_the_documented_access_and_close_takes_it_back(deployed):
+    before = decisions(deployed.posture())
+    assert not any(before[k] for k in OPENED)  # denied to everyone before the open
+
+    opened = deployed.script("open", "--role-arn", ROLE, "--ticket", TICKET)
+    assert opened.returncode == 0, opened.stdout + opened.stderr
+    assert f"for ticket {TICKET}: open" in opened.stdout
+    after = decisions(deployed.posture())
+    assert {k for k in after if after[k] != before[k]} == OPENED  # exactly these, and nobody else gains anything
+
+    code, out = deployed.ops("open", role_arn=ROLE, ticket=TICKET)
+    assert code == 0 and "already open for ticket INC-4711: nothing changed" in out
+    with pytest.raises(ops.BadInput, match="already open for ticket INC-4711"):
+        deployed.ops("open", role_arn=ROLE, ticket="INC-9999")
+
+    bg04 = deployed.audit_bg04()
+    assert bg04["exit"] == 1 and bg04["status"] == "failed"
+    text = json.dumps(bg04)
+    assert "break-glass open since 20" in text and f"for ticket {TICKET} (role {ROLE})" in text
+    assert "assumed-role" not in text and "user/moto" not in text  # who is shown as a hash, never a name
+
+    closed = deployed.script("close")
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    assert deployed.policies() == deployed.deployed_policies  # exactly the deployed policies
+    assert decisions(deployed.posture()) == before          # every decision back
+    code, out = deployed.ops("close")
+    assert code == 0 and "already closed: nothing changed" in out
+    bg04 = deployed.audit_bg04()
+    assert bg04["exit"] == 0 and bg04["status"] == "passed"
+
+
+def test_a_refusal_in_the_second_account_stops_the_open_and_names_what_is_open(deployed, monkeypatch):
+    def refusing(credentials, *, region_name):
+        session = ops.default_session(credentials, region_name=region_name)
+        if credentials.profile == deployed.cfg["profiles"]["backup"]:
+            def refuse(model, **_):
+                if model.name == "PutBackupVaultAccessPolicy":
+                    from botocore.awsrequest import AWSResponse
+                    return (AWSResponse("https://refused.test", 403, {}, None),
+                            {"Error": {"Code": "AccessDeniedException", "Message": "refused by the test"},
+                             "ResponseMetadata": {"HTTPStatusCode": 403}})
+            session.events.register("before-call.backup", refuse)
+        return session
+
+    code, out = deployed.ops("open", ticket=TICKET, role_arn=ROLE, factory=refusing)
+    assert code == 1, out
+    assert "partially open" in out and "AccessDeniedException" in out
+    lines = {line.split()[0] + " " + line.split()[1] + " " + line.split()[2]: line for line in out.splitlines()
+             if line.strip().startswith(("local SSN", "cross-account SSN"))}
+    assert " open " in lines["local SSN vault"] and " open " in lines["local SSN key"]
+    assert "recorded but not applied" in lines["cross-account SSN vault"]  # tagged, policy refused: not open
+    assert "closed" in lines["cross-account SSN key"]                     # not attempted
+    assert "not opened: cross-account SSN vault, cross-account SSN key" in out
+
+    code, out = deployed.ops("open", ticket=TICKET, role_arn=ROLE)  # the cause fixed: it continues
+    assert code == 0 and f"for ticket {TICKET}: open" in out, out
+    code, out = deployed.ops("close")
+    assert code == 0, out
+    assert deployed.policies() == deployed.deployed_policies
+
+
+def test_break_glass_statements_without_a_record_fail_bg04_and_close_restores_them_from_the_template(deployed):
+    backup = deployed.sandbox.client("backup")
+    name = deployed.cfg["vault_names"]["ssn"]
+    tampered = bg.opened(bg.LOCAL_VAULT, deployed.deployed_policies[bg.LOCAL_VAULT], ops.expected_role(deployed.cfg), ENV_REGION)
+    backup.put_backup_vault_access_policy(BackupVaultName=name, Policy=json.dumps(tampered))  # no tags
+
+    bg04 = deployed.audit_bg04()
+    assert bg04["exit"] == 1 and "break-glass statements without a record" in json.dumps(bg04)
+    code, out = deployed.ops("open", ticket=TICKET, role_arn=ROLE)
+    assert code == 1 and "refused" in out
+    code, out = deployed.ops("close")
+    assert code == 0, out
+    assert deployed.policies() == deployed.deployed_policies
+    assert ops.run("status", deployed.cfg, deployed.credentials, out=io.StringIO()) == 0

@@ -1,0 +1,174 @@
+"""The break-glass change (``audit.break_glass``): open and close are exact inverses on arbitrary policies,
+an exemption changes nobody's decision but the role's, the record survives its tags, and the state of a
+resource is read from its tags and policy."""
+from __future__ import annotations
+
+import copy
+import random
+import re
+
+import pytest
+
+from audit import break_glass as bg
+from audit.policy import Request, evaluate
+
+ENV, BKP = "111111111111", "222222222222"
+ROLES = bg.roles(ENV, BKP, "CompactConnect-SSNBreakGlassRole")
+REGION = "us-east-1"
+VAULT = f"arn:aws:backup:{REGION}:{ENV}:backup-vault:CompactConnectBackupVault-SSN"
+
+
+# arbitrary policies ----------------------------------------------------------------------------------
+def _condition(rng: random.Random) -> dict | None:
+    choices = [
+        None,
+        {"ArnNotEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ENV}:role/CompactConnect-SSNBackupRole"}},
+        {"ArnNotEquals": {"aws:PrincipalArn": [f"arn:aws:iam::{ENV}:role/A", f"arn:aws:iam::{ENV}:role/B"]}},
+        {"ArnNotEquals": {"aws:principalarn": f"arn:aws:iam::{ENV}:role/Lower"}},
+        {"StringEquals": {"aws:PrincipalOrgID": "o-exampleorg01"}},
+        {"ArnNotEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ENV}:role/C"}, "Bool": {"aws:SecureTransport": "true"}},
+        {"ForAllValues:StringNotEquals": {"aws:CalledVia": "cloudformation.amazonaws.com"}},
+    ]
+    return copy.deepcopy(rng.choice(choices))
+
+
+def _statement(rng: random.Random, sid: str, effect: str) -> dict:
+    statement = {"Sid": sid, "Effect": effect, "Principal": rng.choice(["*", {"AWS": f"arn:aws:iam::{ENV}:root"}]),
+                 "Action": rng.choice(["backup:StartRestoreJob", ["backup:StartRestoreJob", "backup:DeleteRecoveryPoint"],
+                                       "kms:Decrypt", ["kms:Decrypt", "kms:Encrypt"]]),
+                 "Resource": "*"}
+    condition = _condition(rng)
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+def arbitrary_policy(rng: random.Random, change: bg.Change) -> dict:
+    """A policy with some of the change's DENY statements (any condition, any position) and other statements."""
+    statements = [_statement(rng, f"Other{i}", rng.choice(["Allow", "Deny"])) for i in range(rng.randint(0, 4))]
+    for sid, role in change.exemptions:
+        if rng.random() < 0.8:
+            deny = _statement(rng, sid, "Deny")
+            if bg.exempts(deny, role):
+                deny.pop("Condition")
+            statements.insert(rng.randint(0, len(statements)), deny)
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    if rng.random() < 0.2:
+        policy["Id"] = "some-policy"
+    return policy
+
+
+CHANGES = [bg.change(label, ROLES, REGION) for label in bg.RESOURCES]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_close_is_the_exact_inverse_of_open_on_arbitrary_policies(seed):
+    rng = random.Random(seed)
+    change = CHANGES[seed % len(CHANGES)]
+    policy = arbitrary_policy(rng, change)
+    original = copy.deepcopy(policy)
+    opened, undo = bg.open_policy(policy, change)
+    assert policy == original  # not modified in place
+    assert bg.markers(policy, change) == []
+    assert {f"statement {sid}" for sid in change.added_sids} <= set(bg.markers(opened, change))
+    assert bg.open_policy(opened, change)[0] == opened  # applying it again changes nothing
+    closed = bg.close_policy(opened, change, undo)
+    assert closed == original
+    assert bg.digest(closed) == bg.digest(original)
+    assert bg.markers(closed, change) == []
+
+
+def test_close_without_the_recorded_conditions_does_not_restore_them():
+    """The negative control: close needs the record; with an empty one the exemption stays."""
+    change = bg.change(bg.LOCAL_VAULT, ROLES, REGION)
+    policy = {"Statement": [{"Sid": bg.RESTORE_DENY_SID, "Effect": "Deny", "Principal": "*",
+                             "Action": "backup:StartRestoreJob", "Resource": "*"}]}
+    opened, undo = bg.open_policy(policy, change)
+    assert undo == {bg.RESTORE_DENY_SID: None}
+    assert bg.close_policy(opened, change, {}) != policy
+    assert bg.markers(bg.close_policy(opened, change, {}), change) == [f"{bg.RESTORE_DENY_SID} exempts {ROLES.environment}"]
+
+
+def _decision(policy: dict, principal: str, action: str = "backup:StartRestoreJob") -> str:
+    decision = evaluate(Request(principal, action, VAULT, {"aws:PrincipalOrgID": "o-exampleorg01"}),
+                        identity_policies=[{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}],
+                        resource_policy=policy)
+    return decision.kind
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_an_exemption_changes_the_decision_of_the_role_alone(seed):
+    rng = random.Random(1000 + seed)
+    change = bg.change(bg.LOCAL_VAULT, ROLES, REGION)
+    deny = _statement(rng, bg.RESTORE_DENY_SID, "Deny")
+    deny["Action"] = "backup:StartRestoreJob"
+    if bg.exempts(deny, ROLES.environment):
+        deny.pop("Condition")
+    policy = {"Statement": [deny]}
+    opened = {"Statement": [s for s in bg.open_policy(policy, change)[0]["Statement"] if s["Sid"] == bg.RESTORE_DENY_SID]}
+    others = [f"arn:aws:iam::{ENV}:role/{name}" for name in ("A", "B", "C", "Lower", "Administrator", "CompactConnect-SSNBackupRole")]
+    others += [f"arn:aws:iam::{ENV}:root", ROLES.backup, f"arn:aws:iam::999999999999:role/Administrator"]
+    for who in others:
+        assert _decision(opened, who) == _decision(policy, who), who
+    assert _decision(opened, ROLES.environment) != "ExplicitDeny"
+
+
+def test_the_documented_change_opens_each_resource_to_its_own_side_only():
+    assert {c.label: {s["Principal"]["AWS"] for s in c.statements} for c in CHANGES} == {
+        bg.LOCAL_VAULT: {ROLES.environment, ROLES.backup},  # the backup side copies back into the local vault
+        bg.LOCAL_KEY: {ROLES.environment, ROLES.backup},
+        bg.CROSS_VAULT: {ROLES.backup},
+        bg.CROSS_KEY: {ROLES.backup}}
+    for c in CHANGES:
+        for statement in c.statements:
+            assert re.fullmatch(r"[A-Za-z0-9]+", statement["Sid"])  # IAM and KMS accept only alphanumeric Sids
+            if "kms:CreateGrant" in statement["Action"]:
+                assert statement["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}, statement
+                assert statement["Action"] == ["kms:CreateGrant"]
+
+
+# the record ------------------------------------------------------------------------------------------
+def test_the_record_survives_its_tags_and_every_tag_is_one_aws_accepts():
+    big = {bg.KEY_USE_DENY_SID: {"ArnNotEquals": {"aws:PrincipalArn": [f"arn:aws:iam::{ENV}:role/R{i:03d}" for i in range(60)]}},
+           bg.RESTORE_DENY_SID: None}
+    record = bg.Record("INC-1", "2026-11-27T02:00:00Z", f"arn:aws:sts::{ENV}:assumed-role/Admin/jane,doe@example.com",
+                       ROLES.environment, "ab" * 32, big)
+    tags = record.tags()
+    assert len([k for k in tags if k.startswith(bg.TAG_UNDO)]) > 1  # too long for one tag: split
+    for key, value in tags.items():
+        assert key.startswith(bg.TAG_PREFIX) and len(key) <= 128
+        assert len(value) <= 256 and re.fullmatch(r"[\w .:/=+@-]*", value), (key, value)
+    back = bg.Record.from_tags({**tags, "compact-retention:environment": "example"})
+    assert back.undo == big
+    assert back == bg.Record("INC-1", "2026-11-27T02:00:00Z", f"arn:aws:sts::{ENV}:assumed-role/Admin/jane_doe@example.com",
+                             ROLES.environment, "ab" * 32)  # the comma, which a tag value cannot hold, replaced
+    assert bg.Record.from_tags({"compact-retention:vault": "ssn"}) is None
+    assert bg.Record.from_tags({bg.TAG_TICKET: "INC-1", f"{bg.TAG_UNDO}0": "not base64 of json"}).undo is None
+
+
+def test_people_are_anonymised_but_roles_kept():
+    session = f"arn:aws:sts::{ENV}:assumed-role/AWSReservedSSO_Admin_1234/jane.doe@example.com"
+    shown = bg.anonymised(session)
+    assert "jane" not in shown and "example.com" not in shown
+    assert shown.startswith(f"arn:aws:sts::{ENV}:assumed-role/AWSReservedSSO_Admin_1234/sha256-")
+    assert bg.anonymised(session.replace("jane", "john")) != shown
+    assert "jane" not in bg.anonymised(f"arn:aws:iam::{ENV}:user/jane.doe")
+    assert bg.anonymised(ROLES.environment) == ROLES.environment
+
+
+# the state -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("with_tags", "opened", "status"), [
+    (False, False, bg.CLOSED), (True, True, bg.OPEN), (True, False, bg.RECORDED), (False, True, bg.UNRECORDED)])
+def test_the_state_comes_from_the_tags_and_the_policy(with_tags, opened, status):
+    change = bg.change(bg.CROSS_VAULT, ROLES, "us-west-2")
+    policy = {"Statement": [{"Sid": bg.RESTORE_DENY_SID, "Effect": "Deny", "Principal": "*",
+                             "Action": "backup:StartRestoreJob", "Resource": "*"}]}
+    if opened:
+        policy = bg.open_policy(policy, change)[0]
+    tags = bg.Record("INC-2", "2026-11-27T02:00:00Z", None, ROLES.backup, None, {}).tags() if with_tags else {}
+    state = bg.state(bg.CROSS_VAULT, policy, {**tags, "compact-retention:vault": "ssn"}, change)
+    assert state.status == status
+    text = state.describe()
+    if with_tags:
+        assert "INC-2" in text and "2026-11-27T02:00:00Z" in text
+    assert bg.overall([state]) == ("closed" if status == bg.CLOSED else "open" if status == bg.OPEN else "partially open")
