@@ -44,6 +44,10 @@ class Deployed:
         return self.run(RETENTION, "sandbox", "run-backups", "--env", "example", "--config-dir", self.config_dir,
                         "--endpoint-url", self.sandbox.url, "--at", _at(hours_ago)).stdout
 
+    def run_exports(self, *extra: str) -> str:
+        return self.run(RETENTION, "sandbox", "run-exports", "--env", "example", "--config-dir", self.config_dir,
+                        "--endpoint-url", self.sandbox.url, *extra).stdout
+
     def audit(self) -> tuple[int, set[str]]:
         result = self.run(RETENTION, "audit", "--mode", "live", "--env", "example", "--config-dir", self.config_dir,
                           "--endpoint-url", self.sandbox.url, "--report-dir", self.reports, check=False)
@@ -67,6 +71,7 @@ def deployed(sandbox, tmp_path_factory):
     sandbox.aws("backup", "update-global-settings", "--global-settings", "isCrossAccountBackupEnabled=true")
     env.run(REPO_ROOT / "scripts" / "deploy.sh", "--env", "example", "--config-dir", env.config_dir,
             "--endpoint-url", sandbox.url, "--with-sample-app")
+    env.run_exports()
     return env
 
 
@@ -226,3 +231,89 @@ def test_smoke_script_fails_when_the_copy_is_refused(deployed, sandbox):
         assert "the copy job ended FAILED" in result.stderr
     finally:
         backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault", Policy=original)
+
+
+# the Cognito export ----------------------------------------------------------------------------------
+EXPORT_BUCKET = f"{PREFIX}-cognito-export-{ENV_ACCOUNT}"
+
+
+def _export_objects(s3, prefix):
+    return {o["Key"][len(prefix):]: o for page in s3.get_paginator("list_objects_v2").paginate(Bucket=EXPORT_BUCKET, Prefix=prefix)
+            for o in page.get("Contents", [])}
+
+
+def _jsonl(s3, key):
+    import gzip
+
+    return [json.loads(line) for line in gzip.decompress(s3.get_object(Bucket=EXPORT_BUCKET, Key=key)["Body"].read()).splitlines()]
+
+
+def test_an_export_of_seeded_pools_is_complete(deployed, sandbox):
+    """Every user, attribute, status, enabled flag, group and membership of a seeded pool is in the export
+    the deployed schedule and function produce, and the manifest's counts and hashes match."""
+    import csv
+    import hashlib
+    import io
+
+    from sandbox.seed_users import seed_pool
+
+    cognito, s3 = sandbox.client("cognito-idp"), sandbox.client("s3")
+    pool_id = "us-east-1_exStaffU1"
+    made = seed_pool(cognito, pool_id, 130)  # more than two ListUsers pages of 60
+    output = deployed.run_exports("--day", "2026-01-01")
+    assert f"pool {pool_id}, {made['users']} users" in output
+    prefix = f"cognito-export/{pool_id}/2026-01-01/"
+    objects = _export_objects(s3, prefix)
+    manifest = json.loads(s3.get_object(Bucket=EXPORT_BUCKET, Key=prefix + "manifest.json")["Body"].read())
+    # the manifest names every other object with its size and hash, and nothing else is there
+    listed = {o["key"][len(prefix):]: o for o in manifest["objects"]}
+    assert set(listed) == set(objects) - {"manifest.json"}
+    for name, entry in listed.items():
+        body = s3.get_object(Bucket=EXPORT_BUCKET, Key=prefix + name)["Body"].read()
+        assert (len(body), hashlib.sha256(body).hexdigest()) == (entry["size"], entry["sha256"]), name
+    # users: everyone Cognito lists, with every attribute, status and enabled flag
+    listed_users = {u["Username"]: u for page in cognito.get_paginator("list_users").paginate(UserPoolId=pool_id) for u in page["Users"]}
+    exported = {u["username"]: u for name in sorted(listed) if name.startswith("users-") for u in _jsonl(s3, prefix + name)}
+    assert set(exported) == set(listed_users) and len(exported) == made["users"]
+    for username, user in listed_users.items():
+        got = exported[username]
+        assert got["status"] == user["UserStatus"] and got["enabled"] == user["Enabled"], username
+        assert {a["Name"]: a["Value"] for a in user["Attributes"] if a["Name"] != "sub"}.items() <= got["attributes"].items()
+    counts = manifest["counts"]
+    assert counts["users"] == made["users"] and counts["disabled"] == made["disabled"]
+    assert counts["by_status"].get("UNCONFIRMED") == made["unconfirmed"]
+    # groups and memberships: every group, every member, from ListUsersInGroup
+    groups = [g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id)["Groups"]]
+    members = {(g, u["Username"]) for g in groups for page in cognito.get_paginator("list_users_in_group").paginate(
+        UserPoolId=pool_id, GroupName=g) for u in page["Users"]}
+    exported_members = {(m["group"], m["username"]) for name in listed if name.startswith("memberships-")
+                        for m in _jsonl(s3, prefix + name)}
+    assert exported_members == members and counts["memberships"] == len(members) == made["memberships"]
+    assert counts["groups"] == len(groups)
+    # the import CSV has the pool's GetCSVHeader columns and one row per importable user
+    header = cognito.get_csv_header(UserPoolId=pool_id)["CSVHeader"]
+    rows = [row for name in sorted(listed) if name.startswith("import-")
+            for row in csv.reader(io.StringIO(s3.get_object(Bucket=EXPORT_BUCKET, Key=prefix + name)["Body"].read().decode()))]
+    assert rows[0] == header and len(rows) - 1 == counts["csv_rows"] == made["users"]
+
+
+def test_a_missing_manifest_or_a_disabled_schedule_fails_the_export_controls(deployed, sandbox):
+    s3, events = sandbox.client("s3"), sandbox.client("events")
+    prefix = "cognito-export/us-east-1_exProvdU1/"
+    manifests = {key: s3.get_object(Bucket=EXPORT_BUCKET, Key=prefix + key)["Body"].read()
+                 for key in _export_objects(s3, prefix) if key.endswith("manifest.json")}
+    assert manifests
+    for key in manifests:  # every export of the pool loses its manifest: none is complete any more
+        s3.delete_object(Bucket=EXPORT_BUCKET, Key=prefix + key)  # a delete marker: the version stays
+    try:
+        assert deployed.audit() == (1, {"EXP-06"})
+    finally:
+        for key, body in manifests.items():
+            s3.put_object(Bucket=EXPORT_BUCKET, Key=prefix + key, Body=body)
+    rule = "compact-retention-example-cognito-export-staff-users"
+    events.disable_rule(Name=rule)
+    try:
+        assert deployed.audit() == (1, {"EXP-01"})
+    finally:
+        events.enable_rule(Name=rule)
+    assert deployed.audit() == (0, set())
