@@ -272,14 +272,29 @@ def _cognito_exporter_stack(cfg: Mapping[str, Any]) -> StackSpec:
     )
 
 
+def _ssn_audit_trail_stack(cfg: Mapping[str, Any], side: str) -> StackSpec:
+    """The SSN audit trail of one account (docs/cloudtrail.md): its log files are kept as long as the
+    longest-kept SSN recovery point (at least a year)."""
+    backup = side == SIDE_BACKUP
+    return StackSpec(
+        key="ssn-audit-trail" + ("-backup" if backup else ""),
+        name=f"{STACK_PREFIX}-{cfg['environment']}-ssn-audit-trail",
+        side=side, account_id=cfg["backup_account_id" if backup else "environment_account_id"],
+        region=cfg["backup_region" if backup else "primary_region"], profile=_profile(cfg, side),
+        template="cloudformation/ssn-audit-trail.yaml",
+        parameters={"EnvironmentName": cfg["environment"], "LogRetentionDays": max(365, lock_bounds(cfg, True)[1])},
+    )
+
+
 def stack_plan(cfg: Mapping[str, Any], *, include_demo: bool = False) -> list[StackSpec]:
-    """Every stack of the environment in deployment order: backup account first, then the environment
-    account's infrastructure, its monitoring and the Cognito export bucket, then one plan per category that
-    protects something."""
-    stacks = [_backup_account_stack(cfg)]
+    """Every stack of the environment in deployment order: backup account first (vaults, SSN audit trail),
+    then the environment account's infrastructure, SSN audit trail, monitoring and the Cognito export bucket,
+    then one plan per category that protects something."""
+    stacks = [_backup_account_stack(cfg), _ssn_audit_trail_stack(cfg, SIDE_BACKUP)]
     if include_demo:
         stacks.append(_sample_application_stack(cfg))
     stacks.append(_environment_stack(cfg))
+    stacks.append(_ssn_audit_trail_stack(cfg, SIDE_ENVIRONMENT))
     stacks.append(_monitoring_stack(cfg))
     stacks.append(_artifacts_stack(cfg))
     stacks.append(_cognito_exporter_stack(cfg))
