@@ -97,8 +97,10 @@ def _merge(records: list[ScenarioRecord]) -> ControlResult:
     steps: list[StepResult] = []
     fixes: list[str] = []
     findings: list[dict[str, Any]] = []
+    located: dict[str, dict] = {}  # failure text -> origin, waived failures' included (a split outcome keeps them)
     for record in records:
         for outcome in record.outcomes:
+            located.update(outcome.located)
             subjects += [s for s in outcome.subjects if s not in subjects]
             evidence += outcome.evidence
             fixes += [outcome.fix] if outcome.fix and outcome.fix not in fixes else []
@@ -114,11 +116,13 @@ def _merge(records: list[ScenarioRecord]) -> ControlResult:
     if status == "failed" and not messages:
         messages.append("the scenario failed without a recorded outcome")
         findings.append({"text": messages[-1], "origin": {}})
+    waived = [text for r in records for text in r.waived]
+    findings = (findings if status == "failed" else []) + [
+        {"text": text, "origin": located.get(text, {}), "waived": True} for text in waived]
     return ControlResult(id=first.control_id, title=first.title, feature=first.feature, feature_title=first.feature_title,
                          status=status, subjects=subjects, evidence=evidence, message=" | ".join(messages),
                          frameworks=first.frameworks, steps=steps, description=first.description,
-                         fix="; ".join(fixes), findings=findings if status == "failed" else [],
-                         waived=[text for r in records for text in r.waived],
+                         fix="; ".join(fixes), findings=findings, waived=waived,
                          waivers=list(dict.fromkeys(w for r in records for w in r.waivers)))
 
 

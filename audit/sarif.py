@@ -2,7 +2,9 @@
 
 One rule per control that ran (id, title, description, framework tags, help = the control's fix) and one
 result per failure, located at the template line it comes from: the structured ``origin`` each finding
-carries (``ControlResult.findings``), never a parse of the message. A failure without a template origin
+carries (``ControlResult.findings``), never a parse of the message. A failure a waiver accepted is a result
+with an external, accepted ``suppression`` carrying the waiver's justification, owner, ticket and expiry:
+code scanning shows it as dismissed, not as gone. A failure without a template origin
 (a missing resource, a configuration fact) is located at its scenario in the feature file, which is where
 the requirement it breaks is written. Paths are the portable ones of ``audit.evidence_origins``
 (``cloudformation/backup-account.yaml``), relative to the repository root for the bundled layout.
@@ -23,6 +25,7 @@ from audit.controls import location
 from audit.report.model import AuditReport, ControlResult
 
 TOOL = "compact-retention"
+_WAIVER = "retention:waiver"  # result property that becomes a suppression once sarif-kit has built the log
 
 
 def scenario_lines(features_dir: Path) -> dict[tuple[str, str], int]:
@@ -54,6 +57,17 @@ def _location(control: ControlResult, finding: dict[str, Any], features_uri: str
     return Location(uri=f"{features_uri}/{control.feature}", start_line=lines.get((control.feature, control.id)))
 
 
+def _where(source: str) -> str:
+    """``/any/folder/waivers.yaml:3`` -> ``waivers.yaml:3``: no machine's path in the SARIF."""
+    path, _, line = source.rpartition(":")
+    return f"{Path(path).name}:{line}" if path and line.isdigit() else Path(source).name or "waivers file"
+
+
+def _justification(control: ControlResult) -> str:
+    return "; ".join(f"waived: {w.justification} (owner {w.owner or '-'}, ticket {w.ticket or '-'}, expires {w.expires}, "
+                     f"{_where(w.source)})" for w in control.waivers) or "waived"
+
+
 def build_sarif(report: AuditReport, *, features_dir: Path) -> dict[str, Any]:
     if report.mode != "static":
         raise ValueError(f"SARIF maps failures to template lines: it is made of a static audit, not a {report.mode} one")
@@ -67,9 +81,10 @@ def build_sarif(report: AuditReport, *, features_dir: Path) -> dict[str, Any]:
         builder.add_rule(Rule(id=control.id, name=control.id.replace("-", ""), short_description=control.title,
                               full_description=control.description or control.title, default_level="error"))
         fixes[control.id] = control.fix
-        for finding in control.findings if control.status == "failed" else []:
+        for finding in control.findings if control.status in ("failed", "waived") else []:
+            waiver = {_WAIVER: _justification(control)} if finding.get("waived") else {}
             builder.add_result(Result(rule_id=control.id, message=_message(finding), level="error",
-                                      location=_location(control, finding, features_dir.name, lines)))
+                                      location=_location(control, finding, features_dir.name, lines), properties=waiver))
     log = builder.build()
     run = log["runs"][0]
     for rule in run["tool"]["driver"]["rules"]:
@@ -77,6 +92,12 @@ def build_sarif(report: AuditReport, *, features_dir: Path) -> dict[str, Any]:
         fix = fixes.get(rule["id"]) or "no fix text recorded for this control"
         rule["help"] = {"text": f"Fix: {fix}", "markdown": f"**Fix:** {fix}"}
         rule["properties"] = {"tags": sorted(control.frameworks), "feature": control.feature}
+    for result in run["results"]:
+        justification = (result.get("properties") or {}).pop(_WAIVER, None)
+        if justification is not None:
+            result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": justification}]
+        if result.get("properties") == {}:
+            del result["properties"]
     run["automationDetails"] = {"id": f"{TOOL}/{report.environment}/"}
     return log
 

@@ -101,7 +101,8 @@ class ControlResult:
     description: str = ""  # free text under the scenario line, if any (rationale)
     fix: str = ""  # what to do when the control fails (the control's own fix text), even when it passed
     # one entry per failure: {"text": what is wrong, "origin": where ({file, line, logical_id} of a template,
-    # {account_id, region, api} of an account, or {} when unknown)}; SARIF maps these to template lines
+    # {account_id, region, api} of an account, or {} when unknown), "waived": True when a waiver accepted it};
+    # SARIF maps these to template lines (a waived one as a suppressed result)
     findings: list[dict[str, Any]] = field(default_factory=list)
     waived: list[str] = field(default_factory=list)  # the failures waivers accepted (any status)
     waivers: list[Waiver] = field(default_factory=list)  # the waivers that accepted them
@@ -135,7 +136,8 @@ class ControlResult:
             "steps": [step.to_json() for step in self.steps],
             "description": self.description,
             "fix": self.fix,
-            "findings": [{"text": f["text"], "origin": dict(f.get("origin") or {})} for f in self.findings],
+            "findings": [{"text": f["text"], "origin": dict(f.get("origin") or {}), **({"waived": True} if f.get("waived") else {})}
+                         for f in self.findings],
             "waived": list(self.waived),
             "waivers": [w.to_json() for w in self.waivers],
         }

@@ -100,3 +100,23 @@ def test_a_failure_without_a_template_line_points_at_its_scenario(bundle: Path):
 def test_sarif_is_refused_for_a_live_audit(capsys):
     assert main(["audit", "--mode", "live", "--env", "example", "--sarif", "/tmp/never.sarif"]) == 2
     assert "--sarif" in capsys.readouterr().err
+
+
+def test_a_waived_failure_is_a_suppressed_result_at_its_line(bundle: Path):
+    from datetime import date, timedelta
+
+    seed, expected = VIOLATIONS["bucket unversioned"]
+    (bundle / "config" / "waivers.yaml").write_text(
+        "- control: COV-04\n  resource: all\n  justification: versioning comes with the migration\n"
+        f"  owner: platform-team\n  ticket: OPS-1\n  expires: {date.today() + timedelta(days=30)}\n")
+    code, log = sarif_of(bundle, seed)
+    assert code == 0 and expected == {"COV-04"} and schema_errors(log) == []
+    results = log["runs"][0]["results"]
+    assert results and {r["ruleId"] for r in results} == {"COV-04"}
+    for result in results:
+        (suppression,) = result["suppressions"]
+        assert suppression["kind"] == "external" and suppression["status"] == "accepted"
+        assert "versioning comes with the migration" in suppression["justification"] and "OPS-1" in suppression["justification"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "cloudformation/sample-application.yaml"
+        assert str(bundle) not in json.dumps(result)
