@@ -83,6 +83,11 @@ def roles(environment_account: str, backup_account: str, role_name: str, partiti
                  f"arn:{partition}:iam::{backup_account}:role/{role_name}")
 
 
+def config_roles(cfg: Mapping[str, Any]) -> Roles:
+    """The break-glass roles of an environment's (merged) configuration."""
+    return roles(cfg["environment_account_id"], cfg["backup_account_id"], cfg["roles"]["break_glass_role_name"])
+
+
 # the change ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Change:
@@ -138,7 +143,7 @@ def changes(role_of: Roles, regions: Mapping[str, str]) -> dict[str, Change]:
 
 
 # policies --------------------------------------------------------------------------------------------
-def _statements(policy: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+def statements_of(policy: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     statements = (policy or {}).get("Statement") or []
     return [statements] if isinstance(statements, dict) else list(statements)
 
@@ -174,7 +179,7 @@ def open_policy(policy: Mapping[str, Any] | None, change_: Change) -> tuple[dict
     opened = copy.deepcopy(dict(policy)) if policy else {"Version": "2012-10-17", "Statement": []}
     undo: dict[str, Any] = {}
     kept = []
-    for statement in _statements(opened):
+    for statement in statements_of(opened):
         if statement.get("Sid") in change_.added_sids:
             continue  # replaced by the change's own version below
         for sid, role in change_.exemptions:
@@ -190,7 +195,7 @@ def close_policy(policy: Mapping[str, Any] | None, change_: Change, undo: Mappin
     """The inverse of ``open_policy``: the added statements removed, each DENY's recorded condition back."""
     closed = copy.deepcopy(dict(policy)) if policy else {"Version": "2012-10-17", "Statement": []}
     kept = []
-    for statement in _statements(closed):
+    for statement in statements_of(closed):
         sid = statement.get("Sid")
         if sid in change_.added_sids:
             continue
@@ -207,7 +212,7 @@ def close_policy(policy: Mapping[str, Any] | None, change_: Change, undo: Mappin
 def markers(policy: Mapping[str, Any] | None, change_: Change) -> list[str]:
     """What of the change a policy carries: added statements and exemptions."""
     found = []
-    statements = _statements(policy)
+    statements = statements_of(policy)
     for statement in statements:
         if statement.get("Sid") in change_.added_sids:
             found.append(f"statement {statement['Sid']}")

@@ -30,13 +30,13 @@ WHERE = {bg.LOCAL_VAULT: "environment account, primary region: `aws backup put-b
 def statement_sets(cfg: Mapping[str, Any], deployed: Callable[[str], Mapping[str, Any] | None]) -> dict[str, dict[str, Any]]:
     """``{label: {"role", "added": [...], "modified": [...]}}``: what the change does to the deployed policy
     ``deployed(label)`` of each resource."""
-    role_of = bg.roles(cfg["environment_account_id"], cfg["backup_account_id"], cfg["roles"]["break_glass_role_name"])
+    role_of = bg.config_roles(cfg)
     regions = {"environment": cfg["primary_region"], "backup": cfg["backup_region"]}
     sets = {}
     for label, change in bg.changes(role_of, regions).items():
         opened, undo = bg.open_policy(deployed(label), change)
         sets[label] = {"role": role_of.of(bg.SIDE[label]), "added": list(change.statements),
-                       "modified": [s for s in bg._statements(opened) if s.get("Sid") in undo]}
+                       "modified": [s for s in bg.statements_of(opened) if s.get("Sid") in undo]}
     return sets
 
 
