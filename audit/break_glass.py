@@ -286,8 +286,9 @@ class Record:
 
 
 def break_glass_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
-    """Only the break-glass tags of a resource (what the snapshot keeps)."""
-    return {k: v for k, v in (tags or {}).items() if k.startswith(TAG_PREFIX)}
+    """Only the break-glass tags of a resource, the caller anonymised: what a snapshot (and so a report)
+    may hold."""
+    return {k: ((anonymised(v) or "") if k == TAG_OPENED_BY else v) for k, v in (tags or {}).items() if k.startswith(TAG_PREFIX)}
 
 
 # state -----------------------------------------------------------------------------------------------
@@ -350,4 +351,6 @@ def anonymised(principal_arn: str | None) -> str | None:
 
 
 def _short_hash(value: str) -> str:
+    if re.fullmatch(r"sha256-[0-9a-f]{12}", value):
+        return value  # anonymised already
     return "sha256-" + hashlib.sha256(value.encode()).hexdigest()[:12]

@@ -210,6 +210,9 @@ def test_open_gives_the_break_glass_roles_exactly_the_documented_access_and_clos
     text = json.dumps(bg04)
     assert "break-glass open since 20" in text and f"for ticket {TICKET} (role {ROLE})" in text
     assert "assumed-role" not in text and "user/moto" not in text  # who is shown as a hash, never a name
+    snapshot = json.loads((deployed.reports / "snapshot.json").read_text())
+    callers = {i["break_glass_tags"][bg.TAG_OPENED_BY] for i in snapshot["vaults"] + snapshot["keys"] if i["break_glass_tags"]}
+    assert len(callers) == 2 and all(c.endswith(tuple("0123456789abcdef")) and "/sha256-" in c for c in callers), callers
 
     closed = deployed.script("close")
     assert closed.returncode == 0, closed.stdout + closed.stderr
@@ -217,7 +220,8 @@ def test_open_gives_the_break_glass_roles_exactly_the_documented_access_and_clos
     assert decisions(deployed.posture()) == before          # every decision back
     code, out = deployed.ops("close")
     assert code == 0 and "already closed: nothing changed" in out
-    assert deployed.bg04().passed
+    bg04 = deployed.audit_bg04()
+    assert bg04["exit"] == 0 and bg04["status"] == "passed"
 
 
 def test_a_refusal_in_the_second_account_stops_the_open_and_names_what_is_open(deployed):
