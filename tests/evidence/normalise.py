@@ -9,6 +9,7 @@ compared. Nothing else is normalised: a difference anywhere else fails the compa
 """
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from pathlib import Path
@@ -57,3 +58,14 @@ def pack_contents(pack: Path) -> dict[str, str]:
 def differences(first: Path, second: Path) -> list[str]:
     a, b = pack_contents(first), pack_contents(second)
     return sorted(set(a) ^ set(b)) + [name for name in sorted(set(a) & set(b)) if a[name] != b[name]]
+
+
+def explain(first: Path, second: Path, limit: int = 40) -> str:
+    """The differing lines of two packs (after normalisation), for an assertion message."""
+    a, b = pack_contents(first), pack_contents(second)
+    lines: list[str] = []
+    for name in differences(first, second):
+        lines.append(f"== {name}")
+        lines += [line[:300] for line in difflib.unified_diff(a.get(name, "").splitlines(), b.get(name, "").splitlines(),
+                                                              lineterm="", n=0)][2:12]
+    return "\n".join(lines[:limit])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.evidence.normalise import differences
+from tests.evidence.normalise import differences, explain
 from tests.sandbox.conftest import REPO_ROOT, sandbox  # noqa: F401  (the fixture: one sandbox for this module)
 from tests.sandbox.test_tamper import Deployed
 
@@ -54,4 +54,4 @@ def test_quarterly_pack_of_the_accounts(accounts: Deployed, tmp_path: Path):
     # the accounts did not change: a second pack differs only in time fields
     again, second = quarterly(accounts, tmp_path / "evidence")
     assert again.returncode == 1
-    assert differences(pack, second) == []
+    assert differences(pack, second) == [], explain(pack, second)

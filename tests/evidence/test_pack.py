@@ -13,7 +13,7 @@ import pytest
 from audit.cli import main
 from audit.evidence_provenance import canonical_sha256
 from tests.evidence.conftest import static_pack
-from tests.evidence.normalise import differences
+from tests.evidence.normalise import differences, explain
 
 REPORTS = ["cucumber.json", "junit.xml", "report.html", "report.json", "report.md", "report.sarif", "snapshot.json"]
 
@@ -110,7 +110,7 @@ def test_two_audits_of_the_same_inputs_differ_only_in_time(tmp_path: Path, bundl
     monkeypatch.chdir(tmp_path)
     _, second = static_pack(tmp_path / "two", "--sarif", str(tmp_path / "two.sarif"), templates=templates, config=config)
     assert first.name != second.name or first.parent != second.parent
-    assert differences(first, second) == []
+    assert differences(first, second) == [], explain(first, second)
     # and the comparison is not blind: a changed fact shows
     path = second / "static" / "snapshot.json"
     path.write_text(path.read_text().replace('"us-west-2"', '"us-west-1"', 1))
