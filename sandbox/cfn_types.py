@@ -20,6 +20,7 @@ caches, so a stack creates, updates and deletes real moto resources for:
   AWS::Cognito::UserPool        create_user_pool; Ref = pool id; GetAtt Arn, ProviderName, ProviderURL,
                                 UserPoolId
   AWS::Cognito::UserPoolGroup   create_group; Ref = group name
+  AWS::SQS::QueuePolicy         the queues' Policy attribute
 
 Without them moto logs "No Moto CloudFormation support for X" and reports the stack CREATE_COMPLETE with
 the resource missing. Two of moto's own types are corrected (see _patch_native_types): AWS::KMS::Key (a
@@ -1158,10 +1159,72 @@ def _set_bucket_logging(backend: Any, name: str, target_name: str, prefix: str) 
     bucket.logging = {"TargetBucket": target.name, "TargetPrefix": prefix}
 
 
+class SQSQueuePolicyResource(CloudFormationModel):
+    """AWS::SQS::QueuePolicy: the queues' Policy attribute (set_queue_attributes); Ref = a generated id."""
+
+    def __init__(self, account_id: str, region_name: str, physical_id: str, queues: list[str]):
+        self.account_id, self.region_name, self.physical_id, self.queues = account_id, region_name, physical_id, queues
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.physical_id
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SQS::QueuePolicy"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Id"
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return self.physical_id
+
+    @staticmethod
+    def _set(account_id: str, region_name: str, queues: list[str], policy: str) -> None:
+        from moto.sqs.models import sqs_backends
+
+        backend = sqs_backends[account_id][region_name]
+        for url in queues:
+            backend.set_queue_attributes(url.rstrip("/").rsplit("/", 1)[-1], {"Policy": policy})
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> SQSQueuePolicyResource:
+        props = _props(cloudformation_json)
+        queues = [str(q) for q in props.get("Queues") or []]
+        cls._set(account_id, region_name, queues, _json_text(props["PolicyDocument"]))
+        return cls(account_id, region_name, resource_name, queues)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: SQSQueuePolicyResource, new_resource_name: str,
+        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+    ) -> SQSQueuePolicyResource:
+        updated = cls.create_from_cloudformation_json(original_resource.physical_id, cloudformation_json, account_id, region_name)
+        cls._set(account_id, region_name, [q for q in original_resource.queues if q not in updated.queues], "")
+        return updated
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+    ) -> None:
+        cls._set(account_id, region_name, [str(q) for q in _props(cloudformation_json).get("Queues") or []], "")
+
+    def is_created(self) -> bool:
+        return True
+
+
 SANDBOX_TYPES: list[type[CloudFormationModel]] = [
     BackupVaultResource, BackupPlanResource, BackupSelectionResource, S3BucketPolicyResource,
     SNSTopicPolicyResource, SNSSubscriptionResource, CloudWatchAlarmResource, CloudTrailTrailResource, CognitoUserPoolResource,
-    CognitoUserPoolGroupResource,
+    CognitoUserPoolGroupResource, SQSQueuePolicyResource,
 ]
 
 _installed = False

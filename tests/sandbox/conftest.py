@@ -52,8 +52,9 @@ class Sandbox:
                             aws_access_key_id=access_key(account), aws_secret_access_key="sandbox")
 
     def account_env(self, account: str, region: str) -> dict[str, str]:
+        # AWS_ENDPOINT_URL also reaches the clients a command makes itself ('cloudformation package' uploads)
         return {**self.env, "AWS_ACCESS_KEY_ID": access_key(account), "AWS_SECRET_ACCESS_KEY": "sandbox",
-                "AWS_DEFAULT_REGION": region}
+                "AWS_DEFAULT_REGION": region, "AWS_ENDPOINT_URL": self.url}
 
     def aws(self, *args: str, account: str = ENV_ACCOUNT, region: str = ENV_REGION,
             check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -43,9 +43,24 @@ def template_outputs(path: str) -> set[str]:
     return set(yaml.load((REPO_ROOT / path).read_text(), Loader=Loader).get("Outputs", {}))
 
 
-def deploy(sandbox, stack: dict[str, str], overrides: list[str]) -> subprocess.CompletedProcess[str]:
+def packaged(sandbox, stack: dict[str, str], artifacts_bucket: str | None, out: Path) -> str:
+    """The template as deploy.sh deploys it: Lambda code built and uploaded with 'aws cloudformation package'."""
+    import re
+
+    if not re.search(r"^ +Code: +[^{ ]", (REPO_ROOT / stack["template"]).read_text(), flags=re.MULTILINE):
+        return stack["template"]
+    assert artifacts_bucket, "the artifacts stack deploys before any stack with code"
+    subprocess.run([str(VENV_BIN / "python"), "-m", "exporter.build", str(REPO_ROOT / ".build" / "cognito-exporter")],
+                   check=True, cwd=REPO_ROOT, capture_output=True)
+    target = out / f"{stack['key']}.packaged.yaml"
+    sandbox.aws("cloudformation", "package", "--template-file", stack["template"], "--s3-bucket", artifacts_bucket,
+                "--output-template-file", str(target), account=stack["account"], region=stack["region"])
+    return str(target)
+
+
+def deploy(sandbox, stack: dict[str, str], overrides: list[str], template: str | None = None) -> subprocess.CompletedProcess[str]:
     return sandbox.aws("cloudformation", "deploy", "--stack-name", stack["name"], "--template-file",
-                       stack["template"], "--parameter-overrides", *overrides, "--capabilities",
+                       template or stack["template"], "--parameter-overrides", *overrides, "--capabilities",
                        "CAPABILITY_NAMED_IAM", "--no-fail-on-empty-changeset", "--tags", TAGS,
                        account=stack["account"], region=stack["region"], check=False)
 
@@ -77,7 +92,8 @@ def deployed(sandbox, tmp_path_factory) -> dict[str, dict[str, Any]]:
     for stack in stacks():
         overrides = retention("params", "--env", ENV, "--stack", stack["key"], "--outputs-dir",
                               str(outputs_dir)).splitlines()
-        first = deploy(sandbox, stack, overrides)
+        template = packaged(sandbox, stack, records.get("artifacts", {}).get("outputs", {}).get("ArtifactsBucketName"), outputs_dir)
+        first = deploy(sandbox, stack, overrides, template)
         assert first.returncode == 0, f"{stack['name']}: {first.stderr}{first.stdout}{failures(sandbox, stack)}"
         description = describe(sandbox, stack)
         # what deploy.sh saves: describe-stacks --query 'Stacks[0].Outputs' --output json
@@ -85,18 +101,17 @@ def deployed(sandbox, tmp_path_factory) -> dict[str, dict[str, Any]]:
                             "Stacks[0].Outputs", "--output", "json", account=stack["account"],
                             region=stack["region"]).stdout
         (outputs_dir / f"{stack['key']}.json").write_text(saved)
-        records[stack["key"]] = {"stack": stack, "overrides": overrides, "params": as_dict(overrides),
+        records[stack["key"]] = {"stack": stack, "overrides": overrides, "params": as_dict(overrides), "template": template,
                                  "description": description, "outputs": outputs_of(description)}
     return records
 
 
-def test_the_example_deploys_nine_stacks_over_two_accounts(deployed):
+def test_the_example_deploys_every_template_over_two_accounts(deployed):
     sides = {(r["stack"]["account"], r["stack"]["region"]) for r in deployed.values()}
     assert sides == {(BACKUP_ACCOUNT, BACKUP_REGION), (ENV_ACCOUNT, ENV_REGION)}
     assert deployed["backup-vaults"]["stack"]["account"] == BACKUP_ACCOUNT
     assert {r["stack"]["template"] for r in deployed.values()} == {
-        f"cloudformation/{name}.yaml" for name in
-        ("backup-account", "environment-backup", "backup-plan", "cognito-exporter", "sample-application")}
+        str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "cloudformation").glob("*.yaml")}
 
 
 def test_every_stack_is_complete_in_its_account_and_region(deployed):
@@ -229,8 +244,26 @@ def test_sample_application_and_exporter_resources(sandbox, deployed):
     s3 = sandbox.client("s3")
     exporter = deployed["cognito-exporter"]["outputs"]["ExportBucketName"]
     policy = json.loads(s3.get_bucket_policy(Bucket=exporter)["Policy"])
-    assert [s["Sid"] for s in policy["Statement"]] == ["DenyInsecureTransport", "DenyUnencryptedUploads"]
+    assert [s["Sid"] for s in policy["Statement"]] == ["DenyInsecureTransport", "DenyUploadsAskingForOtherEncryption"]
     assert s3.get_bucket_versioning(Bucket=exporter)["Status"] == "Enabled"
+    # the exporter: its function with the dead-letter queue and key, one enabled 02:00 schedule per pool
+    record = deployed["cognito-exporter"]
+    function = sandbox.client("lambda").get_function_configuration(FunctionName=record["outputs"]["ExporterFunctionArn"])
+    assert function["DeadLetterConfig"]["TargetArn"] == record["outputs"]["ExporterDeadLetterQueueArn"]
+    assert function["KMSKeyArn"] == record["outputs"]["ExportKeyArn"]
+    assert function["Environment"]["Variables"]["EXPORT_BUCKET"] == exporter
+    events = sandbox.client("events")
+    scheduled = {}
+    for rule in events.list_rules(NamePrefix="compact-retention-example-cognito-export-")["Rules"]:
+        (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        assert rule["State"] == "ENABLED" and rule["ScheduleExpression"] == "cron(0 2 * * ? *)"
+        assert target["Arn"] == function["FunctionArn"]
+        scheduled[json.loads(target["Input"])["pool_id"]] = rule["Name"]
+    assert set(scheduled) == {record["params"]["StaffUsersUserPoolId"], record["params"]["ProviderUsersUserPoolId"]}
+    queue_url = sandbox.client("sqs").get_queue_url(QueueName="compact-retention-example-cognito-exporter-dlq")["QueueUrl"]
+    attributes = sandbox.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert [s["Sid"] for s in json.loads(attributes["Policy"])["Statement"]] == [
+        "DenyInsecureTransport", "AllowTheExportSchedulesToDeadLetter"]
     sample = deployed["sample-application"]
     provider_bucket = sample["params"]["ProviderUsersBucketName"]
     assert [s["Sid"] for s in json.loads(s3.get_bucket_policy(Bucket=provider_bucket)["Policy"])["Statement"]] == [
@@ -275,7 +308,7 @@ def test_a_backup_and_its_copy_fit_the_deployed_vaults(sandbox, deployed):
 
 def test_a_second_deploy_reports_no_changes(sandbox, deployed):
     for record in deployed.values():
-        again = deploy(sandbox, record["stack"], record["overrides"])
+        again = deploy(sandbox, record["stack"], record["overrides"], record["template"])
         assert again.returncode == 0, again.stderr
         assert "No changes to deploy" in again.stdout, record["stack"]["name"]
         assert describe(sandbox, record["stack"])["StackStatus"] == "CREATE_COMPLETE"
