@@ -131,6 +131,7 @@ dry_run_stack() {  # KEY NAME PROFILE REGION TEMPLATE
   rc=$?
   if [ $rc -eq 3 ]; then
     say "    no change set: deploy the artifacts stack first (the dry run uploads code, it creates no stack)"
+    skipped=$((skipped + 1))
     return 0
   fi
   [ $rc -eq 0 ] || fail "stack $name: its code could not be packaged (nothing was executed)"
@@ -181,7 +182,7 @@ deploy_stack() {  # KEY NAME PROFILE REGION TEMPLATE
 
 total="$(grep -c . <<<"$selected")"
 checked=""
-index=0 deployed=()
+index=0 deployed=() skipped=0
 while IFS=$'\t' read -r key name side account region profile template; do
   index=$((index + 1))
   case " $checked " in *" $side "*) ;; *) check_credentials "$side" "$account" "$profile" "$region"; checked="$checked $side" ;; esac
@@ -209,7 +210,7 @@ while IFS=$'\t' read -r key name side account region profile template; do
 done <<<"$selected"
 
 if [ $dry_run -eq 1 ]; then
-  step "dry run complete: $total change set(s) created, none executed"
+  step "dry run complete: $((total - skipped)) change set(s) created, $skipped skipped, none executed"
 else
   step "deployed $total stack(s) of $env"
 fi
