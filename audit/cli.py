@@ -386,6 +386,32 @@ def cmd_sandbox_run_backups(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sandbox_run_exports(args: argparse.Namespace) -> int:
+    """Run the night's Cognito exports in the sandbox: each scheduled exporter rule, to completion."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from exporter.handler import ExportFailed
+    from sandbox.exports import run_exports
+
+    cfg = load_config(args.env, args.config_dir).data
+    try:
+        results = run_exports(args.endpoint_url, cfg["environment_account_id"], cfg["primary_region"], day=args.day)
+    except ExportFailed as exc:
+        print(f"export FAILED: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (ClientError, BotoCoreError) as exc:
+        raise UsageError(f"--endpoint-url {args.endpoint_url}: the sandbox did not answer as expected ({exc})") from None
+    if not results:
+        print("no enabled schedule targets an exporter function (is the cognito-exporter stack deployed?)", file=sys.stderr)
+        return EXIT_FAILED
+    for result in results:
+        counts = result.get("counts") or {}
+        print(f"  {result['rule']}: {result['status']} after {result['invocations']} invocation(s); pool {result.get('pool_id')}, "
+              f"{counts.get('users', 0)} users, {counts.get('groups', 0)} groups, {counts.get('memberships', 0)} memberships")
+    complete = all(r["status"] in ("complete", "already_complete") for r in results)
+    return EXIT_OK if complete else EXIT_FAILED
+
+
 def cmd_smoke_target(args: argparse.Namespace) -> int:
     """What the smoke test backs up: the first protected table of a general category (SSN vaults accept
     on-demand jobs from nobody), its local vault, role, destination vault and retention (TSV)."""
@@ -489,6 +515,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--endpoint-url", default="http://127.0.0.1:5000", help="the sandbox (default: http://127.0.0.1:5000)")
     run.add_argument("--at", default=None, help="ISO 8601 time of the run (default: now)")
     run.set_defaults(func=cmd_sandbox_run_backups)
+    exports = sandbox.add_parser("run-exports", help="run the scheduled Cognito exports once, as EventBridge and Lambda would")
+    env_args(exports)
+    exports.add_argument("--endpoint-url", default="http://127.0.0.1:5000", help="the sandbox (default: http://127.0.0.1:5000)")
+    exports.add_argument("--day", default=None, help="the export day YYYY-MM-DD (default: today, UTC)")
+    exports.set_defaults(func=cmd_sandbox_run_exports)
 
     evidence = sub.add_parser("evidence", help="evidence packs").add_subparsers(dest="evidence_command", required=True, parser_class=_Parser)
     verify = evidence.add_parser("verify", help="re-check a pack against its MANIFEST.sha256: exit 1 on any changed, missing or extra file")

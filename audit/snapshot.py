@@ -13,7 +13,9 @@ Shape (lists of plain dicts; ``origin`` says where a fact came from: template li
   plans{rules, selections}, tables, buckets, user_pools, persisted (static: every resource of a
   type that holds data, as the templates create it), eventbridge (buses, rules, archives, schedules, pipes,
   API destinations, connections, with the stack that defines each), recovery_points (live), settings (live),
-  stacks (static).
+  stacks (static), functions and queues (the exporter's Lambda functions and SQS queues:
+  ``audit.sources.static_functions``), exports (live: the newest complete export per user pool, from its
+  manifest).
 
 Monitoring sections, static and live in one shape (``audit.sources.monitoring_records``):
   topics [{name, arn, account_id, region, kms_key (as written/returned), policy, subscriptions: [{protocol,
@@ -72,7 +74,7 @@ def new_snapshot(mode: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
         "inventory": _inventory(cfg),
         "vaults": [], "keys": [], "roles": [], "plans": [], "tables": [], "buckets": [], "user_pools": [],
         "topics": [], "event_rules": [], "alarms": [], "dashboards": [],
-        "recovery_points": [], "settings": {}, "stacks": [], "persisted": [], "eventbridge": [],
+        "recovery_points": [], "settings": {}, "stacks": [], "functions": [], "queues": [], "exports": [], "persisted": [], "eventbridge": [],
     }
 
 

@@ -30,6 +30,7 @@ from audit.sources import live_aws
 from audit.sources.live_aws import ApiCalls, Credentials, Failed, LiveSourceError, Pacer, Side, default_session
 from audit.sources.live_eventbridge import read_eventbridge
 from audit.sources.live_read_monitoring import read_monitoring
+from audit.sources.live_read_functions import read_exports, read_functions, read_queues
 from audit.sources.live_read import (iso, newest_recovery_point, read_buckets, read_cross_account_backup, read_keys,
                                      read_plans, read_region_settings, read_roles, read_tables, read_user_pools, read_vaults)
 
@@ -58,7 +59,8 @@ def build_live_snapshot(cfg: dict, *, environment: Credentials, backup: Credenti
                    for name, creds, account, region, reader in sides]
         results = [f.result() for f in futures]
     env, bkp = results
-    for key in ("vaults", "roles", "plans", "tables", "buckets", "user_pools", "recovery_points"):
+    for key in ("vaults", "roles", "plans", "tables", "buckets", "user_pools", "recovery_points", "functions", "queues",
+                "exports"):
         snapshot[key] = env.get(key, []) + bkp.get(key, [])
     snapshot["keys"] = list({k["arn"]: k for k in [*env["keys"], *bkp["keys"]]}.values())
     snapshot["eventbridge"] = env["eventbridge"] + bkp["eventbridge"]
@@ -154,6 +156,9 @@ def _read_environment(side: Side, cfg: Mapping[str, Any], posture: Posture, now:
                 continue
             if role.account == side.account_id and role.resource.startswith("role/"):
                 role_names.append(role.resource.rsplit("/", 1)[-1])
+    prefix = f"compact-retention-{cfg['environment']}-"
+    functions = read_functions(side, prefix)
+    role_names += [f["role_arn"].rsplit("/", 1)[-1] for f in functions if f.get("role_arn")]
     roles = read_roles(side, role_names)
     monitoring = read_monitoring(side, f"compact-retention-{cfg['environment']}-")
     known = {k["arn"] for k in keys}
@@ -162,6 +167,8 @@ def _read_environment(side: Side, cfg: Mapping[str, Any], posture: Posture, now:
     points = [newest_recovery_point(side, source_vault_name(cfg, r), r["arn"], "source", now=now) for r in protected]
     return {"plans": plans, "vaults": vaults, "tables": tables, "buckets": buckets, "keys": keys, "roles": roles,
             "user_pools": user_pools, "recovery_points": [p for p in points if p],
+            "functions": functions, "queues": read_queues(side, prefix),
+            "exports": read_exports(side, functions, inventory["user_pools"]),
             "cross_account_backup": read_cross_account_backup(side), "region_settings": read_region_settings(side),
             "eventbridge": read_eventbridge(side), **monitoring}
 

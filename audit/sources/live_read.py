@@ -352,16 +352,19 @@ def read_user_pools(side: Side, pools: Iterable[Mapping[str, Any]]) -> list[dict
         if pool.get("user_pool_id"):
             got = side.get("cognito-idp", "DescribeUserPool", pool["user_pool_id"], absent=NOT_FOUND, UserPoolId=pool["user_pool_id"])
             if got:
-                found.append({"name": got["UserPool"].get("Name"), "origin": origin(side, "cognito-idp:DescribeUserPool")})
+                found.append({"name": got["UserPool"].get("Name"), "user_pool_id": pool["user_pool_id"],
+                              "estimated_users": got["UserPool"].get("EstimatedNumberOfUsers"),
+                              "origin": origin(side, "cognito-idp:DescribeUserPool")})
             continue
         if listed is None:
             try:
-                listed = {p.get("Name") for page in side.pages("cognito-idp", "ListUserPools", "*", page_size=60)
+                listed = {p.get("Name"): p.get("Id") for page in side.pages("cognito-idp", "ListUserPools", "*", page_size=60)
                           for p in page.get("UserPools", [])}
             except (Absent, Failed):
-                listed = set()
+                listed = {}
         if pool["name"] in listed:
-            found.append({"name": pool["name"], "origin": origin(side, "cognito-idp:ListUserPools")})
+            found.append({"name": pool["name"], "user_pool_id": listed[pool["name"]], "estimated_users": None,
+                          "origin": origin(side, "cognito-idp:ListUserPools")})
     return found
 
 

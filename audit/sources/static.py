@@ -13,6 +13,7 @@ from audit.arns import backup_vault_arn
 from audit.break_glass import break_glass_tags
 from audit.resource_types import EVENTBRIDGE_TYPES, PERSISTED_TYPES
 from audit.snapshot import new_snapshot
+from audit.sources.static_functions import read_functions, read_queues
 from audit.sources.static_stacks import ResolvedStack, resolve_environment
 from audit.templates import Symbol
 
@@ -207,8 +208,11 @@ def build_snapshot(cfg: Mapping[str, Any], *, templates_dir: Path | None = None)
     policies = {r["Properties"].get("Bucket"): r["Properties"].get("PolicyDocument")
                 for _, _, r in _resources(stacks, "AWS::S3::BucketPolicy")}
     snapshot["buckets"] = [_bucket(*r, policies) for r in _resources(stacks, "AWS::S3::Bucket")]
-    snapshot["user_pools"] = [{"name": r["Properties"].get("UserPoolName"), "origin": _origin(s, lid)}
+    snapshot["user_pools"] = [{"name": r["Properties"].get("UserPoolName"), "user_pool_id": str(Symbol(lid, "Ref")),
+                               "estimated_users": None, "origin": _origin(s, lid)}
                               for s, lid, r in _resources(stacks, "AWS::Cognito::UserPool")]
+    snapshot["functions"] = read_functions(lambda type_name: _resources(stacks, type_name), _origin)
+    snapshot["queues"] = read_queues(lambda type_name: _resources(stacks, type_name), _origin)
     snapshot["persisted"] = _persisted(stacks)
     snapshot["eventbridge"] = _eventbridge(stacks)
     return snapshot

@@ -316,7 +316,9 @@ def build_world(cfg: dict[str, Any], fake: FakeAws | None = None, *, full: bool 
     # bulk-uploads and transaction-reports (excluded) do not exist
 
     # user pools ----------------------------------------------------------------------------------------
-    env.client("cognito-idp").create_user_pool(PoolName=inventory["cognito_user_pools"][0]["user_pool_name"])
+    # the first pool exists under the id the configuration names; the second pool's id names no pool
+    staff = inventory["cognito_user_pools"][0]
+    staff["user_pool_id"] = env.client("cognito-idp").create_user_pool(PoolName=staff["user_pool_name"])["UserPool"]["Id"]
     return world
 
 

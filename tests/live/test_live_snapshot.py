@@ -68,8 +68,9 @@ def test_every_resource_has_exactly_the_keys_of_the_static_source(live, example_
         assert set(item["origin"]) == {"account_id", "region", "api"}
 
 
-def test_the_snapshot_frame_is_the_static_one_plus_live_facts(live, example_cfg):
-    static = build_snapshot(example_cfg)
+def test_the_snapshot_frame_is_the_static_one_plus_live_facts(shared):
+    world, live = shared
+    static = build_snapshot(world.cfg)
     assert live["mode"] == "live" and live["format"] == static["format"]
     assert live["environment"] == static["environment"] and live["inventory"] == static["inventory"]
     assert set(live) - {"_progress"} == set(static) | {"taken_at", "errors", "api_calls"}
@@ -185,12 +186,14 @@ def test_buckets(live, world, cfg):
     assert plain["policy"] is None and plain["logging"] is False
 
 
-def test_user_pools_by_name_and_by_id(aws, cfg):
+def test_user_pools_by_id_and_by_name(aws, cfg):
     world = build_world(cfg)
     live = read(world)
+    # the configured id of the second pool names no pool: it is absent, not guessed from its name
     assert [p["name"] for p in live["user_pools"]] == ["compact-connect-example-staff-users"]
-    assert live["user_pools"][0]["origin"]["api"] == "cognito-idp:ListUserPools"
-    # a pool named by id in the inventory is described instead
+    assert live["user_pools"][0]["origin"]["api"] == "cognito-idp:DescribeUserPool"
+    assert live["user_pools"][0]["user_pool_id"] == cfg["inventory"]["cognito_user_pools"][0]["user_pool_id"]
+    assert live["user_pools"][0]["estimated_users"] == 0
     from .fakes import session_for
 
     idp = session_for(ENV, ENV_REGION).client("cognito-idp")
@@ -199,6 +202,11 @@ def test_user_pools_by_name_and_by_id(aws, cfg):
     again = read(world, cfg)
     assert [p["name"] for p in again["user_pools"]] == ["compact-connect-example-staff-users", "compact-connect-example-provider-users"]
     assert again["user_pools"][1]["origin"]["api"] == "cognito-idp:DescribeUserPool"
+    # a pool without an id (an unvalidated configuration) is found in one listing by name
+    del cfg["inventory"]["cognito_user_pools"][1]["user_pool_id"]
+    by_name = read(world, cfg)
+    assert by_name["user_pools"][1]["user_pool_id"] == pool_id
+    assert by_name["user_pools"][1]["origin"]["api"] == "cognito-idp:ListUserPools"
 
 
 def test_recovery_points_newest_completed_source_and_copy(live, cfg):
