@@ -99,6 +99,16 @@ def _lock_parameters(cfg: Mapping[str, Any]) -> dict[str, int]:
     }
 
 
+def _environment_side(cfg: Mapping[str, Any], key: str, template: str, *, parameters: Mapping[str, Any],
+                      demo_only: bool = False) -> StackSpec:
+    """A stack of the environment account, in the primary region, named after its key."""
+    return StackSpec(
+        key=key, name=f"{STACK_PREFIX}-{cfg['environment']}-{key}", side=SIDE_ENVIRONMENT,
+        account_id=cfg["environment_account_id"], region=cfg["primary_region"], profile=_profile(cfg, SIDE_ENVIRONMENT),
+        template=template, parameters=parameters, demo_only=demo_only,
+    )
+
+
 def _backup_account_stack(cfg: Mapping[str, Any]) -> StackSpec:
     names = _names(cfg)
     return StackSpec(
@@ -126,10 +136,8 @@ def _environment_stack(cfg: Mapping[str, Any]) -> StackSpec:
     ssn_tables = ssn_table_arns(cfg)
     general_destination = next(p["cross_account_vault_arn"] for p in policies.values() if not p["dedicated_vault"])
     ssn_destination = next(p["cross_account_vault_arn"] for p in policies.values() if p["dedicated_vault"])
-    return StackSpec(
-        key="backup-infrastructure", name=f"{STACK_PREFIX}-{cfg['environment']}-backup-infrastructure",
-        side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
-        profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/environment-backup.yaml",
+    return _environment_side(
+        cfg, "backup-infrastructure", "cloudformation/environment-backup.yaml",
         parameters={
             **_names(cfg),
             "GeneralBackupRoleName": cfg["roles"]["general_backup_role_name"],
@@ -151,11 +159,8 @@ def _plan_stacks(cfg: Mapping[str, Any]) -> list[StackSpec]:
         policy = cfg["backup_policies"][category]
         vault_output, role_output = ("SSN", "SSN") if policy["dedicated_vault"] else ("General", "General")
         cold = policy["lifecycle"]["cold_storage_days"]
-        stacks.append(StackSpec(
-            key=f"plan-{category_slug(category)}",
-            name=f"{STACK_PREFIX}-{cfg['environment']}-plan-{category_slug(category)}",
-            side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
-            profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/backup-plan.yaml",
+        stacks.append(_environment_side(
+            cfg, f"plan-{category_slug(category)}", "cloudformation/backup-plan.yaml",
             parameters={
                 "EnvironmentName": cfg["environment"],
                 "Category": category,
@@ -193,10 +198,8 @@ def inventory_parameters(cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 def _sample_application_stack(cfg: Mapping[str, Any]) -> StackSpec:
     """The demo application (sandbox and demos only)."""
-    return StackSpec(
-        key="sample-application", name=f"{STACK_PREFIX}-{cfg['environment']}-sample-application",
-        side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
-        profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/sample-application.yaml",
+    return _environment_side(
+        cfg, "sample-application", "cloudformation/sample-application.yaml",
         parameters=inventory_parameters(cfg), demo_only=True,
     )
 
@@ -236,10 +239,8 @@ def _monitoring_stack(cfg: Mapping[str, Any]) -> StackSpec:
     """Alert topics, EventBridge rules, alarms and the dashboard (environment account, primary region)."""
     names = _names(cfg)
     counts = vault_protected_counts(cfg)
-    return StackSpec(
-        key="monitoring", name=f"{STACK_PREFIX}-{cfg['environment']}-monitoring", side=SIDE_ENVIRONMENT,
-        account_id=cfg["environment_account_id"], region=cfg["primary_region"], profile=_profile(cfg, SIDE_ENVIRONMENT),
-        template="cloudformation/monitoring.yaml",
+    return _environment_side(
+        cfg, "monitoring", "cloudformation/monitoring.yaml",
         parameters={
             "EnvironmentName": cfg["environment"],
             "GeneralVaultName": names["GeneralVaultName"], "SSNVaultName": names["SSNVaultName"],
@@ -254,20 +255,16 @@ def _monitoring_stack(cfg: Mapping[str, Any]) -> StackSpec:
 
 def _artifacts_stack(cfg: Mapping[str, Any]) -> StackSpec:
     """The bucket ``aws cloudformation package`` uploads Lambda code to (deployed before any stack with code)."""
-    return StackSpec(
-        key="artifacts", name=f"{STACK_PREFIX}-{cfg['environment']}-artifacts",
-        side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
-        profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/deployment-artifacts.yaml",
+    return _environment_side(
+        cfg, "artifacts", "cloudformation/deployment-artifacts.yaml",
         parameters={"EnvironmentName": cfg["environment"]},
     )
 
 
 def _cognito_exporter_stack(cfg: Mapping[str, Any]) -> StackSpec:
     """The Cognito export bucket, the exporter function, its daily schedule per pool and its alarms."""
-    return StackSpec(
-        key="cognito-exporter", name=f"{STACK_PREFIX}-{cfg['environment']}-cognito-exporter",
-        side=SIDE_ENVIRONMENT, account_id=cfg["environment_account_id"], region=cfg["primary_region"],
-        profile=_profile(cfg, SIDE_ENVIRONMENT), template="cloudformation/cognito-exporter.yaml",
+    return _environment_side(
+        cfg, "cognito-exporter", "cloudformation/cognito-exporter.yaml",
         parameters={**inventory_parameters(cfg), "AlertTopicArn": OutputRef("monitoring", "AlertTopicArn")},
     )
 

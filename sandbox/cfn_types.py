@@ -426,14 +426,12 @@ def _sns(account_id: str, region_name: str) -> Any:
     return sns_backends[account_id][region_name]
 
 
-class SNSTopicPolicyResource(CloudFormationModel):
-    def __init__(self, account_id: str, region_name: str, physical_id: str, topics: list[str],
-                 properties: dict[str, Any]):
-        self.account_id = account_id
-        self.region_name = region_name
-        self.physical_id = physical_id
-        self.topics = topics
-        self.properties = properties
+class _PolicyOfResources:
+    """A policy CloudFormation attaches to other resources (topics, queues): Ref and Id = a generated id.
+    A mixin: moto finds CloudFormation types among the DIRECT subclasses of CloudFormationModel."""
+
+    def __init__(self, account_id: str, region_name: str, physical_id: str, targets: list[str]):
+        self.account_id, self.region_name, self.physical_id, self.targets = account_id, region_name, physical_id, targets
 
     @property
     def physical_resource_id(self) -> str:
@@ -443,16 +441,30 @@ class SNSTopicPolicyResource(CloudFormationModel):
     def cloudformation_name_type() -> str:
         return ""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::TopicPolicy"
-
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
         return attr == "Id"
 
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         return self.physical_id
+
+    def is_created(self) -> bool:
+        return True
+
+
+class SNSTopicPolicyResource(_PolicyOfResources, CloudFormationModel):
+    def __init__(self, account_id: str, region_name: str, physical_id: str, topics: list[str],
+                 properties: dict[str, Any]):
+        super().__init__(account_id, region_name, physical_id, topics)
+        self.properties = properties
+
+    @property
+    def topics(self) -> list[str]:
+        return self.targets
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -490,9 +502,6 @@ class SNSTopicPolicyResource(CloudFormationModel):
             topic = backend.topics.get(arn)
             if topic is not None:  # back to the default policy, as AWS does when the TopicPolicy goes
                 topic._policy_json = topic._create_default_topic_policy(region_name, account_id, topic.name)
-
-    def is_created(self) -> bool:
-        return True
 
 
 
@@ -1159,30 +1168,12 @@ def _set_bucket_logging(backend: Any, name: str, target_name: str, prefix: str) 
     bucket.logging = {"TargetBucket": target.name, "TargetPrefix": prefix}
 
 
-class SQSQueuePolicyResource(CloudFormationModel):
+class SQSQueuePolicyResource(_PolicyOfResources, CloudFormationModel):
     """AWS::SQS::QueuePolicy: the queues' Policy attribute (set_queue_attributes); Ref = a generated id."""
-
-    def __init__(self, account_id: str, region_name: str, physical_id: str, queues: list[str]):
-        self.account_id, self.region_name, self.physical_id, self.queues = account_id, region_name, physical_id, queues
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.physical_id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::SQS::QueuePolicy"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return self.physical_id
 
     @staticmethod
     def _set(account_id: str, region_name: str, queues: list[str], policy: str) -> None:
@@ -1208,7 +1199,7 @@ class SQSQueuePolicyResource(CloudFormationModel):
         cloudformation_json: dict[str, Any], account_id: str, region_name: str,
     ) -> SQSQueuePolicyResource:
         updated = cls.create_from_cloudformation_json(original_resource.physical_id, cloudformation_json, account_id, region_name)
-        cls._set(account_id, region_name, [q for q in original_resource.queues if q not in updated.queues], "")
+        cls._set(account_id, region_name, [q for q in original_resource.targets if q not in updated.targets], "")
         return updated
 
     @classmethod
@@ -1216,9 +1207,6 @@ class SQSQueuePolicyResource(CloudFormationModel):
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
     ) -> None:
         cls._set(account_id, region_name, [str(q) for q in _props(cloudformation_json).get("Queues") or []], "")
-
-    def is_created(self) -> bool:
-        return True
 
 
 SANDBOX_TYPES: list[type[CloudFormationModel]] = [
