@@ -100,7 +100,9 @@ def _check_item(item: Any, line: int, source: str, today: date, catalogue) -> tu
     if problems:
         return None, problems
     return Waiver(control=control, resource=text["resource"], justification=" ".join(text["justification"].split()),
-                  owner=text["owner"], ticket=text["ticket"], expires=expires.isoformat(), source=f"{source}:{item.line}",
+                  owner=text["owner"], ticket=text["ticket"], expires=expires.isoformat(),
+                  # reports name the file, not where this machine keeps it: packs from two folders compare equal
+                  source=f"{Path(source).name}:{item.line}",
                   state="expired" if expires < today else "unused"), []
 
 
