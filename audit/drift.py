@@ -3,22 +3,28 @@
 
 Resources are matched by what both sides know: vaults by account, region and name; the keys through the
 vault they encrypt (a key's id exists only once AWS creates it); roles by ARN; plans by account, region
-and name; tables and buckets by ARN. Policies are compared after normalisation (a single string and a
+and name; tables and buckets by ARN; the exporter's functions and queues, the alert topics and the
+EventBridge rules by ARN; alarms by account, region and name (functions, queues, topics, rules and alarms
+are the ones named compact-retention-<env>-..., which both sources hold). Policies are compared after normalisation (a single string and a
 one-element list are the same; order of actions, resources and condition values does not matter; an
 account id principal is its root ARN, as AWS rewrites it), so only real differences are listed.
 """
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from audit.snapshot import Posture
+from audit.templates.symbols import Symbol
+
+_SYMBOL_SPLIT = re.compile(r"(\{\{(?:AWS::[A-Za-z]+|[A-Za-z0-9]+)\.[A-Za-z0-9_.]+?\}\})")
 
 
 @dataclass(frozen=True)
 class Difference:
-    kind: str  # "vault", "key", "role", "plan", "table", "bucket"
+    kind: str  # "vault", "role", "plan", "table", "bucket", "function", "queue", "topic", "rule", "alarm"
     resource: str  # how an operator finds it: name, ARN, account
     field: str  # "" when the resource itself is missing on one side
     static: Any
@@ -141,12 +147,57 @@ def _bucket_fields(_posture: Posture, bucket: Mapping[str, Any]) -> dict[str, An
             "logging": bucket.get("logging")}
 
 
+def _encrypted(value: Any) -> bool:
+    """Whether a KMS key is named: a template names a key by a symbol AWS replaces with its id, so drift
+    compares that a key is used, and the controls (EXP-02, MON-02) which one."""
+    return bool(value)
+
+
+def _function_fields(_posture: Posture, function: Mapping[str, Any]) -> dict[str, Any]:
+    return {"runtime": function.get("runtime"), "handler": function.get("handler"), "timeout": function.get("timeout"),
+            "memory": function.get("memory"), "role_arn": function.get("role_arn"),
+            "environment": {k: str(v) for k, v in (function.get("environment") or {}).items()},
+            "dead_letter_arn": function.get("dead_letter_arn"), "encrypted environment": _encrypted(function.get("kms_key")),
+            "reserved_concurrency": function.get("reserved_concurrency")}
+
+
+def _queue_fields(_posture: Posture, queue: Mapping[str, Any]) -> dict[str, Any]:
+    return {"encrypted": _encrypted(queue.get("kms_key")), "policy": normalise_policy(queue.get("policy"))}
+
+
+def _topic_fields(_posture: Posture, topic: Mapping[str, Any]) -> dict[str, Any]:
+    return {"encrypted": _encrypted(topic.get("kms_key")), "policy": normalise_policy(topic.get("policy")),
+            "subscriptions": sorted(json.dumps(s, sort_keys=True) for s in topic.get("subscriptions") or [])}
+
+
+def _event_rule_fields(_posture: Posture, rule: Mapping[str, Any]) -> dict[str, Any]:
+    targets = {t.get("arn"): {"input": t.get("input"), "dead_letter_arn": t.get("dead_letter_arn")} for t in rule.get("targets") or []}
+    return {"state": rule.get("state"), "schedule_expression": rule.get("schedule_expression"),
+            "event_pattern": rule.get("event_pattern"), "event_bus": rule.get("event_bus"), "targets": targets}
+
+
+def _alarm_fields(_posture: Posture, alarm: Mapping[str, Any]) -> dict[str, Any]:
+    fields = ("namespace", "metric_name", "dimensions", "statistic", "period", "evaluation_periods", "datapoints_to_alarm",
+              "comparison", "treat_missing_data", "actions_enabled", "metrics")
+    return {**{f: alarm.get(f) for f in fields}, "threshold": None if alarm.get("threshold") is None else float(alarm["threshold"]),
+            "alarm_actions": sorted(alarm.get("alarm_actions") or [])}
+
+
+def _regional_name(item: Mapping[str, Any]) -> str:
+    return f"{item['name']} ({item['account_id']}, {item['region']})"
+
+
 KINDS: list[tuple[str, str, Callable[[Mapping[str, Any]], str], Callable[[Posture, Mapping[str, Any]], dict[str, Any]]]] = [
     ("vault", "vaults", _vault_key, _vault_fields),
     ("role", "roles", lambda r: r["arn"], _role_fields),
     ("plan", "plans", lambda p: f"{p['name']} ({p['account_id']}, {p['region']})", _plan_fields),
     ("table", "tables", lambda t: t["arn"], _table_fields),
     ("bucket", "buckets", lambda b: b["arn"], _bucket_fields),
+    ("function", "functions", lambda f: f["arn"], _function_fields),
+    ("queue", "queues", lambda q: q["arn"], _queue_fields),
+    ("topic", "topics", lambda t: t["arn"], _topic_fields),
+    ("rule", "event_rules", lambda r: r["arn"], _event_rule_fields),
+    ("alarm", "alarms", _regional_name, _alarm_fields),
 ]
 
 
@@ -171,8 +222,8 @@ def compare(static: Mapping[str, Any], live: Mapping[str, Any]) -> list[Differen
                 return item["arn"] in roles
             return True
 
-        static_items = {key_of(i): i for i in left.data[collection] if keep(i)}
-        live_items = {key_of(i): i for i in right.data[collection] if keep(i)}
+        static_items = {key_of(i): i for i in left.data.get(collection, []) if keep(i)}
+        live_items = {key_of(i): i for i in right.data.get(collection, []) if keep(i)}
         for key in sorted(set(static_items) | set(live_items)):
             if key not in live_items:
                 differences.append(Difference(kind, key, "", "present", None))
@@ -182,9 +233,22 @@ def compare(static: Mapping[str, Any], live: Mapping[str, Any]) -> list[Differen
                 continue
             ours, theirs = fields_of(left, static_items[key]), fields_of(right, live_items[key])
             for field in sorted(set(ours) | set(theirs)):
-                if ours.get(field) != theirs.get(field):
+                if not _same(ours.get(field), theirs.get(field)):
                     differences.append(Difference(kind, key, field, ours.get(field), theirs.get(field)))
     return differences
+
+
+def _same(static: Any, live: Any) -> bool:
+    """Equal, where a value only AWS knows (a key id, rendered ``{{Logical.Ref}}`` by the static source)
+    matches whatever the account holds in its place."""
+    if isinstance(static, dict) and isinstance(live, dict):
+        return static.keys() == live.keys() and all(_same(static[k], live[k]) for k in static)
+    if isinstance(static, list) and isinstance(live, list):
+        return len(static) == len(live) and all(_same(a, b) for a, b in zip(static, live))
+    if isinstance(static, str) and isinstance(live, str) and Symbol.find_all(static):
+        pattern = "".join(".+?" if i % 2 else re.escape(part) for i, part in enumerate(_SYMBOL_SPLIT.split(static)))
+        return re.fullmatch(pattern, live) is not None
+    return static == live
 
 
 def render(differences: Iterable[Difference]) -> str:

@@ -314,6 +314,7 @@ def test_a_missing_manifest_or_a_disabled_schedule_fails_the_export_controls(dep
     events.disable_rule(Name=rule)
     try:
         assert deployed.audit() == (1, {"EXP-01"})
+        assert f"rule arn:aws:events:us-east-1:{ENV_ACCOUNT}:rule/{rule}: state is \"DISABLED\" in the account" in deployed.drift()
     finally:
         events.enable_rule(Name=rule)
     assert deployed.audit() == (0, set())

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 
 import pytest
 
@@ -67,3 +69,56 @@ def test_resource_only_in_the_account_is_named(static):
     live["plans"].append(extra)
     (difference,) = compare(static, live)
     assert difference.kind == "plan" and "not in the templates" in difference.describe()
+
+
+def _named(items, fragment):
+    return next(i for i in items if fragment in i["name"])
+
+
+@pytest.mark.parametrize("tamper, expected", [
+    (lambda s: _named(s["functions"], "cognito-exporter").update(dead_letter_arn=None), ("function", "dead_letter_arn")),
+    (lambda s: _named(s["functions"], "cognito-exporter")["environment"].update(EXPORT_BUCKET="elsewhere"), ("function", "environment")),
+    (lambda s: _named(s["queues"], "dlq").update(kms_key=None), ("queue", "encrypted")),
+    (lambda s: _named(s["topics"], "critical-alerts").update(policy=None), ("topic", "policy")),
+    (lambda s: _named(s["event_rules"], "cognito-export-staff").update(state="DISABLED"), ("rule", "state")),
+    (lambda s: _named(s["event_rules"], "copy-job").update(event_pattern={"source": ["aws.backup"]}), ("rule", "event_pattern")),
+    (lambda s: _named(s["alarms"], "cognito-export-missing").update(treat_missing_data="notBreaching"), ("alarm", "treat_missing_data")),
+    (lambda s: _named(s["alarms"], "exporter-errors").update(alarm_actions=[]), ("alarm", "alarm_actions")),
+])
+def test_exporter_and_monitoring_tampering_is_named(static, tamper, expected):
+    live = live_copy(static)
+    tamper(live)
+    (difference,) = compare(static, live)
+    assert (difference.kind, difference.field) == expected
+
+
+def test_value_conventions_of_the_two_sources_are_not_drift(static):
+    """The account returns environment values as text, thresholds as floats and a key's real ARN."""
+    live = live_copy(static)
+    function = _named(live["functions"], "cognito-exporter")
+    function["environment"] = {k: str(v) for k, v in function["environment"].items()}
+    function["kms_key"] = "arn:aws:kms:us-east-1:111111111111:key/0f1e2d3c-aaaa-bbbb-cccc-123456789012"
+    for alarm in live["alarms"]:
+        alarm["threshold"] = float(alarm["threshold"]) if alarm["threshold"] is not None else None
+    assert compare(static, live) == []
+
+
+def test_a_deleted_alarm_is_named(static):
+    live = live_copy(static)
+    alarm = _named(live["alarms"], "exporter-dead-letters")
+    live["alarms"].remove(alarm)
+    (difference,) = compare(static, live)
+    assert (difference.kind, difference.field, difference.live) == ("alarm", "", None)
+    assert alarm["name"] in difference.describe()
+
+
+def test_a_value_only_aws_knows_matches_what_the_account_holds(static):
+    live = live_copy(static)
+    rule = _named(live["event_rules"], "ssn-policy-changes")
+    text = json.dumps(rule["event_pattern"])
+    assert "{{" in text  # the SSN key's id, unknown before deployment
+    rule["event_pattern"] = json.loads(re.sub(r"\{\{[A-Za-z0-9]+\.Ref\}\}", "1e2dc58a-0f8c-4951-b4ee-208aa95b2897", text))
+    assert compare(static, live) == []
+    rule["event_pattern"] = json.loads(text.replace("CompactConnectBackupVault-SSN", "SomeOtherVault"))
+    (difference,) = compare(static, live)
+    assert (difference.kind, difference.field) == ("rule", "event_pattern")
