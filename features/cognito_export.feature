@@ -57,7 +57,7 @@ Feature: Cognito user pools are exported daily, completely and safely
   Scenario: A failed or missing export reaches an alert topic
     Then the exporter has a dead-letter queue, an errors alarm and per pool a "no complete export in 26 hours" alarm, all notifying an alert topic
 
-  @EXP-06 @live @nist:CP-9 @nist:CP-4
+  @EXP-06 @live @needs-history @nist:CP-9 @nist:CP-4
   Scenario: Every user pool has a complete export from the last 26 hours
     A complete export has its manifest (written last), and every object the manifest names is present with
     its recorded size.

@@ -46,7 +46,7 @@ Feature: Retention
     shorten retention or remove the lock); governance mode in the environment account.
     Then the backup account's vaults have compliance-mode locks changeable for at least 3 days and the environment account's vaults have governance-mode locks
 
-  @RET-07 @live @nist:CP-9 @nist:SI-12 @backup-audit-manager:BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK
+  @RET-07 @live @needs-history @nist:CP-9 @nist:SI-12 @backup-audit-manager:BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK
   Scenario: Recovery points carry the retention of their category
     Only the accounts hold recovery points: this control runs in the live audit.
     Then the newest recovery point and copy of every protected resource of each category below are deleted after the days stated

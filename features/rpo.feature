@@ -18,12 +18,12 @@ Feature: Recovery point objective
   Scenario: The newest cross-account copy of every protected resource is within the RPO
     Then the newest copy in the backup account of every protected resource is at most 24 hours old plus 8 hours of grace
 
-  @RPO-03 @live @nist:CP-9 @backup-audit-manager:BACKUP_LAST_RECOVERY_POINT_CREATED
+  @RPO-03 @live @needs-history @nist:CP-9 @backup-audit-manager:BACKUP_LAST_RECOVERY_POINT_CREATED
   Scenario: The newest completed recovery point of every protected resource is younger than the RPO
     Only the accounts hold recovery points: this control runs in the live audit.
     Then the newest completed recovery point of every protected resource in the environment account is at most 24 hours old plus 8 hours of grace
 
-  @RPO-04 @live @nist:CP-9 @nist:CP-6(1) @backup-audit-manager:BACKUP_LAST_RECOVERY_POINT_CREATED
+  @RPO-04 @live @needs-history @nist:CP-9 @nist:CP-6(1) @backup-audit-manager:BACKUP_LAST_RECOVERY_POINT_CREATED
   Scenario: The newest completed copy of every protected resource in the backup account is younger than the RPO
     Only the accounts hold recovery points: this control runs in the live audit.
     Then the newest completed copy of every protected resource in the backup account is at most 24 hours old plus 8 hours of grace

@@ -142,3 +142,14 @@ def test_a_configured_pool_id_missing_from_the_account_fails_the_schedule_contro
     snapshot = copy.deepcopy(healthy)
     snapshot["user_pools"][0]["name"] = "some-other-pool"
     assert _exp(snapshot, tmp_path) == {"EXP-01"}
+
+
+def test_needs_history_tags_exactly_the_controls_a_new_environment_cannot_pass(healthy, tmp_path):
+    """scripts/rollout.sh --first-deploy audits with --tags "not needs-history": on an account with no
+    recovery point and no export yet, every other live control passes and every tagged one fails."""
+    new = copy.deepcopy(healthy)
+    new["recovery_points"], new["exports"] = [], []
+    others = run_audit(new, report_dir=tmp_path / "others", tags="not needs-history")
+    assert others.controls and {c.status for c in others.controls} == {"passed"}
+    tagged = run_audit(new, report_dir=tmp_path / "tagged", tags="needs-history")
+    assert tagged.controls and {c.status for c in tagged.controls} == {"failed"}
