@@ -11,6 +11,7 @@ import copy
 
 import pytest
 
+from audit import break_glass
 from audit.arns import backup_vault_arn
 
 SIDES = {"local": ("backup-infrastructure", "environment"), "cross-account": ("backup-vaults", "backup")}
@@ -103,20 +104,13 @@ def test_the_local_copy_out_is_left_to_the_ssn_backup_role(env):
 
 
 def apply_break_glass(env, target):
-    """The shape of the runbook's temporary change: the restore DENY exempts the break-glass role, and an
-    Allow for that role alone is added to the vault and the key policy."""
-    role = env.break_glass(target["side"]).arn
-    vault_policy, key_policy = copy.deepcopy(target["vault_policy"]), copy.deepcopy(target["key_policy"])
-    for statement in vault_policy["Statement"]:
-        if statement["Sid"] == "BreakGlassDenySSNRestore":
-            statement["Condition"] = {"ArnNotEquals": {"aws:PrincipalArn": role}}
-    vault_policy["Statement"].append(
-        {"Sid": "BreakGlassAllowRestore", "Effect": "Allow", "Principal": {"AWS": role},
-         "Action": ["backup:StartRestoreJob", "backup:GetRecoveryPointRestoreMetadata"], "Resource": "*"})
-    key_policy["Statement"].append(
-        {"Sid": "BreakGlassAllowDecrypt", "Effect": "Allow", "Principal": {"AWS": role},
-         "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"], "Resource": "*"})
-    return vault_policy, key_policy
+    """The documented temporary change (audit.break_glass, the code the runbook's script applies) on the
+    vault and key policies of this side."""
+    role_of = break_glass.config_roles(env.cfg)
+    vault, key = (break_glass.LOCAL_VAULT, break_glass.LOCAL_KEY) if target["side"] == "environment" else (
+        break_glass.CROSS_VAULT, break_glass.CROSS_KEY)
+    return (break_glass.opened(vault, target["vault_policy"], role_of, target["region"]),
+            break_glass.opened(key, target["key_policy"], role_of, target["region"]))
 
 
 @pytest.mark.parametrize("where", list(SIDES))
