@@ -157,9 +157,6 @@ def test_a_real_read_keeps_each_side_under_20_backup_list_calls_a_second(paced_a
 def test_the_two_sides_are_read_concurrently(aws, cfg):
     world = build_world(cfg)
     factory = world.factory
-    started = time.monotonic()
-    read(world)
-    quick = time.monotonic() - started
     delay = 1.0
     windows: dict[str, tuple[float, float]] = {}
 
@@ -176,12 +173,11 @@ def test_the_two_sides_are_read_concurrently(aws, cfg):
         return session
 
     world.factory = slow_factory
-    started = time.monotonic()
     read(world)
-    slow = time.monotonic() - started
     (env_start, env_end), (bkp_start, bkp_end) = windows[ENV], windows[BKP]
-    assert env_start < bkp_end and bkp_start < env_end  # the two slow calls overlapped
-    assert slow - quick < 1.6 * delay  # ~max of the sides (+1 delay), not their sum (+2 delays)
+    # the two slow calls overlapped in time: the sides are read concurrently (a wall-time bound would only
+    # add noise on a loaded machine; the overlap cannot happen in a sequential read)
+    assert env_start < bkp_end and bkp_start < env_end
 
 
 def test_a_failing_side_raises_after_both_finish(aws, cfg):
