@@ -426,6 +426,20 @@ def _sns(account_id: str, region_name: str) -> Any:
     return sns_backends[account_id][region_name]
 
 
+class _ReplacedOnUpdate:
+    """An update deletes the resource and creates it from the new properties (what CloudFormation does for
+    a property that requires replacement). A mixin: moto finds CloudFormation types among the DIRECT
+    subclasses of CloudFormationModel."""
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+        region_name: str,
+    ) -> Any:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]
+
+
 class _PolicyOfResources:
     """A policy CloudFormation attaches to other resources (topics, queues): Ref and Id = a generated id.
     A mixin: moto finds CloudFormation types among the DIRECT subclasses of CloudFormationModel."""
@@ -505,7 +519,7 @@ class SNSTopicPolicyResource(_PolicyOfResources, CloudFormationModel):
 
 
 
-class SNSSubscriptionResource(CloudFormationModel):
+class SNSSubscriptionResource(_ReplacedOnUpdate, CloudFormationModel):
     """AWS::SNS::Subscription: subscribe (moto confirms it at once, without a confirmation message);
     Ref = subscription ARN."""
 
@@ -541,14 +555,6 @@ class SNSSubscriptionResource(CloudFormationModel):
         props = _props(cloudformation_json)
         subscription = _sns(account_id, region_name).subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
         return cls(account_id, region_name, subscription.arn)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: SNSSubscriptionResource, new_resource_name: str,
-        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> SNSSubscriptionResource:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[misc]
@@ -679,7 +685,7 @@ def _cloudtrail(account_id: str, region_name: str) -> Any:
     return cloudtrail_backends[account_id][region_name]
 
 
-class CloudTrailTrailResource(CloudFormationModel):
+class CloudTrailTrailResource(_ReplacedOnUpdate, CloudFormationModel):
     def __init__(self, account_id: str, region_name: str, name: str):
         self.account_id = account_id
         self.region_name = region_name
@@ -730,14 +736,6 @@ class CloudTrailTrailResource(CloudFormationModel):
         if flag("IsLogging", True):
             backend.start_logging(name)
         return cls(account_id, region_name, name)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: CloudTrailTrailResource, new_resource_name: str,
-        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> CloudTrailTrailResource:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[misc]
