@@ -75,3 +75,10 @@ Feature: Monitoring that really alerts
       | NumberOfCopyJobsFailed        |
       | NumberOfBackupJobsExpired     |
       | NumberOfRecoveryPointsPartial |
+
+  @MON-08 @nist:SI-4 @nist:IR-6 @nist:AU-5
+  Scenario: An alert a rule cannot deliver is kept and raises an alarm
+    EventBridge retries an event its target refuses for a day and then drops it. Every alert rule's target
+    sends what it cannot deliver to an encrypted dead-letter queue that EventBridge may write to, and an
+    alarm on that queue (CloudWatch's own path) says an alert was lost.
+    Then every alert rule target dead-letters undeliverable events to a queue EventBridge can write to, watched by an alarm

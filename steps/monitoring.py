@@ -37,3 +37,8 @@ def rpo_breach_alarms(posture, record, rpo, grace):
 @then("each local vault has an alarm on each metric below that fires on its first occurrence")
 def failure_alarms(posture, record, datatable):
     record(monitoring.failure_alarms_per_vault(posture, [row["metric"] for row in rows(datatable)]))
+
+
+@then("every alert rule target dead-letters undeliverable events to a queue EventBridge can write to, watched by an alarm")
+def undelivered_alerts(posture, record):
+    record(monitoring.undelivered_alerts_kept(posture))

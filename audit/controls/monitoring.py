@@ -296,3 +296,58 @@ def failure_alarms_per_vault(posture: Posture, metrics: list[str]) -> Outcome:
                               f"alarm {alarm['name']}: {alarm['statistic']} {alarm['comparison']} {alarm['threshold']:g}, "
                               f"{route}: {'yes' if routed else 'NO'}", origin=alarm.get("origin"))
     return outcome
+
+
+# undelivered alerts ----------------------------------------------------------------------------------
+def _queue(posture: Posture, arn: str | None) -> dict[str, Any] | None:
+    return next((q for q in posture.data.get("queues", []) if arn and q["arn"] == arn), None)
+
+
+def _queue_alarms(posture: Posture, queue: dict[str, Any]) -> list[dict[str, Any]]:
+    topics = {t["arn"] for t in alert_topics(posture)}
+    return [a for a in posture.data.get("alarms", []) if a["namespace"] == "AWS/SQS"
+            and a["metric_name"] == "ApproximateNumberOfMessagesVisible" and (a["dimensions"] or {}).get("QueueName") == queue["name"]
+            and a["actions_enabled"] is not False and set(a["alarm_actions"]) & topics]
+
+
+def undelivered_alerts_kept(posture: Posture) -> Outcome:
+    """Every target of an alert rule keeps what it cannot deliver: a dead-letter queue of the posture,
+    encrypted, that EventBridge may send to for this rule (queue policy and queue key, decided), watched by
+    an alarm notifying an alert topic. Without it, an event the topic refuses is retried for a day and
+    dropped, and nothing shows that an alert was lost."""
+    outcome = Outcome(fix="give every alert rule target a DeadLetterConfig naming an encrypted SQS queue whose policy lets "
+                          "events.amazonaws.com send for the rule (and whose key lets it encrypt), and alarm on the queue")
+    topics = {t["arn"] for t in alert_topics(posture)}
+    _expect_topics(posture, outcome)
+    targets = [(r, t) for r in _rules_here(posture) if _enabled(r) for t in r["targets"] if t["arn"] in topics]
+    if not targets:
+        outcome.subject("alert rules")
+        outcome.check(False, f"no enabled rule sends to an alert topic in the {posture.mode} posture")
+    who = Principal(EVENTS, EVENTS, [], {"aws:SecureTransport": True})
+    for rule, target in targets:
+        label = f"rule {rule['name']}"
+        outcome.subject(label)
+        queue = _queue(posture, target.get("dead_letter_arn"))
+        if queue is None:
+            outcome.check(False, f"{label}: undeliverable events go to {target.get('dead_letter_arn') or 'no dead-letter queue'}"
+                          + (" (not in the posture)" if target.get("dead_letter_arn") else ""), origin=rule.get("origin"))
+            continue
+        source = {"aws:SourceAccount": rule["account_id"], "aws:SourceArn": rule["arn"]}
+        where = Target(f"queue {queue['name']}", queue["arn"], queue["account_id"], queue["policy"] or {"Statement": []}, "resource")
+        decision = decide(who, "sqs:SendMessage", where, **source)
+        outcome.check(decision.allowed, f"{label}: EventBridge sqs:SendMessage to dead-letter queue {queue['name']}: "
+                      f"{'allowed' if decision.allowed else 'DENIED'} ({decision.reason})", origin=queue.get("origin"))
+        key = posture.key_by_ref(queue["kms_key"]) if queue["kms_key"] else None
+        outcome.check(key is not None, f"{label}: dead-letter queue {queue['name']} encrypted with "
+                      f"{queue['kms_key'] or 'nothing'}" + ("" if key or not queue["kms_key"] else " (key not in the posture)"),
+                      origin=queue.get("origin"))
+        if key is not None:
+            key_target = Target(f"key {key['arn']}", key["arn"], key["account_id"], key["policy"], "kms_key")
+            for action in KMS_ACTIONS:
+                decision = decide(who, action, key_target)
+                outcome.check(decision.allowed, f"{label}: EventBridge {action} on the key of {queue['name']}: "
+                              f"{'allowed' if decision.allowed else 'DENIED'}", origin=key.get("origin"))
+        alarms = _queue_alarms(posture, queue)
+        outcome.check(bool(alarms), f"{label}: dead-letter queue {queue['name']} watched by "
+                      f"{', '.join(a['name'] for a in alarms) or 'no alarm notifying an alert topic'}", origin=queue.get("origin"))
+    return outcome

@@ -160,14 +160,16 @@ def _read_environment(side: Side, cfg: Mapping[str, Any], posture: Posture, now:
     functions = read_functions(side, prefix)
     role_names += [f["role_arn"].rsplit("/", 1)[-1] for f in functions if f.get("role_arn")]
     roles = read_roles(side, role_names)
-    monitoring = read_monitoring(side, f"compact-retention-{cfg['environment']}-")
+    monitoring = read_monitoring(side, prefix)
+    queues = read_queues(side, prefix)
     known = {k["arn"] for k in keys}
-    keys += [k for k in read_keys(side, [t["kms_key"] for t in monitoring["topics"]]) if k["arn"] not in known]
+    keys += [k for k in read_keys(side, [*(t["kms_key"] for t in monitoring["topics"]), *(q["kms_key"] for q in queues),
+                                         *(f["kms_key"] for f in functions)]) if k["arn"] not in known]
     user_pools = read_user_pools(side, inventory["user_pools"])
     points = [newest_recovery_point(side, source_vault_name(cfg, r), r["arn"], "source", now=now) for r in protected]
     return {"plans": plans, "vaults": vaults, "tables": tables, "buckets": buckets, "keys": keys, "roles": roles,
             "user_pools": user_pools, "recovery_points": [p for p in points if p],
-            "functions": functions, "queues": read_queues(side, prefix),
+            "functions": functions, "queues": queues,
             "exports": read_exports(side, functions, inventory["user_pools"]),
             "cross_account_backup": read_cross_account_backup(side), "region_settings": read_region_settings(side),
             "eventbridge": read_eventbridge(side), **monitoring}

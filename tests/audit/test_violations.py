@@ -178,9 +178,10 @@ VIOLATIONS = {
 """), {"MON-02"}),
     "SSN restores sent to the ordinary topic": (edit_template("monitoring.yaml", """            - backupVaultArn: [{exists: false}]
       Targets:
-        - {Id: critical-alerts, Arn: !Ref CriticalAlertTopic}""", """            - backupVaultArn: [{exists: false}]
+        - {Id: critical-alerts, Arn: !Ref CriticalAlertTopic, DeadLetterConfig: {Arn: !GetAtt UndeliveredAlertsQueue.Arn}}""",
+        """            - backupVaultArn: [{exists: false}]
       Targets:
-        - {Id: alerts, Arn: !Ref AlertTopic}"""), {"MON-05"}),
+        - {Id: alerts, Arn: !Ref AlertTopic, DeadLetterConfig: {Arn: !GetAtt UndeliveredAlertsQueue.Arn}}"""), {"MON-05"}),
     "RPO alarm threshold typed instead of counted": (edit_template(
         "monitoring.yaml", "Threshold: !Ref GeneralVaultProtectedResources", "Threshold: 1"), {"MON-06"}),
     "partial recovery point alarm of the SSN vault removed": (remove_resource("monitoring.yaml", "SSNPartialRecoveryPointsAlarm"), {"MON-07"}),
@@ -230,6 +231,16 @@ VIOLATIONS.update({
                                                   {"EXP-05"}),
     "missing-export alarm window of three days": (edit_template(EXPORTER, "EvaluationPeriods: 26\n      DatapointsToAlarm: 26",
                                                                 "EvaluationPeriods: 72\n      DatapointsToAlarm: 72"), {"EXP-05"}),
+})
+
+
+VIOLATIONS.update({
+    "alert rule without a dead-letter queue": (edit_template(
+        "monitoring.yaml", "        - {Id: alerts, Arn: !Ref AlertTopic, DeadLetterConfig: {Arn: !GetAtt UndeliveredAlertsQueue.Arn}}\n",
+        "        - {Id: alerts, Arn: !Ref AlertTopic}\n"), {"MON-08"}),
+    "dead-letter queue EventBridge may not write to": (remove_statement("monitoring.yaml", "AllowTheAlertRulesToDeadLetter"),
+                                                       {"MON-08"}),
+    "dead-letter queue without its alarm": (remove_resource("monitoring.yaml", "UndeliveredAlertsAlarm"), {"MON-08"}),
 })
 
 

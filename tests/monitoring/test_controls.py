@@ -46,6 +46,7 @@ CONTROLS = {
     "MON-05": lambda p: monitoring.failure_classes_reach_topic(p, SSN, "critical alerts"),
     "MON-06": lambda p: monitoring.rpo_breach_alarms(p, 24, 8),
     "MON-07": lambda p: monitoring.failure_alarms_per_vault(p, ["NumberOfCopyJobsFailed"]),
+    "MON-08": monitoring.undelivered_alerts_kept,
 }
 
 
@@ -94,13 +95,14 @@ def test_the_default_topic_policy_lets_no_service_publish(healthy):
 
 def test_a_missing_critical_topic_fails_everything_that_needs_it(healthy):
     p = posture(healthy, lambda d: d.update(topics=[t for t in d["topics"] if not t["name"].endswith("critical-alerts")]))
-    assert failing(p) == {"MON-02", "MON-03", "MON-05"}
+    # ... and the undelivered-alerts alarm, which notifies only the critical topic (MON-04, MON-08)
+    assert failing(p) == {"MON-02", "MON-03", "MON-04", "MON-05", "MON-08"}
 
 
 def test_alarms_without_actions_or_topics_fail(healthy):
     p = posture(healthy, lambda d: named(d["alarms"], "rpo-breach-ssn").update(alarm_actions=["arn:aws:sns:us-east-1:111111111111:other"]))
     assert failing(p) == {"MON-04", "MON-06"}
-    assert failing(posture(healthy, lambda d: d.update(alarms=[]))) == {"MON-04", "MON-06", "MON-07"}
+    assert failing(posture(healthy, lambda d: d.update(alarms=[]))) == {"MON-04", "MON-06", "MON-07", "MON-08"}
 
 
 def test_the_rpo_alarm_must_count_missing_data_as_a_breach(healthy):
@@ -144,3 +146,25 @@ def test_bad_monitoring_configuration_names_the_field(edit_config, mutate, field
     with pytest.raises(ConfigError) as caught:
         load_config("example", edit_config("defaults", lambda c: mutate(c["monitoring"])))
     assert any(where == field and words in message for where, message in caught.value.problems), caught.value.problems
+
+
+def _dlq(d):
+    return next(q for q in d["queues"] if q["name"].endswith("undelivered-alerts"))
+
+
+@pytest.mark.parametrize("violation", [
+    lambda d: named(d["event_rules"], "copy-job-failures")["targets"][0].update(dead_letter_arn=None),
+    lambda d: _dlq(d).update(policy=None),
+    lambda d: _dlq(d).update(kms_key=None),
+    lambda d: d["queues"].remove(_dlq(d)),
+    lambda d: d.update(alarms=[a for a in d["alarms"] if not a["name"].endswith("undelivered-alerts")]),
+])
+def test_an_alert_that_could_be_lost_without_a_trace_fails_mon_08(healthy, violation):
+    assert failing(posture(healthy, violation)) == {"MON-08"}
+
+
+def test_the_dead_letter_queue_key_must_let_eventbridge_encrypt(healthy):
+    def deny(d):
+        key = next(k for k in d["keys"] if k["arn"] == _dlq(d)["kms_key"])
+        key["policy"]["Statement"] = [s for s in key["policy"]["Statement"] if s.get("Sid") != "AllowEventBridgeToDeadLetter"]
+    assert failing(posture(healthy, deny)) == {"MON-08"}

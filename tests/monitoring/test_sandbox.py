@@ -73,7 +73,7 @@ def deployed_retention() -> Path:
 
 def test_the_deployed_monitoring_passes_every_monitoring_control_live(deployed):
     code, controls = live_monitoring_audit(deployed)
-    assert sorted(controls) == [f"MON-0{i}" for i in range(1, 8)]
+    assert sorted(controls) == [f"MON-0{i}" for i in range(1, 9)]
     assert code == 0, {k: c["message"] for k, c in controls.items() if c["status"] != "passed"}
     evidence = "\n".join(controls["MON-02"]["evidence"])
     assert "topic compact-retention-example-critical-alerts: 2 subscriptions (email, https)" in evidence

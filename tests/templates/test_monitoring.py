@@ -38,9 +38,9 @@ def test_the_stack_is_planned_after_the_infrastructure_and_before_the_exporter(e
 def test_every_monitoring_resource_is_named_with_the_environment_prefix(env):
     prefix = f"compact-retention-{env.cfg['environment']}-"
     names = {"AWS::SNS::Topic": "TopicName", "AWS::Events::Rule": "Name", "AWS::CloudWatch::Alarm": "AlarmName",
-             "AWS::CloudWatch::Dashboard": "DashboardName"}
+             "AWS::CloudWatch::Dashboard": "DashboardName", "AWS::SQS::Queue": "QueueName"}
     found = [(t, r["Properties"][prop]) for t, prop in names.items() for r in env.resources("monitoring", t).values()]
-    assert len(found) == 2 + 7 + 10 + 1
+    assert len(found) == 2 + 7 + 11 + 1 + 1  # topics, rules, alarms (one on undelivered alerts), dashboard, queue
     assert all(name.startswith(prefix) for _, name in found)
 
 
