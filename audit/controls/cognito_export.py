@@ -16,6 +16,7 @@ from audit import schedule
 from audit.controls import Outcome
 from audit.controls.access import Principal, Target, decide, identity_policies
 from audit.controls.common import protecting_rules
+from audit.controls.monitoring import dead_letter_checks
 from audit.snapshot import Posture
 
 ANOTHER_POOL_ID_SUFFIX = "_AnotherPool9"
@@ -302,7 +303,8 @@ def _alarms(posture: Posture, namespace: str, metric: str, dimension: str, value
 
 
 def exporter_failures_alert(posture: Posture, max_hours: int) -> Outcome:
-    outcome = Outcome(fix="give the exporter a dead-letter queue (and its schedules one), an alarm on its Errors and, per pool, "
+    outcome = Outcome(fix="give the exporter a dead-letter queue (and its schedules one EventBridge can write to, by its policy "
+                          "and its key), an alarm on its Errors and, per pool, "
                           f"an alarm when ExportsCompleted stays below 1 for {max_hours} hours (missing data breaching), each "
                           "notifying an alert topic")
     if _no_exporter(posture, outcome):
@@ -320,8 +322,7 @@ def exporter_failures_alert(posture: Posture, max_hours: int) -> Outcome:
                       origin=function.get("origin"))
         for pool_label, pool in _pools(posture, outcome):
             for rule, target in schedules_of(posture, function["arn"], pool.get("user_pool_id")):
-                outcome.check(bool(target.get("dead_letter_arn")), f"{pool_label}: rule {rule['name']} dead-letters undelivered "
-                              f"events to {target.get('dead_letter_arn') or 'nowhere'}", origin=rule.get("origin"))
+                dead_letter_checks(posture, outcome, f"{pool_label}: rule {rule['name']}", rule, target.get("dead_letter_arn"))
             missing = [a for a in _alarms(posture, namespace or "", "ExportsCompleted", "UserPoolId", pool.get("user_pool_id") or "")
                        if _missing_export_alarm_ok(a, max_hours) and _alert_actions(posture, a)]
             outcome.check(bool(missing), f"{pool_label}: 'no complete export in {max_hours} h' alarm notifying an alert topic: "

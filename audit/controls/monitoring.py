@@ -310,6 +310,36 @@ def _queue_alarms(posture: Posture, queue: dict[str, Any]) -> list[dict[str, Any
             and a["actions_enabled"] is not False and set(a["alarm_actions"]) & topics]
 
 
+def dead_letter_checks(posture: Posture, outcome: Outcome, label: str, rule: dict[str, Any],
+                       dead_letter_arn: str | None) -> dict[str, Any] | None:
+    """Record on ``outcome`` whether EventBridge can dead-letter ``rule``'s undeliverable events into the
+    queue ``dead_letter_arn``: the queue exists in the posture, its policy lets events.amazonaws.com send for
+    this rule, and it is encrypted with a key of the posture that lets EventBridge encrypt (decided without
+    source context: EventBridge's KMS requests carry none, docs/monitoring.md). Returns the queue."""
+    queue = _queue(posture, dead_letter_arn)
+    if queue is None:
+        outcome.check(False, f"{label}: undeliverable events go to {dead_letter_arn or 'no dead-letter queue'}"
+                      + (" (not in the posture)" if dead_letter_arn else ""), origin=rule.get("origin"))
+        return None
+    who = Principal(EVENTS, EVENTS, [], {"aws:SecureTransport": True})
+    source = {"aws:SourceAccount": rule["account_id"], "aws:SourceArn": rule["arn"]}
+    where = Target(f"queue {queue['name']}", queue["arn"], queue["account_id"], queue["policy"] or {"Statement": []}, "resource")
+    decision = decide(who, "sqs:SendMessage", where, **source)
+    outcome.check(decision.allowed, f"{label}: EventBridge sqs:SendMessage to dead-letter queue {queue['name']}: "
+                  f"{'allowed' if decision.allowed else 'DENIED'} ({decision.reason})", origin=queue.get("origin"))
+    key = posture.key_by_ref(queue["kms_key"]) if queue["kms_key"] else None
+    outcome.check(key is not None, f"{label}: dead-letter queue {queue['name']} encrypted with "
+                  f"{queue['kms_key'] or 'nothing'}" + ("" if key or not queue["kms_key"] else " (key not in the posture)"),
+                  origin=queue.get("origin"))
+    if key is not None:
+        key_target = Target(f"key {key['arn']}", key["arn"], key["account_id"], key["policy"], "kms_key")
+        for action in KMS_ACTIONS:
+            decision = decide(who, action, key_target)
+            outcome.check(decision.allowed, f"{label}: EventBridge {action} on the key of {queue['name']}: "
+                          f"{'allowed' if decision.allowed else 'DENIED'}", origin=key.get("origin"))
+    return queue
+
+
 def undelivered_alerts_kept(posture: Posture) -> Outcome:
     """Every target of an alert rule keeps what it cannot deliver: a dead-letter queue of the posture,
     encrypted, that EventBridge may send to for this rule (queue policy and queue key, decided), watched by
@@ -323,30 +353,12 @@ def undelivered_alerts_kept(posture: Posture) -> Outcome:
     if not targets:
         outcome.subject("alert rules")
         outcome.check(False, f"no enabled rule sends to an alert topic in the {posture.mode} posture")
-    who = Principal(EVENTS, EVENTS, [], {"aws:SecureTransport": True})
     for rule, target in targets:
         label = f"rule {rule['name']}"
         outcome.subject(label)
-        queue = _queue(posture, target.get("dead_letter_arn"))
+        queue = dead_letter_checks(posture, outcome, label, rule, target.get("dead_letter_arn"))
         if queue is None:
-            outcome.check(False, f"{label}: undeliverable events go to {target.get('dead_letter_arn') or 'no dead-letter queue'}"
-                          + (" (not in the posture)" if target.get("dead_letter_arn") else ""), origin=rule.get("origin"))
             continue
-        source = {"aws:SourceAccount": rule["account_id"], "aws:SourceArn": rule["arn"]}
-        where = Target(f"queue {queue['name']}", queue["arn"], queue["account_id"], queue["policy"] or {"Statement": []}, "resource")
-        decision = decide(who, "sqs:SendMessage", where, **source)
-        outcome.check(decision.allowed, f"{label}: EventBridge sqs:SendMessage to dead-letter queue {queue['name']}: "
-                      f"{'allowed' if decision.allowed else 'DENIED'} ({decision.reason})", origin=queue.get("origin"))
-        key = posture.key_by_ref(queue["kms_key"]) if queue["kms_key"] else None
-        outcome.check(key is not None, f"{label}: dead-letter queue {queue['name']} encrypted with "
-                      f"{queue['kms_key'] or 'nothing'}" + ("" if key or not queue["kms_key"] else " (key not in the posture)"),
-                      origin=queue.get("origin"))
-        if key is not None:
-            key_target = Target(f"key {key['arn']}", key["arn"], key["account_id"], key["policy"], "kms_key")
-            for action in KMS_ACTIONS:
-                decision = decide(who, action, key_target)
-                outcome.check(decision.allowed, f"{label}: EventBridge {action} on the key of {queue['name']}: "
-                              f"{'allowed' if decision.allowed else 'DENIED'}", origin=key.get("origin"))
         alarms = _queue_alarms(posture, queue)
         outcome.check(bool(alarms), f"{label}: dead-letter queue {queue['name']} watched by "
                       f"{', '.join(a['name'] for a in alarms) or 'no alarm notifying an alert topic'}", origin=queue.get("origin"))

@@ -244,6 +244,14 @@ VIOLATIONS.update({
 })
 
 
+VIOLATIONS.update({
+    "exporter dead-letter key without EventBridge": (remove_statement(EXPORTER, "AllowEventBridgeToDeadLetterUndeliveredSchedules"),
+                                                     {"EXP-05"}),
+    "exporter dead-letter queue EventBridge may not write to": (remove_statement(EXPORTER, "AllowTheExportSchedulesToDeadLetter"),
+                                                                {"EXP-05"}),
+})
+
+
 def failed_controls(tmp_path: Path, seed) -> tuple[int, set[str]]:
     templates, config = tmp_path / "cloudformation", tmp_path / "config"
     shutil.copytree(TEMPLATES, templates)
