@@ -55,3 +55,29 @@ def test_quarterly_pack_of_the_accounts(accounts: Deployed, tmp_path: Path):
     again, second = quarterly(accounts, tmp_path / "evidence")
     assert again.returncode == 1
     assert differences(pack, second) == [], explain(pack, second)
+
+
+def test_live_audit_of_every_environment_against_the_accounts(accounts: Deployed, tmp_path: Path):
+    """--env all in live mode, end to end: two environments of one configuration folder that read the same
+    two (empty) accounts; each is audited, the summary names both, and the run exits with the worst code."""
+    import shutil
+
+    config = tmp_path / "config"
+    config.mkdir()
+    shutil.copy(Path(accounts.config_dir) / "defaults.json", config / "defaults.json")
+    example = json.loads((Path(accounts.config_dir) / "example.json").read_text())
+    (config / "example.json").write_text(json.dumps(example))
+    (config / "sibling.json").write_text(json.dumps({**example, "environment": "sibling"}))
+    reports = tmp_path / "reports"
+    done = accounts.run(REPO_ROOT / ".venv" / "bin" / "retention", "audit", "--mode", "live", "--env", "all",
+                        "--config-dir", config, "--endpoint-url", accounts.sandbox.url, "--report-dir", reports,
+                        check=False)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]  # nothing is deployed: controls fail
+    table = done.stdout[done.stdout.index("live audit of 2 environment(s)"):]
+    rows = [line.split() for line in table.splitlines()[2:] if line.strip()]
+    assert [row[0] for row in rows[:2]] == ["example", "sibling"]
+    assert [(row[1], row[4]) for row in rows[:2]] == [("live", "1"), ("live", "1")]  # mode, exit code of each
+    for env in ("example", "sibling"):
+        report = json.loads((reports / env / "live" / "report.json").read_text())
+        assert report["environment"] == env and report["mode"] == "live"
+        assert any(c["status"] == "failed" for c in report["controls"])
