@@ -199,32 +199,21 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+def _environment(**options: Any) -> jinja2.Environment:
+    """A strict environment over the report templates, with the compiled-template cache."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), bytecode_cache=_bytecode_cache(),
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True, **options)
+
+
 @functools.lru_cache(maxsize=None)
 def _html_env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        bytecode_cache=_bytecode_cache(),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return env
+    return _environment(autoescape=True)
 
 
 @functools.lru_cache(maxsize=None)
 def _md_env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-        bytecode_cache=_bytecode_cache(),
-        autoescape=False,
-        finalize=md_escape,  # every {{ value }} is Markdown-escaped unless marked with |raw
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = _environment(autoescape=False, finalize=md_escape)  # every {{ value }} is Markdown-escaped unless |raw
     env.filters["raw"] = _md_raw
     return env
 
