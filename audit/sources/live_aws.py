@@ -214,6 +214,16 @@ class Side:
         except (Absent, Failed):
             return None
 
+    def items(self, service: str, operation: str, resource: str, key: str, *, absent: tuple[str, ...] = (),
+              region: str | None = None, page_size: int | None = None, **params: Any) -> list[Any] | None:
+        """Every ``key`` item of every page of a List call, or None when the listing is absent or refused
+        (a refusal is recorded in ``errors``, like any failed call)."""
+        try:
+            return [item for page in self.pages(service, operation, resource, absent=absent, region=region,
+                                                page_size=page_size, **params) for item in page.get(key) or []]
+        except (Absent, Failed):
+            return None
+
     def pages(self, service: str, operation: str, resource: str, *, absent: tuple[str, ...] = (),
               region: str | None = None, page_size: int | None = None, **params: Any) -> list[dict[str, Any]]:
         """Every page of a List call: botocore's paginator when it has one, else a NextToken loop.

@@ -10,10 +10,10 @@ created carries the service in ``ManagedBy``.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 from audit.resource_types import EVENTBRIDGE_TYPES
-from audit.sources.live_aws import Absent, Failed, Side
+from audit.sources.live_aws import Side
 
 KIND_OF_TYPE = {type_name: kind for type_name, (kind, _) in EVENTBRIDGE_TYPES.items()}
 DEFAULT = "default"
@@ -27,13 +27,9 @@ def _entry(side: Side, kind: str, name: str, api: str, *, managed_by: str | None
             "origin": {"account_id": side.account_id, "region": side.region, "api": api}}
 
 
-def _listed(side: Side, service: str, operation: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
+def _listed(side: Side, service: str, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
     """Every item of every page; a refused listing is recorded in the side's errors (EVB-01 fails on it)."""
-    try:
-        for page in side.pages(service, operation, f"{service} {side.account_id} {side.region}", **params):
-            yield from page.get(key) or []
-    except (Absent, Failed):
-        return
+    return side.items(service, operation, f"{service} {side.account_id} {side.region}", key, **params) or []
 
 
 def _archive(side: Side, item: dict[str, Any]) -> dict[str, Any]:

@@ -61,10 +61,9 @@ def read_vaults(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
     """The vaults of the side named in ``names`` (the configured vaults and those the plans write into);
     other vaults of the account (``Default``, other teams') are not part of the posture."""
     wanted = list(dict.fromkeys(names))
-    try:
-        listed = [v for page in side.pages("backup", "ListBackupVaults", "*") for v in page.get("BackupVaultList", [])]
-    except (Absent, Failed):
-        listed = [{"BackupVaultName": name} for name in wanted]  # refused listing: describe the wanted ones by name
+    listed = side.items("backup", "ListBackupVaults", "*", "BackupVaultList")
+    if listed is None:  # refused listing: describe the wanted ones by name
+        listed = [{"BackupVaultName": name} for name in wanted]
     vaults = []
     for member in listed:
         name = member.get("BackupVaultName")
@@ -154,20 +153,13 @@ def read_roles(side: Side, names: Iterable[str | None]) -> list[dict[str, Any]]:
         except (Absent, Failed):
             continue
         inline: dict[str, Any] = {}
-        try:
-            policy_names = [p for page in side.pages("iam", "ListRolePolicies", role["Arn"], RoleName=name)
-                            for p in page.get("PolicyNames", [])]
-        except (Absent, Failed):
-            policy_names = []
+        policy_names = side.items("iam", "ListRolePolicies", role["Arn"], "PolicyNames", RoleName=name) or []
         for policy_name in policy_names:
             doc = side.get("iam", "GetRolePolicy", f"{role['Arn']}/{policy_name}", absent=("NoSuchEntity",),
                            RoleName=name, PolicyName=policy_name)
             inline[policy_name] = parse_document(doc.get("PolicyDocument")) if doc else None
-        try:
-            attached = [p["PolicyArn"] for page in side.pages("iam", "ListAttachedRolePolicies", role["Arn"], RoleName=name)
-                        for p in page.get("AttachedPolicies", [])]
-        except (Absent, Failed):
-            attached = []
+        attached = [p["PolicyArn"] for p in
+                    side.items("iam", "ListAttachedRolePolicies", role["Arn"], "AttachedPolicies", RoleName=name) or []]
         managed = {}
         for policy_arn in attached:
             if policy_arn not in managed_cache:
@@ -216,11 +208,8 @@ def _has_conditions(selection: Mapping[str, Any]) -> bool:
 
 
 def _selections(side: Side, plan_id: str, plan_arn: str) -> list[dict[str, Any]]:
-    try:
-        listed = [s for page in side.pages("backup", "ListBackupSelections", plan_arn, absent=NOT_FOUND, BackupPlanId=plan_id)
-                  for s in page.get("BackupSelectionsList", [])]
-    except (Absent, Failed):
-        return []
+    listed = side.items("backup", "ListBackupSelections", plan_arn, "BackupSelectionsList", absent=NOT_FOUND,
+                        BackupPlanId=plan_id) or []
     selections = []
     for member in listed:
         got = side.get("backup", "GetBackupSelection", f"{plan_arn}/selection/{member['SelectionId']}", absent=NOT_FOUND,
@@ -247,10 +236,7 @@ def _tags(side: Side, arn: str) -> dict[str, str]:
 
 def read_plans(side: Side) -> list[dict[str, Any]]:
     """Every backup plan of the side, with its rules, selections and tags."""
-    try:
-        listed = [p for page in side.pages("backup", "ListBackupPlans", "*") for p in page.get("BackupPlansList", [])]
-    except (Absent, Failed):
-        return []
+    listed = side.items("backup", "ListBackupPlans", "*", "BackupPlansList") or []
     plans = []
     for member in listed:
         plan_id, plan_arn = member["BackupPlanId"], member.get("BackupPlanArn") or member["BackupPlanId"]
@@ -357,11 +343,8 @@ def read_user_pools(side: Side, pools: Iterable[Mapping[str, Any]]) -> list[dict
                               "origin": origin(side, "cognito-idp:DescribeUserPool")})
             continue
         if listed is None:
-            try:
-                listed = {p.get("Name"): p.get("Id") for page in side.pages("cognito-idp", "ListUserPools", "*", page_size=60)
-                          for p in page.get("UserPools", [])}
-            except (Absent, Failed):
-                listed = {}
+            listed = {p.get("Name"): p.get("Id")
+                      for p in side.items("cognito-idp", "ListUserPools", "*", "UserPools", page_size=60) or []}
         if pool["name"] in listed:
             found.append({"name": pool["name"], "user_pool_id": listed[pool["name"]], "estimated_users": None,
                           "origin": origin(side, "cognito-idp:ListUserPools")})

@@ -15,19 +15,15 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Mapping
 
-from audit.sources.live_aws import Absent, Failed, Side, parse_document
+from audit.sources.live_aws import Side, parse_document
 from audit.sources.live_read import iso, origin
 
 DAYS_LOOKED_AT = 3  # today, yesterday and the day before: enough to find a complete export within 26 h
 
 
 def read_functions(side: Side, prefix: str) -> list[dict[str, Any]]:
-    try:
-        listed = [f for page in side.pages("lambda", "ListFunctions", "*") for f in page.get("Functions", [])]
-    except (Absent, Failed):
-        return []
     functions = []
-    for function in listed:
+    for function in side.items("lambda", "ListFunctions", "*", "Functions") or []:
         if not function["FunctionName"].startswith(prefix):
             continue
         concurrency = side.get("lambda", "GetFunctionConcurrency", function["FunctionArn"],
@@ -48,12 +44,8 @@ def read_functions(side: Side, prefix: str) -> list[dict[str, Any]]:
 
 
 def read_queues(side: Side, prefix: str) -> list[dict[str, Any]]:
-    try:
-        urls = [u for page in side.pages("sqs", "ListQueues", "*", QueueNamePrefix=prefix) for u in page.get("QueueUrls", [])]
-    except (Absent, Failed):
-        return []
     queues = []
-    for url in urls:
+    for url in side.items("sqs", "ListQueues", "*", "QueueUrls", QueueNamePrefix=prefix) or []:
         got = side.get("sqs", "GetQueueAttributes", url, absent=("AWS.SimpleQueueService.NonExistentQueue",),
                        QueueUrl=url, AttributeNames=["All"])
         if not got:
@@ -96,17 +88,13 @@ def read_exports(side: Side, functions: Iterable[Mapping[str, Any]], pools: Iter
 
 def _newest_export(side: Side, bucket: str, pool_prefix: str) -> dict[str, Any] | None:
     arn = f"arn:aws:s3:::{bucket}/{pool_prefix}"
-    try:
-        days = sorted({p["Prefix"] for page in side.pages("s3", "ListObjectsV2", arn, Bucket=bucket, Prefix=pool_prefix, Delimiter="/")
-                       for p in page.get("CommonPrefixes", [])}, reverse=True)
-    except (Absent, Failed):
-        return None
+    listed = side.items("s3", "ListObjectsV2", arn, "CommonPrefixes", Bucket=bucket, Prefix=pool_prefix, Delimiter="/")
+    days = sorted({p["Prefix"] for p in listed or []}, reverse=True)
     for day_prefix in days[:DAYS_LOOKED_AT]:
-        try:
-            objects = {o["Key"]: o for page in side.pages("s3", "ListObjectsV2", arn, Bucket=bucket, Prefix=day_prefix)
-                       for o in page.get("Contents", [])}
-        except (Absent, Failed):
+        contents = side.items("s3", "ListObjectsV2", arn, "Contents", Bucket=bucket, Prefix=day_prefix)
+        if contents is None:
             continue
+        objects = {o["Key"]: o for o in contents}
         manifests = sorted((o for k, o in objects.items() if k.endswith("/manifest.json")), key=lambda o: o["LastModified"])
         if not manifests:
             continue

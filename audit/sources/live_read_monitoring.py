@@ -11,30 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.sources.live_aws import Absent, Failed, Side
+from audit.sources.live_aws import Side
 from audit.sources.live_read import origin
 from audit.sources.monitoring_records import alarm_record, dashboard_record, rule_record, subscription_record, topic_record
 
 NOT_FOUND = ("NotFound", "ResourceNotFoundException", "ResourceNotFound")
 
 
-def _pages(side: Side, service: str, operation: str, resource: str, key: str, **params: Any) -> list[dict[str, Any]]:
-    try:
-        return [item for page in side.pages(service, operation, resource, **params) for item in page.get(key, [])]
-    except (Absent, Failed):
-        return []
-
-
 def read_topics(side: Side, prefix: str) -> list[dict[str, Any]]:
     topics = []
-    for listed in _pages(side, "sns", "ListTopics", "*", "Topics"):
+    for listed in (side.items("sns", "ListTopics", "*", "Topics") or []):
         arn = listed["TopicArn"]
         name = arn.rsplit(":", 1)[-1]
         if not name.startswith(prefix):
             continue
         attributes = (side.get("sns", "GetTopicAttributes", arn, absent=NOT_FOUND, TopicArn=arn) or {}).get("Attributes") or {}
         subscriptions = [subscription_record(s.get("Protocol"), s.get("Endpoint"))
-                         for s in _pages(side, "sns", "ListSubscriptionsByTopic", arn, "Subscriptions", TopicArn=arn)]
+                         for s in (side.items("sns", "ListSubscriptionsByTopic", arn, "Subscriptions", TopicArn=arn) or [])]
         topics.append(topic_record(name=name, arn=arn, account_id=side.account_id, region=side.region,
                                    kms_key=attributes.get("KmsMasterKeyId"), policy=attributes.get("Policy"),
                                    subscriptions=subscriptions, origin=origin(side, "sns:GetTopicAttributes")))
@@ -43,9 +36,9 @@ def read_topics(side: Side, prefix: str) -> list[dict[str, Any]]:
 
 def read_event_rules(side: Side, prefix: str) -> list[dict[str, Any]]:
     rules = []
-    for listed in _pages(side, "events", "ListRules", "*", "Rules", NamePrefix=prefix):
+    for listed in (side.items("events", "ListRules", "*", "Rules", NamePrefix=prefix) or []):
         bus = listed.get("EventBusName") or "default"
-        targets = _pages(side, "events", "ListTargetsByRule", listed["Arn"], "Targets", Rule=listed["Name"], EventBusName=bus)
+        targets = side.items("events", "ListTargetsByRule", listed["Arn"], "Targets", Rule=listed["Name"], EventBusName=bus) or []
         rules.append(rule_record(listed, targets, arn=listed["Arn"], account_id=side.account_id, region=side.region,
                                  origin=origin(side, "events:ListRules")))
     return rules
@@ -53,12 +46,12 @@ def read_event_rules(side: Side, prefix: str) -> list[dict[str, Any]]:
 
 def read_alarms(side: Side, prefix: str) -> list[dict[str, Any]]:
     return [alarm_record(alarm, account_id=side.account_id, region=side.region, origin=origin(side, "cloudwatch:DescribeAlarms"))
-            for alarm in _pages(side, "cloudwatch", "DescribeAlarms", "*", "MetricAlarms", AlarmNamePrefix=prefix)]
+            for alarm in (side.items("cloudwatch", "DescribeAlarms", "*", "MetricAlarms", AlarmNamePrefix=prefix) or [])]
 
 
 def read_dashboards(side: Side, prefix: str) -> list[dict[str, Any]]:
     dashboards = []
-    for listed in _pages(side, "cloudwatch", "ListDashboards", "*", "DashboardEntries", DashboardNamePrefix=prefix):
+    for listed in (side.items("cloudwatch", "ListDashboards", "*", "DashboardEntries", DashboardNamePrefix=prefix) or []):
         name = listed["DashboardName"]
         got = side.get("cloudwatch", "GetDashboard", name, absent=NOT_FOUND, DashboardName=name)
         if got is not None:
