@@ -24,7 +24,6 @@ import datetime as _dt
 import logging
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 

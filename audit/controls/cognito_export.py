@@ -9,13 +9,13 @@ are the enabled rules with a schedule expression whose target is that function w
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterator
 
 from audit import schedule
 from audit.controls import Outcome
 from audit.controls.access import Principal, Target, decide, identity_policies
-from audit.controls.common import protecting_rules
+from audit.controls.common import parse_time, protecting_rules, taken_at
 from audit.controls.monitoring import dead_letter_checks
 from audit.snapshot import Posture
 
@@ -349,14 +349,14 @@ def _missing_export_alarm_ok(alarm: dict[str, Any], max_hours: int) -> bool:
 def recent_complete_export(posture: Posture, max_hours: int, *, now: datetime | None = None) -> Outcome:
     outcome = Outcome(fix="run the exporter (retention export --pool-id ID --bucket NAME) and find why the scheduled run "
                           "did not complete (docs/operations.md)")
-    now = now or _taken_at(posture)
+    now = now or taken_at(posture)
     exports = {e["pool_id"]: e for e in posture.data.get("exports", [])}
     for label, pool in _pools(posture, outcome):
         export = exports.get(pool.get("user_pool_id"))
         if export is None:
             outcome.check(False, f"{label}: no complete export (manifest.json) in the last days")
             continue
-        completed = datetime.fromisoformat(export["completed_at"].replace("Z", "+00:00"))
+        completed = parse_time(export["completed_at"])
         age = (now - completed).total_seconds() / 3600
         outcome.check(age <= max_hours, f"{label}: newest complete export {export['manifest_key']} at {export['completed_at']}, "
                       f"{age:.1f} h old (limit {max_hours} h)", origin=export.get("origin"))
@@ -370,10 +370,3 @@ def recent_complete_export(posture: Posture, max_hours: int, *, now: datetime | 
                                 f"disabled), {counts.get('groups', '?')} groups, {counts.get('memberships', '?')} memberships; "
                                 f"the pool estimates {estimate if estimate is not None else '?'} users")
     return outcome
-
-
-def _taken_at(posture: Posture) -> datetime:
-    taken = posture.data.get("taken_at")
-    if taken:
-        return datetime.fromisoformat(taken.replace("Z", "+00:00"))
-    return datetime.now(timezone.utc)

@@ -1,6 +1,7 @@
 """Helpers the controls share: which rules protect a resource, and how resources are named."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from audit.snapshot import Posture, describe
@@ -42,4 +43,15 @@ def protected_buckets(posture: Posture, outcome) -> Iterator[tuple[str, dict[str
         yield name, bucket
 
 
-__all__ = ["protected_buckets", "describe", "protecting_rules", "rule_label", "resources_of_category", "protected_with_rules"]
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 UTC time of a snapshot (``2026-11-27T02:00:00Z``)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def taken_at(posture: Posture) -> datetime:
+    """When the live snapshot was taken: the "now" of every age a live control computes."""
+    taken = posture.data.get("taken_at")
+    return parse_time(taken) if taken else datetime.now(timezone.utc)
+
+
+__all__ = ["protected_buckets", "describe", "protecting_rules", "rule_label", "resources_of_category", "protected_with_rules", "parse_time", "taken_at"]

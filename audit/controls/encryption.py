@@ -5,7 +5,7 @@ from __future__ import annotations
 from audit.controls import Outcome
 from audit.controls.access import Target, decide, principal
 from audit.controls.common import protected_buckets
-from audit.snapshot import Posture, describe
+from audit.snapshot import Posture
 
 RETAIN = "Retain"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from audit import schedule
 from audit.controls import Outcome
-from audit.controls.common import describe, protected_with_rules, rule_label
+from audit.controls.common import describe, parse_time, protected_with_rules, rule_label, taken_at
 from audit.snapshot import Posture
 
 # AWS Backup's defaults when a rule leaves the windows out.
@@ -64,20 +64,12 @@ def cross_account_copy_age(posture: Posture, rpo_hours: int, grace_hours: int) -
     return _age_check(posture, rpo_hours, grace_hours, copies=True)
 
 
-def _parse_time(value: str) -> "datetime":
-    from datetime import datetime
-
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def newest_recovery_point_age(posture: Posture, rpo_hours: int, grace_hours: int, *, kind: str) -> Outcome:
     """Live: the newest COMPLETED recovery point (``kind`` "source", in the environment account) or copy
     (``kind`` "copy", in the backup account) of every protected resource is younger than RPO + grace."""
-    from datetime import datetime, timezone
-
     outcome = Outcome(fix="find why the backup or copy jobs stopped (job runner, role, vault or key policy) and run one")
     limit = rpo_hours + grace_hours
-    now = _parse_time(posture.data["taken_at"]) if posture.data.get("taken_at") else datetime.now(timezone.utc)
+    now = taken_at(posture)
     where = "environment account" if kind == "source" else "backup account"
     for resource in posture.protected():
         name = describe(resource)
@@ -87,8 +79,8 @@ def newest_recovery_point_age(posture: Posture, rpo_hours: int, grace_hours: int
         if not points:
             outcome.check(False, f"{name}: no completed {'recovery point' if kind == 'source' else 'copy'} in the {where}")
             continue
-        newest = max(points, key=lambda p: _parse_time(p["creation_date"]))
-        age = (now - _parse_time(newest["creation_date"])).total_seconds() / 3600
+        newest = max(points, key=lambda p: parse_time(p["creation_date"]))
+        age = (now - parse_time(newest["creation_date"])).total_seconds() / 3600
         outcome.check(age <= limit, f"{name}: newest {'recovery point' if kind == 'source' else 'copy'} in {newest['vault_arn']}: "
                       f"{newest['creation_date']}, {age:.0f} h old, limit {limit} h")
     return outcome

@@ -9,7 +9,7 @@ the resolver's symbol, which never matches a real ARN and so fails any control t
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator
 
 from audit.templates import Symbol
 

@@ -6,7 +6,6 @@ retention, that logs each call and fails when the call matches STUB_FAIL (a shel
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
