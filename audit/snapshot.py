@@ -142,6 +142,9 @@ class Posture:
             return None
         return self.key_by_arn(ref) or next((k for k in self.data["keys"] if k["arn"].rsplit("/", 1)[-1] == ref), None)
 
+    def queue_by_arn(self, arn: str | None) -> dict[str, Any] | None:
+        return next((q for q in self.data.get("queues", []) if arn and q["arn"] == arn), None)
+
     def topic_by_arn(self, arn: str | None) -> dict[str, Any] | None:
         return next((t for t in self.data.get("topics", []) if arn and t["arn"] == arn), None)
 

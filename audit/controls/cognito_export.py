@@ -16,6 +16,8 @@ from audit import schedule
 from audit.controls import Outcome
 from audit.controls.access import Principal, Target, decide, identity_policies
 from audit.controls.common import parse_time, protecting_rules, taken_at
+from audit.controls.coverage import check_bucket_versioned
+from audit.controls.encryption import check_bucket_encrypted_private_tls_only, check_key_customer_managed_rotating
 from audit.controls.monitoring import dead_letter_checks
 from audit.snapshot import Posture
 
@@ -116,36 +118,19 @@ def exports_encrypted_and_private(posture: Posture) -> Outcome:
         if bucket is None:
             outcome.check(False, f"{label}: not found in the {posture.mode} posture (named by {function['name']})")
         else:
-            where = bucket.get("origin")
-            key = posture.key_by_arn(bucket["encryption"]["kms_key"])
-            outcome.check(bucket["encryption"]["algorithm"] == "aws:kms" and key is not None and key["manager"] == "CUSTOMER"
-                          and bool(key["rotation_enabled"]),
-                          f"{label}: {bucket['encryption']['algorithm']} with "
-                          + (f"customer key {key['arn']}, rotation {'on' if key['rotation_enabled'] else 'OFF'}" if key
-                             else f"key {bucket['encryption']['kms_key']} (not a customer-managed key of the posture)"), origin=where)
-            outcome.check(bucket["versioning"] == "Enabled" and bool(bucket["noncurrent_expiration_days"]),
-                          f"{label}: versioning {bucket['versioning']}, noncurrent versions expire after "
-                          f"{bucket['noncurrent_expiration_days']} days", origin=where)
-            outcome.check(all(bucket["public_access_block"].values()), f"{label}: public access block {bucket['public_access_block']}",
-                          origin=where)
-            anyone = Principal("an administrator", f"arn:aws:iam::{posture.account('environment')}:role/Administrator",
-                               [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
-            target = Target(label, f"{bucket['arn']}/any", bucket["account_id"], bucket["policy"] or {"Statement": []}, "resource")
-            decision = decide(anyone, "s3:GetObject", target, **{"aws:SecureTransport": False})
-            outcome.check(decision.kind == "ExplicitDeny", f"{label}: a request without TLS is {decision.kind}", origin=where)
+            check_bucket_encrypted_private_tls_only(posture, outcome, label, bucket)
+            check_key_customer_managed_rotating(outcome, label, posture.key_by_arn(bucket["encryption"]["kms_key"]),
+                                                bucket["encryption"]["kms_key"])
+            check_bucket_versioned(outcome, label, bucket)
         fn_label = f"function {function['name']}"
         outcome.subject(fn_label)
         outcome.check(bool(function.get("kms_key")), f"{fn_label}: environment encrypted with {function.get('kms_key') or 'the AWS-owned key'}",
                       origin=function.get("origin"))
-        queue = _queue(posture, function.get("dead_letter_arn"))
+        queue = posture.queue_by_arn(function.get("dead_letter_arn"))
         if queue is not None:
             outcome.check(bool(queue.get("kms_key")), f"{fn_label}: dead-letter queue {queue['name']} encrypted with "
                           f"{queue.get('kms_key') or 'nothing'}", origin=queue.get("origin"))
     return outcome
-
-
-def _queue(posture: Posture, arn: str | None) -> dict[str, Any] | None:
-    return next((q for q in posture.data.get("queues", []) if arn and q["arn"] == arn), None)
 
 
 # EXP-03 ------------------------------------------------------------------------------------------------
@@ -312,7 +297,7 @@ def exporter_failures_alert(posture: Posture, max_hours: int) -> Outcome:
     for function in exporters(posture):
         label = f"function {function['name']}"
         outcome.subject(label)
-        queue = _queue(posture, function.get("dead_letter_arn"))
+        queue = posture.queue_by_arn(function.get("dead_letter_arn"))
         outcome.check(queue is not None, f"{label}: dead-letter queue {function.get('dead_letter_arn') or 'none'}"
                       + ("" if queue else " (not in the posture)"), origin=function.get("origin"))
         errors = [a for a in _alarms(posture, "AWS/Lambda", "Errors", "FunctionName", function["name"]) if _alert_actions(posture, a)]

@@ -47,11 +47,16 @@ def no_table_excluded(posture: Posture) -> Outcome:
 def protected_buckets_versioned(posture: Posture) -> Outcome:
     outcome = Outcome(fix="enable versioning (AWS Backup needs it) and expire noncurrent versions with a lifecycle rule")
     for name, bucket in protected_buckets(posture, outcome):
-        outcome.check(bucket["versioning"] == "Enabled", f"{name}: versioning {bucket['versioning']}", origin=bucket.get("origin"))
-        days = bucket["noncurrent_expiration_days"]
-        outcome.check(days is not None, f"{name}: noncurrent versions expire after {days} days" if days else
-                      f"{name}: noncurrent versions never expire (every backup would carry every old version)")
+        check_bucket_versioned(outcome, name, bucket)
     return outcome
+
+
+def check_bucket_versioned(outcome: Outcome, name: str, bucket: dict) -> None:
+    """Versioning on (AWS Backup needs it) and noncurrent versions expiring (or every backup carries them all)."""
+    outcome.check(bucket["versioning"] == "Enabled", f"{name}: versioning {bucket['versioning']}", origin=bucket.get("origin"))
+    days = bucket["noncurrent_expiration_days"]
+    outcome.check(days is not None, f"{name}: noncurrent versions expire after {days} days" if days else
+                  f"{name}: noncurrent versions never expire (every backup would carry every old version)", origin=bucket.get("origin"))
 
 
 def every_read_succeeded(posture: Posture) -> Outcome:

@@ -25,30 +25,38 @@ def vaults_use_rotating_customer_keys(posture: Posture) -> Outcome:
     for vault in posture.data["vaults"]:
         label = f"vault {vault['name']} ({vault['account_id']}, {vault['region']})"
         outcome.subject(label)
-        key = posture.key_by_arn(vault["encryption_key_arn"])
-        if key is None:
-            outcome.check(False, f"{label}: encrypted with {vault['encryption_key_arn'] or 'the AWS-managed default key'}, "
-                          "not a customer-managed key")
-            continue
-        outcome.check(key["manager"] == "CUSTOMER" and key["rotation_enabled"],
-                      f"{label}: key {key['arn']} managed by {key['manager']}, rotation {'on' if key['rotation_enabled'] else 'OFF'}",
-                      origin=key.get("origin"))
+        check_key_customer_managed_rotating(outcome, label, posture.key_by_arn(vault["encryption_key_arn"]),
+                                            vault["encryption_key_arn"])
     return outcome
+
+
+def check_bucket_encrypted_private_tls_only(posture: Posture, outcome: Outcome, name: str, bucket: dict) -> None:
+    """SSE-KMS by default, all four public access blocks, and a request without TLS explicitly denied (decided
+    for an administrator of the account, the strongest caller a bucket policy must still refuse)."""
+    encryption = bucket["encryption"]
+    outcome.check(encryption["algorithm"] == "aws:kms" and bool(encryption["kms_key"]),
+                  f"{name}: default encryption {encryption['algorithm']} with key {encryption['kms_key']}", origin=bucket.get("origin"))
+    blocks = bucket["public_access_block"]
+    outcome.check(all(blocks.values()), f"{name}: public access block {blocks}", origin=bucket.get("origin"))
+    where = Target(name, f"{bucket['arn']}/any-object", bucket["account_id"], bucket["policy"] or {"Statement": []}, "resource")
+    decision = decide(principal(posture, "an administrator", "environment"), "s3:GetObject", where, **{"aws:SecureTransport": False})
+    outcome.check(decision.kind == "ExplicitDeny", f"{name}: a request without TLS is {decision.kind} ({decision.reason})",
+                  origin=bucket.get("origin"))
+
+
+def check_key_customer_managed_rotating(outcome: Outcome, label: str, key: dict | None, key_ref: str | None) -> None:
+    if key is None:
+        outcome.check(False, f"{label}: encrypted with {key_ref or 'the AWS-managed default key'}, not a customer-managed key")
+        return
+    outcome.check(key["manager"] == "CUSTOMER" and bool(key["rotation_enabled"]),
+                  f"{label}: key {key['arn']} managed by {key['manager']}, rotation {'on' if key['rotation_enabled'] else 'OFF'}",
+                  origin=key.get("origin"))
 
 
 def protected_buckets_encrypted_private_tls_only(posture: Posture) -> Outcome:
     outcome = Outcome(fix="SSE-KMS default encryption, all four public access blocks, and a Deny of aws:SecureTransport=false")
-    admin = principal(posture, "an administrator", "environment")
     for name, bucket in protected_buckets(posture, outcome):
-        encryption = bucket["encryption"]
-        outcome.check(encryption["algorithm"] == "aws:kms" and bool(encryption["kms_key"]),
-                      f"{name}: default encryption {encryption['algorithm']} with key {encryption['kms_key']}")
-        blocks = bucket["public_access_block"]
-        outcome.check(all(blocks.values()), f"{name}: public access block {blocks}", origin=bucket.get("origin"))
-        where = Target(name, f"{bucket['arn']}/any-object", bucket["account_id"], bucket["policy"] or {"Statement": []}, "resource")
-        decision = decide(admin, "s3:GetObject", where, **{"aws:SecureTransport": False})
-        outcome.check(decision.kind == "ExplicitDeny", f"{name}: a request without TLS is {decision.kind} ({decision.reason})",
-                      origin=bucket.get("origin"))
+        check_bucket_encrypted_private_tls_only(posture, outcome, name, bucket)
     return outcome
 
 

@@ -299,10 +299,6 @@ def failure_alarms_per_vault(posture: Posture, metrics: list[str]) -> Outcome:
 
 
 # undelivered alerts ----------------------------------------------------------------------------------
-def _queue(posture: Posture, arn: str | None) -> dict[str, Any] | None:
-    return next((q for q in posture.data.get("queues", []) if arn and q["arn"] == arn), None)
-
-
 def _queue_alarms(posture: Posture, queue: dict[str, Any]) -> list[dict[str, Any]]:
     topics = {t["arn"] for t in alert_topics(posture)}
     return [a for a in posture.data.get("alarms", []) if a["namespace"] == "AWS/SQS"
@@ -316,7 +312,7 @@ def dead_letter_checks(posture: Posture, outcome: Outcome, label: str, rule: dic
     queue ``dead_letter_arn``: the queue exists in the posture, its policy lets events.amazonaws.com send for
     this rule, and it is encrypted with a key of the posture that lets EventBridge encrypt (decided without
     source context: EventBridge's KMS requests carry none, docs/monitoring.md). Returns the queue."""
-    queue = _queue(posture, dead_letter_arn)
+    queue = posture.queue_by_arn(dead_letter_arn)
     if queue is None:
         outcome.check(False, f"{label}: undeliverable events go to {dead_letter_arn or 'no dead-letter queue'}"
                       + (" (not in the posture)" if dead_letter_arn else ""), origin=rule.get("origin"))
