@@ -58,3 +58,17 @@ def test_an_application_bucket_is_not_listed_again(edit_config, capsys):
                                                          "already in inventory.s3_buckets: list it once")]
     assert main(["config", "validate", "--env", "example", "--config-dir", str(config_dir)]) == 2
     assert f"inventory.other_data[{n}].name" in capsys.readouterr().err
+
+
+def test_other_data_kinds_are_the_persisted_types_the_inventory_does_not_list_elsewhere():
+    """A persisted type added to audit.resource_types without its kind in the schema could never be listed,
+    and COV-06 would fail every configuration; the two lists are one decision."""
+    import json
+    from pathlib import Path
+
+    from audit.resource_types import PERSISTED_TYPES
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "audit" / "config" / "schema.json").read_text())
+    enum = set(schema["$defs"]["other_data"]["properties"]["kind"]["enum"])
+    listed_elsewhere = {"dynamodb-table", "user-pool"}  # inventory.dynamodb_tables and inventory.cognito_user_pools
+    assert enum == {kind for kind, _ in PERSISTED_TYPES.values()} - listed_elsewhere
