@@ -273,36 +273,55 @@ class RecoveryPoint:
         })
 
 
-class BackupJob:
-    def __init__(self, *, account_id: str, vault: Vault, resource_arn: str, resource_type: str,
-                 resource_name: str, iam_role_arn: str, lifecycle: dict[str, Any] | None,
-                 start_window: int | None, complete_window: int | None, backup_options: dict[str, str] | None):
+class _Job:
+    """What a backup job and a copy job share: an id, the resource, the role, the recovery point lifecycle,
+    and the states CREATED, then COMPLETED or FAILED (the sandbox finishes a job as it starts it)."""
+
+    def __init__(self, *, account_id: str, resource_arn: str, resource_type: str, resource_name: str,
+                 iam_role_arn: str, lifecycle: dict[str, Any] | None):
         self.job_id = str(mock_random.uuid4()).upper()
         self.account_id = account_id
-        self.vault_name = vault.backup_vault_name
-        self.vault_arn = vault.backup_vault_arn
-        self.vault_lock_state = "LOCKED" if vault.locked else None
-        self.encryption_key_arn = vault.encryption_key_arn
         self.resource_arn = resource_arn
         self.resource_type = resource_type
         self.resource_name = resource_name
         self.iam_role_arn = iam_role_arn
         self.lifecycle = lifecycle
         self.creation_date = utcnow()
-        self.start_by = self.creation_date + timedelta(minutes=start_window or 480)
-        self.expected_completion = self.creation_date + timedelta(minutes=complete_window or 10080)
-        self.backup_options = backup_options
         self.state = "CREATED"
         self.status_message: str | None = None
-        self.recovery_point_arn: str | None = None
         self.completion_date: datetime | None = None
 
-    def finish(self, recovery_point_arn: str | None, failure: str | None) -> None:
+    def _finish(self, failure: str | None) -> bool:
+        """Ends the job, FAILED with the failure as its status message, else COMPLETED (True)."""
         self.completion_date = utcnow()
         if failure:
             self.state, self.status_message = "FAILED", failure
-        else:
-            self.state, self.recovery_point_arn = "COMPLETED", recovery_point_arn
+            return False
+        self.state = "COMPLETED"
+        return True
+
+    def _message_category(self) -> str | None:
+        return "SUCCESS" if self.state == "COMPLETED" else ("FAILED" if self.state == "FAILED" else None)
+
+
+class BackupJob(_Job):
+    def __init__(self, *, account_id: str, vault: Vault, resource_arn: str, resource_type: str,
+                 resource_name: str, iam_role_arn: str, lifecycle: dict[str, Any] | None,
+                 start_window: int | None, complete_window: int | None, backup_options: dict[str, str] | None):
+        super().__init__(account_id=account_id, resource_arn=resource_arn, resource_type=resource_type,
+                         resource_name=resource_name, iam_role_arn=iam_role_arn, lifecycle=lifecycle)
+        self.vault_name = vault.backup_vault_name
+        self.vault_arn = vault.backup_vault_arn
+        self.vault_lock_state = "LOCKED" if vault.locked else None
+        self.encryption_key_arn = vault.encryption_key_arn
+        self.start_by = self.creation_date + timedelta(minutes=start_window or 480)
+        self.expected_completion = self.creation_date + timedelta(minutes=complete_window or 10080)
+        self.backup_options = backup_options
+        self.recovery_point_arn: str | None = None
+
+    def finish(self, recovery_point_arn: str | None, failure: str | None) -> None:
+        if self._finish(failure):
+            self.recovery_point_arn = recovery_point_arn
 
     def to_dict(self) -> dict[str, Any]:
         return _clean({
@@ -316,38 +335,26 @@ class BackupJob:
             "StartBy": self.start_by, "ResourceType": self.resource_type, "BytesTransferred": 0,
             "BackupOptions": self.backup_options, "BackupType": "Backup" if self.backup_options else None,
             "IsParent": False, "ResourceName": self.resource_name, "InitiationDate": self.creation_date,
-            "MessageCategory": "SUCCESS" if self.state == "COMPLETED" else ("FAILED" if self.state == "FAILED" else None),
+            "MessageCategory": self._message_category(),
         })
 
 
-class CopyJob:
+class CopyJob(_Job):
     def __init__(self, *, account_id: str, source_vault: Vault, source_rp: RecoveryPoint, destination_vault_arn: str,
                  iam_role_arn: str, lifecycle: dict[str, Any] | None):
-        self.job_id = str(mock_random.uuid4()).upper()
-        self.account_id = account_id
+        super().__init__(account_id=account_id, resource_arn=source_rp.resource_arn,
+                         resource_type=source_rp.resource_type, resource_name=source_rp.resource_name,
+                         iam_role_arn=iam_role_arn, lifecycle=lifecycle)
         self.source_vault_arn = source_vault.backup_vault_arn
         self.source_rp_arn = source_rp.arn
         self.destination_vault_arn = destination_vault_arn
-        self.resource_arn = source_rp.resource_arn
-        self.resource_type = source_rp.resource_type
-        self.resource_name = source_rp.resource_name
-        self.iam_role_arn = iam_role_arn
-        self.lifecycle = lifecycle
-        self.creation_date = utcnow()
-        self.state = "CREATED"
-        self.status_message: str | None = None
         self.destination_rp_arn: str | None = None
         self.destination_key_arn: str | None = None
         self.destination_lock_state: str | None = None
-        self.completion_date: datetime | None = None
 
     def finish(self, destination_rp: RecoveryPoint | None, failure: str | None) -> None:
-        self.completion_date = utcnow()
-        if failure:
-            self.state, self.status_message = "FAILED", failure
-        else:
+        if self._finish(failure):
             assert destination_rp is not None
-            self.state = "COMPLETED"
             self.destination_rp_arn = destination_rp.arn
             self.destination_key_arn = destination_rp.encryption_key_arn
 
@@ -362,7 +369,7 @@ class CopyJob:
             "CreationDate": self.creation_date, "CompletionDate": self.completion_date, "State": self.state,
             "StatusMessage": self.status_message, "BackupSizeInBytes": 0, "IamRoleArn": self.iam_role_arn,
             "ResourceType": self.resource_type, "IsParent": False, "ResourceName": self.resource_name,
-            "MessageCategory": "SUCCESS" if self.state == "COMPLETED" else ("FAILED" if self.state == "FAILED" else None),
+            "MessageCategory": self._message_category(),
         })
 
 
@@ -533,11 +540,18 @@ def put_backup_vault_access_policy(self: BackupBackend, vault_name: str, policy:
     state(self).vault_policies[vault_name] = text
 
 
-def get_backup_vault_access_policy(self: BackupBackend, vault_name: str) -> tuple[Vault, str]:
+def _vault_setting(self: BackupBackend, vault_name: str, setting: str, missing: str) -> tuple[Vault, Any]:
+    """The vault and its entry in the sandbox state's `setting` table (access policies, notification
+    configurations); ResourceNotFoundException, as AWS answers, when the vault has none."""
     vault = _get_vault(self, vault_name)
-    if vault_name not in state(self).vault_policies:
-        raise ResourceNotFoundException(msg=f"Backup vault {vault_name} has no access policy")
-    return vault, state(self).vault_policies[vault_name]
+    table = getattr(state(self), setting)
+    if vault_name not in table:
+        raise ResourceNotFoundException(msg=f"Backup vault {vault_name} has {missing}")
+    return vault, table[vault_name]
+
+
+def get_backup_vault_access_policy(self: BackupBackend, vault_name: str) -> tuple[Vault, str]:
+    return _vault_setting(self, vault_name, "vault_policies", "no access policy")
 
 
 def delete_backup_vault_access_policy(self: BackupBackend, vault_name: str) -> None:
@@ -556,10 +570,7 @@ def put_backup_vault_notifications(self: BackupBackend, vault_name: str, topic_a
 
 
 def get_backup_vault_notifications(self: BackupBackend, vault_name: str) -> tuple[Vault, dict[str, Any]]:
-    vault = _get_vault(self, vault_name)
-    if vault_name not in state(self).vault_notifications:
-        raise ResourceNotFoundException(msg=f"Backup vault {vault_name} has no notification configuration")
-    return vault, state(self).vault_notifications[vault_name]
+    return _vault_setting(self, vault_name, "vault_notifications", "no notification configuration")
 
 
 def delete_backup_vault_notifications(self: BackupBackend, vault_name: str) -> None:

@@ -58,6 +58,149 @@ def _int_or_none(value: Any) -> int | None:
     return None if value in (None, "") else int(value)
 
 
+# ------------------------------------------------------------------------------------------- mixins
+# moto finds CloudFormation types among the DIRECT subclasses of CloudFormationModel only, so what the types
+# share lives in mixins that do not derive from it, listed first: class X(_Mixin, CloudFormationModel).
+
+class _SandboxType:
+    """What every sandbox type states alike, from three class attributes: Ref is the instance attribute
+    named by _ref, cloudformation_name_type is _name_property (the property that names the resource, "" for
+    none), has_cfn_attr accepts the names in _attributes; the resource exists once made (is_created). A type
+    whose backend deletes by the physical id alone defines _delete_id(account_id, region_name, physical_id),
+    and both deletes (the stack's, by that id, and a replacement's, of the instance) go through it; any other
+    type defines both itself. A mixin: moto finds CloudFormation types among the DIRECT subclasses of
+    CloudFormationModel."""
+
+    _ref: str
+    _name_property = ""
+    _attributes: tuple[str, ...] = ()
+
+    @property
+    def physical_resource_id(self) -> str:
+        return getattr(self, self._ref)
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls._name_property
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls._attributes
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+    ) -> None:
+        cls._delete_id(account_id, region_name, resource_name)  # type: ignore[attr-defined]
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self._delete_id(account_id, region_name, self.physical_resource_id)  # type: ignore[attr-defined]
+
+    def is_created(self) -> bool:
+        return True
+
+
+class _AttributesByName(_SandboxType):
+    """GetAtt answers the names in _attributes, each from _attribute(name), and fails the template (moto's
+    UnformattedGetAttTemplateException) on any other name, as CloudFormation does. A mixin: moto finds
+    CloudFormation types among the DIRECT subclasses of CloudFormationModel."""
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+        if attribute_name not in self._attributes:
+            raise UnformattedGetAttTemplateException()
+        return self._attribute(attribute_name)
+
+    def _attribute(self, attribute_name: str) -> Any:
+        raise NotImplementedError
+
+
+class _ReplacedOnUpdate:
+    """An update deletes the resource and creates it from the new properties (what CloudFormation does for
+    a property that requires replacement). A mixin: moto finds CloudFormation types among the DIRECT
+    subclasses of CloudFormationModel."""
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+        region_name: str,
+    ) -> Any:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]
+
+
+class _PutAgainOnUpdate:
+    """An update writes the resource again from the new properties (the put overwrites it in place, under
+    the old name where the template gives none); when that gives it another physical id (a new name,
+    another bucket), the old one is deleted, as CloudFormation replaces it. A mixin: moto finds
+    CloudFormation types among the DIRECT subclasses of CloudFormationModel."""
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+        region_name: str,
+    ) -> Any:
+        updated = cls.create_from_cloudformation_json(  # type: ignore[attr-defined]
+            original_resource.physical_resource_id, cloudformation_json, account_id, region_name)
+        if updated.physical_resource_id != original_resource.physical_resource_id:
+            original_resource.delete(account_id, region_name)
+        return updated
+
+
+class _PolicyOfResources(_SandboxType):
+    """A policy CloudFormation attaches to other resources (topics, queues): Ref and Id = a generated id.
+    A type names the property that lists the resources (_targets_property) and sets the policy on them
+    (_set; policy None takes it off again). An update sets the new policy and takes it off the resources the
+    template no longer lists. A mixin: moto finds CloudFormation types among the DIRECT subclasses of
+    CloudFormationModel."""
+
+    _ref, _attributes = "physical_id", ("Id",)
+    _targets_property: str
+
+    def __init__(self, account_id: str, region_name: str, physical_id: str, targets: list[str]):
+        self.account_id, self.region_name, self.physical_id, self.targets = account_id, region_name, physical_id, targets
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return self.physical_id
+
+    @classmethod
+    def _set(cls, account_id: str, region_name: str, targets: list[str], policy: str | None) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def _targets(cls, cloudformation_json: dict[str, Any]) -> list[str]:
+        return [str(t) for t in _props(cloudformation_json).get(cls._targets_property) or []]
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        targets = cls._targets(cloudformation_json)
+        cls._set(account_id, region_name, targets, _json_text(_props(cloudformation_json)["PolicyDocument"]))
+        return cls(account_id, region_name, resource_name, targets)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+        region_name: str,
+    ) -> Any:
+        updated = cls.create_from_cloudformation_json(original_resource.physical_id, cloudformation_json,
+                                                      account_id, region_name)
+        cls._set(account_id, region_name, [t for t in original_resource.targets if t not in updated.targets], None)
+        return updated
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+    ) -> None:
+        cls._set(account_id, region_name, cls._targets(cloudformation_json), None)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        self._set(account_id, region_name, self.targets, None)
+
+
 # ------------------------------------------------------------------------------------------- Backup
 
 def _backup(account_id: str, region_name: str) -> Any:
@@ -74,7 +217,9 @@ def _sync_tags(backend: Any, arn: str, old: dict[str, str] | None, new: dict[str
         backend.tag_resource(arn, {k: str(v) for k, v in new.items()})
 
 
-class BackupVaultResource(CloudFormationModel):
+class BackupVaultResource(_AttributesByName, CloudFormationModel):
+    _ref, _name_property, _attributes = "name", "BackupVaultName", ("BackupVaultArn", "BackupVaultName")
+
     def __init__(self, account_id: str, region_name: str, name: str, properties: dict[str, Any]):
         self.account_id = account_id
         self.region_name = region_name
@@ -85,30 +230,12 @@ class BackupVaultResource(CloudFormationModel):
     def _vault(self) -> Any:
         return _backup(self.account_id, self.region_name).describe_backup_vault(self.name)
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "BackupVaultName"
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Backup::BackupVault"
 
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("BackupVaultArn", "BackupVaultName")
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        if attribute_name == "BackupVaultArn":
-            return self._vault.backup_vault_arn
-        if attribute_name == "BackupVaultName":
-            return self.name
-        raise UnformattedGetAttTemplateException()
+    def _attribute(self, attribute_name: str) -> Any:
+        return self._vault.backup_vault_arn if attribute_name == "BackupVaultArn" else self.name
 
     @staticmethod
     def _apply(backend: Any, name: str, new: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -172,17 +299,9 @@ class BackupVaultResource(CloudFormationModel):
         original_resource.properties = props
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> None:
-        _backup(account_id, region_name).delete_backup_vault(resource_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _backup(account_id, region_name).delete_backup_vault(self.name)
-
-    def is_created(self) -> bool:
-        return True
+    @staticmethod
+    def _delete_id(account_id: str, region_name: str, name: str) -> None:
+        _backup(account_id, region_name).delete_backup_vault(name)
 
 
 def _plan_document(cfn_plan: dict[str, Any]) -> dict[str, Any]:
@@ -203,7 +322,9 @@ def _plan_document(cfn_plan: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-class BackupPlanResource(CloudFormationModel):
+class BackupPlanResource(_AttributesByName, CloudFormationModel):
+    _ref, _attributes = "plan_id", ("BackupPlanArn", "BackupPlanId", "VersionId")
+
     def __init__(self, account_id: str, region_name: str, plan_id: str, properties: dict[str, Any]):
         self.account_id = account_id
         self.region_name = region_name
@@ -214,32 +335,15 @@ class BackupPlanResource(CloudFormationModel):
     def _plan(self) -> Any:
         return _backup(self.account_id, self.region_name).get_backup_plan(self.plan_id, None)
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.plan_id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Backup::BackupPlan"
 
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("BackupPlanArn", "BackupPlanId", "VersionId")
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        if attribute_name == "BackupPlanArn":
-            return self._plan.backup_plan_arn
+    def _attribute(self, attribute_name: str) -> Any:
         if attribute_name == "BackupPlanId":
             return self.plan_id
-        if attribute_name == "VersionId":
-            return self._plan.version_id
-        raise UnformattedGetAttTemplateException()
+        plan = self._plan
+        return plan.backup_plan_arn if attribute_name == "BackupPlanArn" else plan.version_id
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -268,20 +372,14 @@ class BackupPlanResource(CloudFormationModel):
         original_resource.properties = props
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> None:
-        _backup(account_id, region_name).delete_backup_plan(resource_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _backup(account_id, region_name).delete_backup_plan(self.plan_id)
-
-    def is_created(self) -> bool:
-        return True
+    @staticmethod
+    def _delete_id(account_id: str, region_name: str, plan_id: str) -> None:
+        _backup(account_id, region_name).delete_backup_plan(plan_id)
 
 
-class BackupSelectionResource(CloudFormationModel):
+class BackupSelectionResource(_AttributesByName, CloudFormationModel):
+    _ref, _attributes = "selection_id", ("SelectionId", "BackupPlanId", "Id")
+
     def __init__(self, account_id: str, region_name: str, plan_id: str, selection_id: str,
                  properties: dict[str, Any]):
         self.account_id = account_id
@@ -290,30 +388,12 @@ class BackupSelectionResource(CloudFormationModel):
         self.selection_id = selection_id
         self.properties = properties
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.selection_id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Backup::BackupSelection"
 
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("SelectionId", "BackupPlanId", "Id")
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        if attribute_name in ("SelectionId", "Id"):
-            return self.selection_id
-        if attribute_name == "BackupPlanId":
-            return self.plan_id
-        raise UnformattedGetAttTemplateException()
+    def _attribute(self, attribute_name: str) -> Any:
+        return self.plan_id if attribute_name == "BackupPlanId" else self.selection_id
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -349,9 +429,6 @@ class BackupSelectionResource(CloudFormationModel):
     def delete(self, account_id: str, region_name: str) -> None:
         _backup(account_id, region_name).delete_backup_selection(self.plan_id, self.selection_id)
 
-    def is_created(self) -> bool:
-        return True
-
 
 # ------------------------------------------------------------------------------------- S3, SNS, CW
 
@@ -361,28 +438,18 @@ def _s3(account_id: str, region_name: str) -> Any:
     return s3_backends[account_id][get_partition(region_name)]
 
 
-class S3BucketPolicyResource(CloudFormationModel):
+class S3BucketPolicyResource(_PutAgainOnUpdate, _SandboxType, CloudFormationModel):
+    _ref = "bucket"
+
     def __init__(self, account_id: str, region_name: str, bucket: str, properties: dict[str, Any]):
         self.account_id = account_id
         self.region_name = region_name
         self.bucket = bucket
         self.properties = properties
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.bucket
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::S3::BucketPolicy"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -395,17 +462,6 @@ class S3BucketPolicyResource(CloudFormationModel):
         return cls(account_id, region_name, bucket, props)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: S3BucketPolicyResource, new_resource_name: str,
-        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> S3BucketPolicyResource:
-        updated = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id,
-                                                      region_name)
-        if updated.bucket != original_resource.bucket:
-            original_resource.delete(account_id, region_name)
-        return updated
-
-    @classmethod
     def delete_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
     ) -> None:
@@ -416,9 +472,6 @@ class S3BucketPolicyResource(CloudFormationModel):
         if self.bucket in backend.buckets:
             backend.delete_bucket_policy(self.bucket)
 
-    def is_created(self) -> bool:
-        return True
-
 
 def _sns(account_id: str, region_name: str) -> Any:
     from moto.sns.models import sns_backends
@@ -426,123 +479,39 @@ def _sns(account_id: str, region_name: str) -> Any:
     return sns_backends[account_id][region_name]
 
 
-class _ReplacedOnUpdate:
-    """An update deletes the resource and creates it from the new properties (what CloudFormation does for
-    a property that requires replacement). A mixin: moto finds CloudFormation types among the DIRECT
-    subclasses of CloudFormationModel."""
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-        region_name: str,
-    ) -> Any:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]
-
-
-class _PolicyOfResources:
-    """A policy CloudFormation attaches to other resources (topics, queues): Ref and Id = a generated id.
-    A mixin: moto finds CloudFormation types among the DIRECT subclasses of CloudFormationModel."""
-
-    def __init__(self, account_id: str, region_name: str, physical_id: str, targets: list[str]):
-        self.account_id, self.region_name, self.physical_id, self.targets = account_id, region_name, physical_id, targets
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.physical_id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return self.physical_id
-
-    def is_created(self) -> bool:
-        return True
-
-
 class SNSTopicPolicyResource(_PolicyOfResources, CloudFormationModel):
-    def __init__(self, account_id: str, region_name: str, physical_id: str, topics: list[str],
-                 properties: dict[str, Any]):
-        super().__init__(account_id, region_name, physical_id, topics)
-        self.properties = properties
-
-    @property
-    def topics(self) -> list[str]:
-        return self.targets
+    _targets_property = "Topics"
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::SNS::TopicPolicy"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> SNSTopicPolicyResource:
-        props = _props(cloudformation_json)
-        topics = list(props.get("Topics") or [])
+    def _set(cls, account_id: str, region_name: str, targets: list[str], policy: str | None) -> None:
         backend = _sns(account_id, region_name)
-        for topic in topics:
-            backend.set_topic_attribute(topic, "policy", _json_text(props["PolicyDocument"]))
-        return cls(account_id, region_name, resource_name, topics, props)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: SNSTopicPolicyResource, new_resource_name: str,
-        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> SNSTopicPolicyResource:
-        updated = cls.create_from_cloudformation_json(original_resource.physical_id, cloudformation_json,
-                                                      account_id, region_name)
-        dropped = [t for t in original_resource.topics if t not in updated.topics]
-        SNSTopicPolicyResource(account_id, region_name, "", dropped, {}).delete(account_id, region_name)
-        return updated
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> None:
-        topics = list(_props(cloudformation_json).get("Topics") or [])
-        cls(account_id, region_name, resource_name, topics, {}).delete(account_id, region_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        backend = _sns(account_id, region_name)
-        for arn in self.topics:
+        for arn in targets:
+            if policy is not None:
+                backend.set_topic_attribute(arn, "policy", policy)
+                continue
             topic = backend.topics.get(arn)
             if topic is not None:  # back to the default policy, as AWS does when the TopicPolicy goes
                 topic._policy_json = topic._create_default_topic_policy(region_name, account_id, topic.name)
 
 
-
-class SNSSubscriptionResource(_ReplacedOnUpdate, CloudFormationModel):
+class SNSSubscriptionResource(_ReplacedOnUpdate, _SandboxType, CloudFormationModel):
     """AWS::SNS::Subscription: subscribe (moto confirms it at once, without a confirmation message);
     Ref = subscription ARN."""
+
+    _ref, _attributes = "arn", ("Arn",)
 
     def __init__(self, account_id: str, region_name: str, arn: str):
         self.account_id = account_id
         self.region_name = region_name
         self.arn = arn
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::SNS::Subscription"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
 
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         return self.arn
@@ -556,17 +525,10 @@ class SNSSubscriptionResource(_ReplacedOnUpdate, CloudFormationModel):
         subscription = _sns(account_id, region_name).subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
         return cls(account_id, region_name, subscription.arn)
 
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> None:
-        _sns(account_id, region_name).unsubscribe(resource_name)
+    @staticmethod
+    def _delete_id(account_id: str, region_name: str, arn: str) -> None:
+        _sns(account_id, region_name).unsubscribe(arn)
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        _sns(account_id, region_name).unsubscribe(self.arn)
-
-    def is_created(self) -> bool:
-        return True
 
 def _cloudwatch(account_id: str, region_name: str) -> Any:
     from moto.cloudwatch.models import cloudwatch_backends
@@ -574,27 +536,17 @@ def _cloudwatch(account_id: str, region_name: str) -> Any:
     return cloudwatch_backends[account_id][region_name]
 
 
-class CloudWatchAlarmResource(CloudFormationModel):
+class CloudWatchAlarmResource(_PutAgainOnUpdate, _SandboxType, CloudFormationModel):
+    _ref, _name_property, _attributes = "name", "AlarmName", ("Arn",)
+
     def __init__(self, account_id: str, region_name: str, name: str):
         self.account_id = account_id
         self.region_name = region_name
         self.name = name
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::CloudWatch::Alarm"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
 
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         return _cloudwatch(self.account_id, self.region_name).alarms[self.name].alarm_arn
@@ -654,29 +606,9 @@ class CloudWatchAlarmResource(CloudFormationModel):
         cls._put(name, props, account_id, region_name)
         return cls(account_id, region_name, name)
 
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: CloudWatchAlarmResource, new_resource_name: str,
-        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> CloudWatchAlarmResource:
-        props = _props(cloudformation_json)
-        name = props.get("AlarmName") or original_resource.name
-        cls._put(name, props, account_id, region_name)
-        if name != original_resource.name:
-            original_resource.delete(account_id, region_name)
-        return cls(account_id, region_name, name)
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> None:
-        _cloudwatch(account_id, region_name).delete_alarms([resource_name])
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _cloudwatch(account_id, region_name).delete_alarms([self.name])
-
-    def is_created(self) -> bool:
-        return True
+    @staticmethod
+    def _delete_id(account_id: str, region_name: str, name: str) -> None:
+        _cloudwatch(account_id, region_name).delete_alarms([name])
 
 
 def _cloudtrail(account_id: str, region_name: str) -> Any:
@@ -685,27 +617,17 @@ def _cloudtrail(account_id: str, region_name: str) -> Any:
     return cloudtrail_backends[account_id][region_name]
 
 
-class CloudTrailTrailResource(_ReplacedOnUpdate, CloudFormationModel):
+class CloudTrailTrailResource(_ReplacedOnUpdate, _SandboxType, CloudFormationModel):
+    _ref, _name_property, _attributes = "name", "TrailName", ("Arn", "SnsTopicArn")
+
     def __init__(self, account_id: str, region_name: str, name: str):
         self.account_id = account_id
         self.region_name = region_name
         self.name = name
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "TrailName"
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::CloudTrail::Trail"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("Arn", "SnsTopicArn")
 
     def get_cfn_attribute(self, attribute_name: str) -> Any:
         trail = _cloudtrail(self.account_id, self.region_name).get_trail(self.name)
@@ -737,17 +659,9 @@ class CloudTrailTrailResource(_ReplacedOnUpdate, CloudFormationModel):
             backend.start_logging(name)
         return cls(account_id, region_name, name)
 
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> None:
-        _cloudtrail(account_id, region_name).delete_trail(resource_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        _cloudtrail(account_id, region_name).delete_trail(self.name)
-
-    def is_created(self) -> bool:
-        return True
+    @staticmethod
+    def _delete_id(account_id: str, region_name: str, name: str) -> None:
+        _cloudtrail(account_id, region_name).delete_trail(name)
 
 
 # ------------------------------------------------------------------------------------------ Cognito
@@ -762,39 +676,25 @@ def _cognito(account_id: str, region_name: str) -> Any:
 _POOL_CFN_ONLY = {"UserPoolName", "EnabledMfas"}
 
 
-class CognitoUserPoolResource(CloudFormationModel):
+class CognitoUserPoolResource(_AttributesByName, CloudFormationModel):
+    _ref, _name_property = "pool_id", "UserPoolName"
+    _attributes = ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
+
     def __init__(self, account_id: str, region_name: str, pool_id: str, properties: dict[str, Any]):
         self.account_id = account_id
         self.region_name = region_name
         self.pool_id = pool_id
         self.properties = properties
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.pool_id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "UserPoolName"
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Cognito::UserPool"
 
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("Arn", "ProviderName", "ProviderURL", "UserPoolId")
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
+    def _attribute(self, attribute_name: str) -> Any:
         pool = _cognito(self.account_id, self.region_name).describe_user_pool(self.pool_id)
         provider = f"cognito-idp.{self.region_name}.amazonaws.com/{self.pool_id}"
-        values = {"Arn": pool.arn, "ProviderName": provider, "ProviderURL": f"https://{provider}",
-                  "UserPoolId": self.pool_id}
-        if attribute_name not in values:
-            raise UnformattedGetAttTemplateException()
-        return values[attribute_name]
+        return {"Arn": pool.arn, "ProviderName": provider, "ProviderURL": f"https://{provider}",
+                "UserPoolId": self.pool_id}[attribute_name]
 
     @staticmethod
     def _config(props: dict[str, Any]) -> dict[str, Any]:
@@ -835,50 +735,32 @@ class CognitoUserPoolResource(CloudFormationModel):
         original_resource.properties = props
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> None:
-        cls(account_id, region_name, resource_name, _props(cloudformation_json)).delete(account_id, region_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
+    @staticmethod
+    def _delete_id(account_id: str, region_name: str, pool_id: str) -> None:
         from moto.cognitoidp.exceptions import InvalidParameterException
 
         backend = _cognito(account_id, region_name)
-        pool = backend.user_pools.get(self.pool_id)
+        pool = backend.user_pools.get(pool_id)
         if pool is None:
             return
         if pool.extended_config.get("DeletionProtection") == "ACTIVE":
             raise InvalidParameterException(
                 "The user pool cannot be deleted because deletion protection is activated.")
-        backend.delete_user_pool(self.pool_id)
-
-    def is_created(self) -> bool:
-        return True
+        backend.delete_user_pool(pool_id)
 
 
-class CognitoUserPoolGroupResource(CloudFormationModel):
+class CognitoUserPoolGroupResource(_SandboxType, CloudFormationModel):
+    _ref, _name_property = "name", "GroupName"
+
     def __init__(self, account_id: str, region_name: str, pool_id: str, name: str):
         self.account_id = account_id
         self.region_name = region_name
         self.pool_id = pool_id
         self.name = name
 
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "GroupName"
-
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Cognito::UserPoolGroup"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -920,9 +802,6 @@ class CognitoUserPoolGroupResource(CloudFormationModel):
         pool = backend.user_pools.get(self.pool_id)
         if pool is not None and self.name in pool.groups:
             backend.delete_group(self.pool_id, self.name)
-
-    def is_created(self) -> bool:
-        return True
 
 
 # ------------------------------------------------------------------------ moto's own types, corrected
@@ -1169,42 +1048,19 @@ def _set_bucket_logging(backend: Any, name: str, target_name: str, prefix: str) 
 class SQSQueuePolicyResource(_PolicyOfResources, CloudFormationModel):
     """AWS::SQS::QueuePolicy: the queues' Policy attribute (set_queue_attributes); Ref = a generated id."""
 
+    _targets_property = "Queues"
+
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::SQS::QueuePolicy"
 
-    @staticmethod
-    def _set(account_id: str, region_name: str, queues: list[str], policy: str) -> None:
+    @classmethod
+    def _set(cls, account_id: str, region_name: str, targets: list[str], policy: str | None) -> None:
         from moto.sqs.models import sqs_backends
 
         backend = sqs_backends[account_id][region_name]
-        for url in queues:
-            backend.set_queue_attributes(url.rstrip("/").rsplit("/", 1)[-1], {"Policy": policy})
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> SQSQueuePolicyResource:
-        props = _props(cloudformation_json)
-        queues = [str(q) for q in props.get("Queues") or []]
-        cls._set(account_id, region_name, queues, _json_text(props["PolicyDocument"]))
-        return cls(account_id, region_name, resource_name, queues)
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: SQSQueuePolicyResource, new_resource_name: str,
-        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> SQSQueuePolicyResource:
-        updated = cls.create_from_cloudformation_json(original_resource.physical_id, cloudformation_json, account_id, region_name)
-        cls._set(account_id, region_name, [q for q in original_resource.targets if q not in updated.targets], "")
-        return updated
-
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-    ) -> None:
-        cls._set(account_id, region_name, [str(q) for q in _props(cloudformation_json).get("Queues") or []], "")
+        for url in targets:
+            backend.set_queue_attributes(url.rstrip("/").rsplit("/", 1)[-1], {"Policy": "" if policy is None else policy})
 
 
 SANDBOX_TYPES: list[type[CloudFormationModel]] = [
