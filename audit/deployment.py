@@ -9,6 +9,7 @@ stack's outputs; the static audit from the earlier template's resolved outputs.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -297,6 +298,15 @@ def stack_plan(cfg: Mapping[str, Any], *, include_demo: bool = False) -> list[St
     stacks.append(_cognito_exporter_stack(cfg))
     stacks.extend(_plan_stacks(cfg))
     return stacks
+
+
+LOCAL_CODE = re.compile(r"^ +Code: +[^{ ]", re.MULTILINE)
+
+
+def has_local_code(template_text: str) -> bool:
+    """A template whose Lambda ``Code`` is a local folder: deploy.sh packages it first (its has_local_code
+    greps the same pattern) with 'aws cloudformation package'."""
+    return LOCAL_CODE.search(template_text) is not None
 
 
 def find_stack(stacks: Iterable[StackSpec], key_or_name: str) -> StackSpec:

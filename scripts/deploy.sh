@@ -104,7 +104,7 @@ print(next((o["OutputValue"] for o in outputs if o["OutputKey"] == sys.argv[2]),
 # A template whose Lambda Code is a local folder is packaged first: the folder is built from the
 # repository (python -m exporter.build) and 'aws cloudformation package' uploads it to the artifacts
 # bucket (stack 'artifacts', deployed earlier in the same order) and writes a template naming the upload.
-has_local_code() { grep -Eq '^ +Code: +[^{ ]' "$1"; }
+has_local_code() { grep -Eq '^ +Code: +[^{ ]' "$1"; }  # the rule of audit.deployment.has_local_code
 
 package_template() {  # KEY PROFILE REGION TEMPLATE -> prints the template to deploy
   local key="$1" profile="$2" region="$3" template="$4" bucket

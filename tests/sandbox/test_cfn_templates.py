@@ -45,9 +45,9 @@ def template_outputs(path: str) -> set[str]:
 
 def packaged(sandbox, stack: dict[str, str], artifacts_bucket: str | None, out: Path) -> str:
     """The template as deploy.sh deploys it: Lambda code built and uploaded with 'aws cloudformation package'."""
-    import re
+    from audit.deployment import has_local_code
 
-    if not re.search(r"^ +Code: +[^{ ]", (REPO_ROOT / stack["template"]).read_text(), flags=re.MULTILINE):
+    if not has_local_code((REPO_ROOT / stack["template"]).read_text()):
         return stack["template"]
     assert artifacts_bucket, "the artifacts stack deploys before any stack with code"
     subprocess.run([str(VENV_BIN / "python"), "-m", "exporter.build", str(REPO_ROOT / ".build" / "cognito-exporter")],

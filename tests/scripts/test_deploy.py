@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from audit.config import load_config
-from audit.deployment import stack_plan
+from audit.deployment import has_local_code, stack_plan
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "scripts" / "deploy.sh"
@@ -92,7 +92,7 @@ def test_dry_run_creates_change_sets_and_executes_nothing(local_aws):
     # every stack gets a change set except those with Lambda code: it goes to the artifacts bucket, which a dry run
     # does not create
     plan = stack_plan(load_config("example").data)
-    with_code = [p for p in plan if re.search(r"^ +Code: +[^{ ]", (REPO / p.template).read_text(), flags=re.MULTILINE)]
+    with_code = [p for p in plan if has_local_code((REPO / p.template).read_text())]
     assert with_code
     assert (f"dry run complete: {len(plan) - len(with_code)} change set(s) created, {len(with_code)} skipped, "
             "none executed") in result.stderr
@@ -103,3 +103,15 @@ def test_dry_run_creates_change_sets_and_executes_nothing(local_aws):
                               "--output", "json"], capture_output=True, text=True, env={**os.environ, **creds}, check=True)
         statuses.update({s["StackName"]: s["StackStatus"] for s in json.loads(out.stdout)["Stacks"]})
     assert statuses and set(statuses.values()) == {"REVIEW_IN_PROGRESS"}
+
+
+def test_deploy_sh_packages_exactly_the_templates_with_local_code():
+    """deploy.sh decides with grep what audit.deployment.has_local_code decides in Python: they agree on
+    every template, and at least one template has code to package."""
+    rule = re.search(r"has_local_code\(\) \{ grep -Eq '([^']+)'", DEPLOY.read_text()).group(1)
+    decisions = {}
+    for template in sorted((REPO / "cloudformation").glob("*.yaml")):
+        by_grep = subprocess.run(["grep", "-Eq", rule, str(template)]).returncode == 0
+        decisions[template.name] = by_grep
+        assert by_grep == has_local_code(template.read_text()), template.name
+    assert any(decisions.values()) and not all(decisions.values())
