@@ -1,7 +1,8 @@
 """Live readers of the Cognito exporter: its Lambda functions, its SQS queues, and the newest complete
 export of every user pool (read back from the export bucket's manifests).
 
-Same shapes as ``audit.sources.static_functions`` (functions, queues); ``exports`` exists only live:
+Functions and queues are built by ``audit.sources.function_records``, as the static source's are;
+``exports`` exists only live:
 [{pool_id, bucket, day, manifest_key, completed_at, counts, objects, objects_missing, origin}]. An export is
 complete when its ``manifest.json`` exists (the exporter writes it last); every object the manifest names
 must still be there with the size it records. Hashes are not re-computed here (that reads every byte; the
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Mapping
 
+from audit.sources.function_records import function_record, queue_record
 from audit.sources.live_aws import Side, parse_document
 from audit.sources.live_read import iso, origin
 
@@ -28,18 +30,14 @@ def read_functions(side: Side, prefix: str) -> list[dict[str, Any]]:
             continue
         concurrency = side.get("lambda", "GetFunctionConcurrency", function["FunctionArn"],
                                absent=("ResourceNotFoundException",), FunctionName=function["FunctionName"])
-        functions.append({
-            "name": function["FunctionName"], "arn": function["FunctionArn"],
-            "account_id": side.account_id, "region": side.region,
-            "runtime": function.get("Runtime"), "handler": function.get("Handler"),
-            "timeout": function.get("Timeout"), "memory": function.get("MemorySize"),
-            "role_arn": function.get("Role"),
-            "environment": dict((function.get("Environment") or {}).get("Variables") or {}),
-            "dead_letter_arn": (function.get("DeadLetterConfig") or {}).get("TargetArn"),
-            "kms_key": function.get("KMSKeyArn"),
-            "reserved_concurrency": (concurrency or {}).get("ReservedConcurrentExecutions"),
-            "origin": origin(side, "lambda:ListFunctions"),
-        })
+        functions.append(function_record(
+            name=function["FunctionName"], arn=function["FunctionArn"], account_id=side.account_id, region=side.region,
+            runtime=function.get("Runtime"), handler=function.get("Handler"), timeout=function.get("Timeout"),
+            memory=function.get("MemorySize"), role_arn=function.get("Role"),
+            environment=(function.get("Environment") or {}).get("Variables"),
+            dead_letter_arn=(function.get("DeadLetterConfig") or {}).get("TargetArn"), kms_key=function.get("KMSKeyArn"),
+            reserved_concurrency=(concurrency or {}).get("ReservedConcurrentExecutions"),
+            origin=origin(side, "lambda:ListFunctions")))
     return functions
 
 
@@ -51,13 +49,11 @@ def read_queues(side: Side, prefix: str) -> list[dict[str, Any]]:
         if not got:
             continue
         attributes = got.get("Attributes") or {}
-        queues.append({
-            "name": url.rsplit("/", 1)[-1], "arn": attributes.get("QueueArn"),
-            "account_id": side.account_id, "region": side.region,
-            "kms_key": attributes.get("KmsMasterKeyId"),
-            "policy": parse_document(attributes.get("Policy")) if attributes.get("Policy") else None,
-            "origin": origin(side, "sqs:GetQueueAttributes"),
-        })
+        queues.append(queue_record(
+            name=url.rsplit("/", 1)[-1], arn=attributes.get("QueueArn"), account_id=side.account_id, region=side.region,
+            kms_key=attributes.get("KmsMasterKeyId"),
+            policy=parse_document(attributes.get("Policy")) if attributes.get("Policy") else None,
+            origin=origin(side, "sqs:GetQueueAttributes")))
     return queues
 
 
