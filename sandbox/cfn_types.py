@@ -65,11 +65,12 @@ def _int_or_none(value: Any) -> int | None:
 class _SandboxType:
     """What every sandbox type states alike, from three class attributes: Ref is the instance attribute
     named by _ref, cloudformation_name_type is _name_property (the property that names the resource, "" for
-    none), has_cfn_attr accepts the names in _attributes; the resource exists once made (is_created). A type
-    whose backend deletes by the physical id alone defines _delete_id(account_id, region_name, physical_id),
-    and both deletes (the stack's, by that id, and a replacement's, of the instance) go through it; any other
-    type defines both itself. A mixin: moto finds CloudFormation types among the DIRECT subclasses of
-    CloudFormationModel."""
+    none), has_cfn_attr accepts the names in _attributes; the resource exists once made (is_created).
+    Every type creates from the template's Properties alone: create_from_cloudformation_json hands them to
+    the type's _create(account_id, region_name, resource_name, props). A type whose backend deletes by the
+    physical id alone defines _delete_id(account_id, region_name, physical_id), and both deletes (the
+    stack's, by that id, and a replacement's, of the instance) go through it; any other type defines both
+    itself. A mixin: moto finds CloudFormation types among the DIRECT subclasses of CloudFormationModel."""
 
     _ref: str
     _name_property = ""
@@ -86,6 +87,13 @@ class _SandboxType:
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
         return attr in cls._attributes
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        return cls._create(account_id, region_name, resource_name, _props(cloudformation_json))  # type: ignore[attr-defined]
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[misc]
@@ -169,16 +177,13 @@ class _PolicyOfResources(_SandboxType):
         raise NotImplementedError
 
     @classmethod
-    def _targets(cls, cloudformation_json: dict[str, Any]) -> list[str]:
-        return [str(t) for t in _props(cloudformation_json).get(cls._targets_property) or []]
+    def _targets(cls, props: dict[str, Any]) -> list[str]:
+        return [str(t) for t in props.get(cls._targets_property) or []]
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        targets = cls._targets(cloudformation_json)
-        cls._set(account_id, region_name, targets, _json_text(_props(cloudformation_json)["PolicyDocument"]))
+    def _create(cls, account_id: str, region_name: str, resource_name: str, props: dict[str, Any]) -> Any:
+        targets = cls._targets(props)
+        cls._set(account_id, region_name, targets, _json_text(props["PolicyDocument"]))
         return cls(account_id, region_name, resource_name, targets)
 
     @classmethod
@@ -195,7 +200,7 @@ class _PolicyOfResources(_SandboxType):
     def delete_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
     ) -> None:
-        cls._set(account_id, region_name, cls._targets(cloudformation_json), None)
+        cls._set(account_id, region_name, cls._targets(_props(cloudformation_json)), None)
 
     def delete(self, account_id: str, region_name: str) -> None:
         self._set(account_id, region_name, self.targets, None)
@@ -263,11 +268,8 @@ class BackupVaultResource(_AttributesByName, CloudFormationModel):
                 backend.delete_backup_vault_notifications(name)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> BackupVaultResource:
-        props = _props(cloudformation_json)
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> BackupVaultResource:
         name = props.get("BackupVaultName") or resource_name
         backend = _backup(account_id, region_name)
         backend.create_backup_vault(backup_vault_name=name, backup_vault_tags=props.get("BackupVaultTags"),
@@ -346,11 +348,8 @@ class BackupPlanResource(_AttributesByName, CloudFormationModel):
         return plan.backup_plan_arn if attribute_name == "BackupPlanArn" else plan.version_id
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> BackupPlanResource:
-        props = _props(cloudformation_json)
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> BackupPlanResource:
         plan = _backup(account_id, region_name).create_backup_plan(
             backup_plan=_plan_document(props.get("BackupPlan") or {}),
             backup_plan_tags={k: str(v) for k, v in (props.get("BackupPlanTags") or {}).items()},
@@ -396,11 +395,8 @@ class BackupSelectionResource(_AttributesByName, CloudFormationModel):
         return self.plan_id if attribute_name == "BackupPlanId" else self.selection_id
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> BackupSelectionResource:
-        props = _props(cloudformation_json)
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> BackupSelectionResource:
         plan_id = props.get("BackupPlanId")
         selection = _backup(account_id, region_name).create_backup_selection(
             plan_id, dict(props.get("BackupSelection") or {}), None)
@@ -452,11 +448,8 @@ class S3BucketPolicyResource(_PutAgainOnUpdate, _SandboxType, CloudFormationMode
         return "AWS::S3::BucketPolicy"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> S3BucketPolicyResource:
-        props = _props(cloudformation_json)
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> S3BucketPolicyResource:
         bucket = props["Bucket"]
         _s3(account_id, region_name).put_bucket_policy(bucket, _json_text(props["PolicyDocument"]).encode())
         return cls(account_id, region_name, bucket, props)
@@ -517,11 +510,8 @@ class SNSSubscriptionResource(_ReplacedOnUpdate, _SandboxType, CloudFormationMod
         return self.arn
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> SNSSubscriptionResource:
-        props = _props(cloudformation_json)
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> SNSSubscriptionResource:
         subscription = _sns(account_id, region_name).subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
         return cls(account_id, region_name, subscription.arn)
 
@@ -597,11 +587,8 @@ class CloudWatchAlarmResource(_PutAgainOnUpdate, _SandboxType, CloudFormationMod
             threshold_metric_id=props.get("ThresholdMetricId"), tags=props.get("Tags") or [])
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> CloudWatchAlarmResource:
-        props = _props(cloudformation_json)
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> CloudWatchAlarmResource:
         name = props.get("AlarmName") or resource_name
         cls._put(name, props, account_id, region_name)
         return cls(account_id, region_name, name)
@@ -634,11 +621,8 @@ class CloudTrailTrailResource(_ReplacedOnUpdate, _SandboxType, CloudFormationMod
         return trail.arn if attribute_name == "Arn" else getattr(trail, "topic_arn", None)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> CloudTrailTrailResource:
-        props = _props(cloudformation_json)
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> CloudTrailTrailResource:
         name = props.get("TrailName") or resource_name
 
         def flag(key: str, default: bool) -> bool:
@@ -709,11 +693,8 @@ class CognitoUserPoolResource(_AttributesByName, CloudFormationModel):
             pool.sms_mfa_config = {"SmsConfiguration": props.get("SmsConfiguration") or {}}
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> CognitoUserPoolResource:
-        props = _props(cloudformation_json)
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> CognitoUserPoolResource:
         pool = _cognito(account_id, region_name).create_user_pool(props.get("UserPoolName") or resource_name,
                                                                   cls._config(props))
         cls._mfa(pool, props)
@@ -763,11 +744,8 @@ class CognitoUserPoolGroupResource(_SandboxType, CloudFormationModel):
         return "AWS::Cognito::UserPoolGroup"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
-        **kwargs: Any,
-    ) -> CognitoUserPoolGroupResource:
-        props = _props(cloudformation_json)
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> CognitoUserPoolGroupResource:
         name = props.get("GroupName") or resource_name
         _cognito(account_id, region_name).create_group(
             props["UserPoolId"], name, props.get("Description"), props.get("RoleArn"),
