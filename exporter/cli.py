@@ -10,13 +10,12 @@ import datetime as _dt
 import sys
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .export import ExportExists, export_pool
+from .pacer import CLIENT_CONFIG
 from .restore_check import restore_dry_run
 
-RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
 
 
 def _day(value: str) -> str:
@@ -51,7 +50,7 @@ def main(argv: list[str] | None = None, *, cognito=None, s3=None) -> int:
     if args.budget <= 0:
         print("--budget must be positive", file=sys.stderr)
         return 2
-    kwargs = {"endpoint_url": args.endpoint_url, "region_name": args.region, "config": RETRIES}
+    kwargs = {"endpoint_url": args.endpoint_url, "region_name": args.region, "config": CLIENT_CONFIG}
     cognito = cognito or boto3.client("cognito-idp", **kwargs)
     s3 = s3 or boto3.client("s3", **kwargs)
 

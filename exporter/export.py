@@ -12,7 +12,7 @@ the same day under ``.../<YYYY-MM-DD>/run-002/``):
 * ``memberships-NNNNN.jsonl.gz``  group -> username, from ListUsersInGroup per group (never per user)
 * ``manifest.json``  written LAST: counts and key, size, SHA-256 of every object.
 
-Build the Cognito client with ``Config(retries={"mode": "adaptive", "max_attempts": 10})``; the exporter
+Build the Cognito client with ``exporter.pacer.CLIENT_CONFIG`` (adaptive retries); the exporter
 paces every Cognito call (``budget_per_second``) and retries throttling that outlasts botocore.
 When ``deadline()`` (remaining seconds) drops below ``min_remaining`` the exporter saves
 ``checkpoint.json`` and returns ``Result(complete=False)``; the next call resumes, and the finished

@@ -26,13 +26,12 @@ import os
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .export import ExportExists, export_pool, pending_checkpoint
+from .pacer import CLIENT_CONFIG
 
 LOG = logging.getLogger(__name__)
-RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
 MAX_CONTINUATIONS = 48  # 48 x 15 min = 12 h: far beyond the ~40 min a million users take at 10 requests/s
 
 
@@ -49,8 +48,8 @@ def lambda_handler(event: dict[str, Any], context: Any, *, cognito: Any = None, 
     if not pool_id or not bucket:
         _publish(cloudwatch, namespace, pool_id or "unknown", failed=True)
         raise ExportFailed("bad input: the event needs pool_id and the function needs EXPORT_BUCKET")
-    cognito = cognito or boto3.client("cognito-idp", config=RETRIES)
-    s3 = s3 or boto3.client("s3", config=RETRIES)
+    cognito = cognito or boto3.client("cognito-idp", config=CLIENT_CONFIG)
+    s3 = s3 or boto3.client("s3", config=CLIENT_CONFIG)
     deadline = None
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
         deadline = lambda: context.get_remaining_time_in_millis() / 1000.0  # noqa: E731
@@ -99,7 +98,7 @@ def _continue(lambda_client: Any, context: Any, event: dict[str, Any]) -> None:
     if not function:
         LOG.warning("no function to continue in (local run): run again to resume from the checkpoint")
         return
-    client = lambda_client or boto3.client("lambda", config=RETRIES)
+    client = lambda_client or boto3.client("lambda", config=CLIENT_CONFIG)
     client.invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps(event).encode())
 
 
@@ -114,6 +113,6 @@ def _publish(cloudwatch: Any, namespace: str | None, pool_id: str, *, completed:
     if completed:
         data.append({"MetricName": "UsersExported", "Dimensions": dimensions, "Value": float(users), "Unit": "Count"})
     try:
-        (cloudwatch or boto3.client("cloudwatch", config=RETRIES)).put_metric_data(Namespace=namespace, MetricData=data)
+        (cloudwatch or boto3.client("cloudwatch", config=CLIENT_CONFIG)).put_metric_data(Namespace=namespace, MetricData=data)
     except (ClientError, BotoCoreError) as error:
         LOG.error("could not publish export metrics for pool %s: %s", pool_id, type(error).__name__)

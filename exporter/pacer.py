@@ -1,9 +1,8 @@
 """Request pacing for Cognito: a token bucket plus the exporter's own throttling retry.
 
 Every Cognito call goes through :class:`Pacer.call`. The bucket keeps the exporter at ``budget_per_second``
-(default 10/s, a third of the shared 30/s ListUsers + ListUsersInGroup quota). Build the client with
-``botocore.config.Config(retries={"mode": "adaptive", "max_attempts": 10})`` so botocore retries and
-slows down first; a ``TooManyRequestsException`` that still escapes is retried here with exponential
+(default 10/s, a third of the shared 30/s ListUsers + ListUsersInGroup quota). Build every client with
+``CLIENT_CONFIG`` (botocore's adaptive retries, 10 attempts) so botocore retries and slows down first; a ``TooManyRequestsException`` that still escapes is retried here with exponential
 backoff, so no page is lost.
 """
 from __future__ import annotations
@@ -13,10 +12,13 @@ import time
 from collections import Counter
 from typing import Any, Callable
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 LOG = logging.getLogger(__name__)
 THROTTLE_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded"}
+
+CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
 
 
 class TokenBucket:
