@@ -18,7 +18,7 @@ from audit.controls.access import Principal, Target, decide, identity_policies
 from audit.controls.common import parse_time, protecting_rules, taken_at
 from audit.controls.coverage import check_bucket_versioned
 from audit.controls.encryption import check_bucket_encrypted_private_tls_only, check_key_customer_managed_rotating
-from audit.controls.monitoring import dead_letter_checks
+from audit.controls.monitoring import alarms_on, dead_letter_checks
 from audit.snapshot import Posture
 
 ANOTHER_POOL_ID_SUFFIX = "_AnotherPool9"
@@ -277,16 +277,6 @@ def export_bucket_backed_up(posture: Posture) -> Outcome:
 
 
 # EXP-05 ------------------------------------------------------------------------------------------------
-def _alert_actions(posture: Posture, alarm: dict[str, Any]) -> list[str]:
-    topics = {t["arn"] for t in posture.data.get("topics", [])}
-    return [a for a in alarm.get("alarm_actions") or [] if a in topics] if alarm.get("actions_enabled") is not False else []
-
-
-def _alarms(posture: Posture, namespace: str, metric: str, dimension: str, value: str) -> list[dict[str, Any]]:
-    return [a for a in posture.data.get("alarms", []) if a.get("namespace") == namespace and a.get("metric_name") == metric
-            and (a.get("dimensions") or {}).get(dimension) == value]
-
-
 def exporter_failures_alert(posture: Posture, max_hours: int) -> Outcome:
     outcome = Outcome(fix="give the exporter a dead-letter queue (and its schedules one EventBridge can write to, by its policy "
                           "and its key), an alarm on its Errors and, per pool, "
@@ -300,7 +290,7 @@ def exporter_failures_alert(posture: Posture, max_hours: int) -> Outcome:
         queue = posture.queue_by_arn(function.get("dead_letter_arn"))
         outcome.check(queue is not None, f"{label}: dead-letter queue {function.get('dead_letter_arn') or 'none'}"
                       + ("" if queue else " (not in the posture)"), origin=function.get("origin"))
-        errors = [a for a in _alarms(posture, "AWS/Lambda", "Errors", "FunctionName", function["name"]) if _alert_actions(posture, a)]
+        errors = alarms_on(posture, "AWS/Lambda", "Errors", "FunctionName", function["name"])
         outcome.check(bool(errors), f"{label}: Errors alarms notifying an alert topic: {', '.join(a['name'] for a in errors) or 'none'}")
         namespace = function["environment"].get("METRICS_NAMESPACE")
         outcome.check(bool(namespace), f"{label}: publishes export metrics to {namespace or 'nothing (METRICS_NAMESPACE unset)'}",
@@ -308,8 +298,8 @@ def exporter_failures_alert(posture: Posture, max_hours: int) -> Outcome:
         for pool_label, pool in _pools(posture, outcome):
             for rule, target in schedules_of(posture, function["arn"], pool.get("user_pool_id")):
                 dead_letter_checks(posture, outcome, f"{pool_label}: rule {rule['name']}", rule, target.get("dead_letter_arn"))
-            missing = [a for a in _alarms(posture, namespace or "", "ExportsCompleted", "UserPoolId", pool.get("user_pool_id") or "")
-                       if _missing_export_alarm_ok(a, max_hours) and _alert_actions(posture, a)]
+            missing = [a for a in alarms_on(posture, namespace or "", "ExportsCompleted", "UserPoolId", pool.get("user_pool_id") or "")
+                       if _missing_export_alarm_ok(a, max_hours)]
             outcome.check(bool(missing), f"{pool_label}: 'no complete export in {max_hours} h' alarm notifying an alert topic: "
                           f"{', '.join(a['name'] for a in missing) or 'none'}")
     return outcome

@@ -299,11 +299,13 @@ def failure_alarms_per_vault(posture: Posture, metrics: list[str]) -> Outcome:
 
 
 # undelivered alerts ----------------------------------------------------------------------------------
-def _queue_alarms(posture: Posture, queue: dict[str, Any]) -> list[dict[str, Any]]:
+def alarms_on(posture: Posture, namespace: str, metric: str, dimension: str, value: str) -> list[dict[str, Any]]:
+    """Alarms on ``metric`` of ``namespace`` for ``dimension`` = ``value`` that are enabled and notify an
+    alert topic of the environment: the alarms that make a failure heard."""
     topics = {t["arn"] for t in alert_topics(posture)}
-    return [a for a in posture.data.get("alarms", []) if a["namespace"] == "AWS/SQS"
-            and a["metric_name"] == "ApproximateNumberOfMessagesVisible" and (a["dimensions"] or {}).get("QueueName") == queue["name"]
-            and a["actions_enabled"] is not False and set(a["alarm_actions"]) & topics]
+    return [a for a in posture.data.get("alarms", []) if a["namespace"] == namespace and a["metric_name"] == metric
+            and (a["dimensions"] or {}).get(dimension) == value and a["actions_enabled"] is not False
+            and set(a["alarm_actions"] or []) & topics]
 
 
 def dead_letter_checks(posture: Posture, outcome: Outcome, label: str, rule: dict[str, Any],
@@ -355,7 +357,7 @@ def undelivered_alerts_kept(posture: Posture) -> Outcome:
         queue = dead_letter_checks(posture, outcome, label, rule, target.get("dead_letter_arn"))
         if queue is None:
             continue
-        alarms = _queue_alarms(posture, queue)
+        alarms = alarms_on(posture, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue["name"])
         outcome.check(bool(alarms), f"{label}: dead-letter queue {queue['name']} watched by "
                       f"{', '.join(a['name'] for a in alarms) or 'no alarm notifying an alert topic'}", origin=queue.get("origin"))
     return outcome

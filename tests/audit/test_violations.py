@@ -252,6 +252,13 @@ VIOLATIONS.update({
 })
 
 
+VIOLATIONS.update({
+    "exporter errors alarm notifies a topic nobody watches": (edit_template(
+        EXPORTER, "        - !Ref AlertTopicArn\n",
+        '        - !Sub "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:someone-elses-topic"\n'), {"EXP-05", "MON-04"}),
+})
+
+
 def failed_controls(tmp_path: Path, seed) -> tuple[int, set[str]]:
     templates, config = tmp_path / "cloudformation", tmp_path / "config"
     shutil.copytree(TEMPLATES, templates)
