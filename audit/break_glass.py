@@ -19,23 +19,28 @@ on the cross-account SSN vault and key. The change on each of the four resources
 
 Grants are limited to AWS resources (``kms:GrantIsForAWSResource``): a grant a person made to themself
 would outlive the close. An exemption is merged into the DENY's condition (``ArnNotEquals
-aws:PrincipalArn``), so nobody's decision changes but the role's. Closing is the exact inverse: the added
-statements are removed by Sid and each DENY gets back the condition it had before the open, as recorded in
-the resource's tags when it was opened (never guessed). The record (``Record``) is a set of tags on each
-vault and key: the live audit reads them with the read permissions it already has, and they sit next to
-what they describe. A whole policy does not fit in a tag (256 characters), so the tags keep the original
-conditions (compressed) and the SHA-256 of the pre-open policy, which close uses to prove it restored it.
+aws:PrincipalArn``), so nobody's decision changes but the role's.
+
+Closing trusts the templates, never the tags. Anyone allowed ``TagResource`` on a vault or key can write its
+tags, so a record kept there can be forged; the record (``Record``: ticket, time, caller, role, the SHA-256
+of the policy the open replaced) is information for people and BG-04, never an instruction. ``close_policy``
+removes the added statements by Sid and puts back each DENY the change exempts as the deployed template
+has it (``template`` below: the static snapshot of the same configuration); ``template_differences`` then
+names every statement where the result still differs from the template, and the close refuses rather than
+write a policy nobody reviewed. Tagging the SSN vaults and keys is itself denied to everyone but the
+break-glass role and CloudFormation (``BreakGlassDenySSNTagChange``), so a forged record also needs a
+recorded policy change (docs/break-glass-design.md, "What the break-glass trusts").
 """
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
 import json
 import re
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
+
+from audit.terminal import one_line
 
 # the four resources, named as audit.controls.access names its targets
 LOCAL_VAULT, LOCAL_KEY = "local SSN vault", "local SSN key"
@@ -58,9 +63,11 @@ KEY_COPY_BACK_GRANTS_SID = "BreakGlassAllowCopyBackGrants"
 
 TAG_PREFIX = "compact-retention:break-glass-"
 TAG_TICKET, TAG_OPENED_AT, TAG_OPENED_BY = TAG_PREFIX + "ticket", TAG_PREFIX + "opened-at", TAG_PREFIX + "opened-by"
-TAG_ROLE, TAG_PRE_OPEN, TAG_UNDO = TAG_PREFIX + "role", TAG_PREFIX + "pre-open-sha256", TAG_PREFIX + "undo-"
+TAG_ROLE, TAG_PRE_OPEN = TAG_PREFIX + "role", TAG_PREFIX + "pre-open-sha256"
 TAG_VALUE_LIMIT = 256
-TICKET_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/=+@-]{0,63}$")  # tag- and session-name-safe
+# tag-, session-name- and file-name-safe, and free of the ':' and '/' the runbook forbids; matched on the
+# whole value (``fullmatch``), so a trailing newline is refused, not recorded as ``INC-77_``
+TICKET_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=@-]{0,63}")
 _TAG_UNSAFE = re.compile(r"[^\w .:/=+@-]")
 
 CLOSED, OPEN, RECORDED, UNRECORDED = "closed", "open", "recorded but not applied", "applied without a record"
@@ -174,39 +181,108 @@ def exempts(statement: Mapping[str, Any], role: str) -> bool:
     return role in _values(operator.get(_principal_arn_key(operator)))
 
 
-def open_policy(policy: Mapping[str, Any] | None, change_: Change) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The opened policy and the undo record: the condition (or None) each exempted DENY had before."""
+def open_policy(policy: Mapping[str, Any] | None, change_: Change) -> dict[str, Any]:
+    """``policy`` with the change applied: each DENY it names exempts its role, the added statements last."""
     opened = copy.deepcopy(dict(policy)) if policy else {"Version": "2012-10-17", "Statement": []}
-    undo: dict[str, Any] = {}
     kept = []
     for statement in statements_of(opened):
         if statement.get("Sid") in change_.added_sids:
             continue  # replaced by the change's own version below
         for sid, role in change_.exemptions:
             if statement.get("Sid") == sid and statement.get("Effect") == "Deny":
-                undo.setdefault(sid, copy.deepcopy(statement.get("Condition")))
                 statement = {**statement, "Condition": exempted(statement.get("Condition"), role)}
         kept.append(statement)
     opened["Statement"] = [*kept, *copy.deepcopy(list(change_.statements))]
-    return opened, undo
+    return opened
 
 
-def close_policy(policy: Mapping[str, Any] | None, change_: Change, undo: Mapping[str, Any]) -> dict[str, Any]:
-    """The inverse of ``open_policy``: the added statements removed, each DENY's recorded condition back."""
+def unexempted(statement: Mapping[str, Any], role: str) -> dict[str, Any]:
+    """``statement`` without ``role`` in its ``ArnNotEquals aws:PrincipalArn`` (an emptied key, operator or
+    condition block removed): the inverse of ``exempted``."""
+    result = copy.deepcopy(dict(statement))
+    condition = result.get("Condition") or {}
+    operator = condition.get("ArnNotEquals") or {}
+    key = _principal_arn_key(operator)
+    if key not in operator:
+        return result
+    values = [v for v in _values(operator[key]) if v != role]
+    if values:
+        operator[key] = values[0] if len(values) == 1 else values
+    else:
+        del operator[key]
+        if not operator:
+            del condition["ArnNotEquals"]
+    if not condition:
+        result.pop("Condition", None)
+    return result
+
+
+def _resolved(value: Any) -> bool:
+    """No value only AWS knows (rendered ``{{Logical.Attribute}}`` by the static source) is left in it."""
+    return "{{" not in json.dumps(value)
+
+
+def close_policy(policy: Mapping[str, Any] | None, change_: Change, template: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy with the change taken out, rebuilt from the deployed ``template``: the added statements
+    removed by Sid; each DENY the change exempts without the exemption, or, where that is not the template's
+    statement (an exemption added by someone else, a widened condition), the template's statement itself;
+    a DENY the template has and the policy lost, back from the template. Nothing else is touched, and
+    nothing comes from the resource's tags: ``template_differences`` says whether the result is the
+    template."""
+    from audit.drift import same_statement
+
     closed = copy.deepcopy(dict(policy)) if policy else {"Version": "2012-10-17", "Statement": []}
-    kept = []
+    wanted = {sid: s for s in statements_of(template) if (sid := s.get("Sid")) in _exempted_sids(change_)}
+    kept, seen = [], set()
     for statement in statements_of(closed):
         sid = statement.get("Sid")
         if sid in change_.added_sids:
             continue
-        if sid in undo and statement.get("Effect") == "Deny":
-            if undo[sid] is None:
-                statement = {k: v for k, v in statement.items() if k != "Condition"}
-            else:
-                statement = {**statement, "Condition": copy.deepcopy(undo[sid])}
+        if sid in wanted and statement.get("Effect") == "Deny":
+            seen.add(sid)
+            for exempt_sid, role in change_.exemptions:
+                if exempt_sid == sid:
+                    statement = unexempted(statement, role)
+            if not same_statement(wanted[sid], statement) and _resolved(wanted[sid]):
+                statement = copy.deepcopy(dict(wanted[sid]))
         kept.append(statement)
+    kept += [copy.deepcopy(dict(s)) for sid, s in wanted.items() if sid not in seen and _resolved(s)]
     closed["Statement"] = kept
     return closed
+
+
+def _exempted_sids(change_: Change) -> set[str]:
+    return {sid for sid, _ in change_.exemptions}
+
+
+def _statement_key(statement: Mapping[str, Any]) -> str:
+    return str(statement.get("Sid")) if statement.get("Sid") else "(no Sid) " + json.dumps(statement, sort_keys=True)[:80]
+
+
+def template_differences(policy: Mapping[str, Any] | None, template: Mapping[str, Any] | None) -> list[str]:
+    """Every statement (by Sid) where ``policy`` is not the deployed ``template`` (values only AWS knows
+    match whatever the account holds), and a differing ``Version``: empty when they are the same policy."""
+    from audit.drift import same_statement
+
+    def grouped(document: Mapping[str, Any] | None) -> dict[str, list[Mapping[str, Any]]]:
+        groups: dict[str, list[Mapping[str, Any]]] = {}
+        for statement in statements_of(document):
+            groups.setdefault(_statement_key(statement), []).append(statement)
+        return groups
+
+    ours, theirs = grouped(template), grouped(policy)
+    found = []
+    for key in sorted(set(ours) | set(theirs)):
+        want, have = ours.get(key, []), theirs.get(key, [])
+        if not want:
+            found.append(f"{key} (not in the template)")
+        elif not have:
+            found.append(f"{key} (in the template, missing from the policy)")
+        elif len(want) != len(have) or not all(same_statement(w, h) for w, h in zip(want, have)):
+            found.append(f"{key} (differs from the template)")
+    if (policy or {}).get("Version") != (template or {}).get("Version"):
+        found.append(f"Version {(policy or {}).get('Version')!r} (the template has {(template or {}).get('Version')!r})")
+    return found
 
 
 def markers(policy: Mapping[str, Any] | None, change_: Change) -> list[str]:
@@ -224,7 +300,7 @@ def markers(policy: Mapping[str, Any] | None, change_: Change) -> list[str]:
 
 def opened(label: str, policy: Mapping[str, Any] | None, role_of: Roles, region: str) -> dict[str, Any]:
     """``policy`` of ``label`` with the break-glass change applied (what BG-03 evaluates)."""
-    return open_policy(policy, change(label, role_of, region))[0]
+    return open_policy(policy, change(label, role_of, region))
 
 
 def digest(policy: Mapping[str, Any] | None) -> str:
@@ -241,54 +317,47 @@ def tag_safe(value: str) -> str:
     return _TAG_UNSAFE.sub("_", value)[:TAG_VALUE_LIMIT]
 
 
-def _encode_undo(undo: Mapping[str, Any]) -> list[str]:
-    packed = base64.urlsafe_b64encode(zlib.compress(json.dumps(undo, sort_keys=True, separators=(",", ":")).encode(), 9))
-    text = packed.decode()
-    return [text[i:i + TAG_VALUE_LIMIT] for i in range(0, len(text), TAG_VALUE_LIMIT)] or [""]
-
-
-def _decode_undo(chunks: list[str]) -> dict[str, Any] | None:
-    try:
-        value = json.loads(zlib.decompress(base64.urlsafe_b64decode("".join(chunks).encode())))
-    except (ValueError, zlib.error):
-        return None
-    return value if isinstance(value, dict) else None
+def printable(value: Any, limit: int = 128) -> str:
+    """A tag value fit for a terminal or a report (``audit.terminal.one_line``): tags are written by whoever
+    may tag the resource, so they are never printed raw."""
+    return one_line(value, limit)
 
 
 @dataclass(frozen=True)
 class Record:
-    """Who opened the break-glass of a resource, when, for which ticket, for which role, and how to undo it."""
+    """Who opened the break-glass of a resource, when, for which ticket and role, and the SHA-256 of the
+    policy the open replaced: information for people and BG-04, never an instruction to close (tags can be
+    forged by anyone allowed to tag)."""
 
     ticket: str | None
     opened_at: str | None
     opened_by: str | None
     role: str | None
     pre_open_sha256: str | None
-    undo: dict[str, Any] | None = field(default=None, compare=False)
 
     def tags(self) -> dict[str, str]:
         tags = {TAG_TICKET: self.ticket, TAG_OPENED_AT: self.opened_at, TAG_OPENED_BY: self.opened_by,
                 TAG_ROLE: self.role, TAG_PRE_OPEN: self.pre_open_sha256}
-        out = {k: tag_safe(v) for k, v in tags.items() if v}
-        out.update({f"{TAG_UNDO}{i}": chunk for i, chunk in enumerate(_encode_undo(self.undo or {}))})
-        return out
+        return {k: tag_safe(v) for k, v in tags.items() if v}
 
     @classmethod
     def from_tags(cls, tags: Mapping[str, str] | None) -> "Record | None":
-        """The record the tags hold, None when they hold none (no break-glass tag at all)."""
+        """The record the tags hold, None when they hold none (no break-glass tag at all). Every value is
+        made printable: the tags are anyone's who may tag the resource."""
         mine = {k: v for k, v in (tags or {}).items() if k.startswith(TAG_PREFIX)}
         if not mine:
             return None
-        chunks = sorted((k for k in mine if k.startswith(TAG_UNDO)), key=lambda k: int(k[len(TAG_UNDO):] or 0)
-                        if k[len(TAG_UNDO):].isdigit() else 10**6)
-        return cls(mine.get(TAG_TICKET), mine.get(TAG_OPENED_AT), mine.get(TAG_OPENED_BY), mine.get(TAG_ROLE),
-                   mine.get(TAG_PRE_OPEN), _decode_undo([mine[k] for k in chunks]) if chunks else None)
+
+        def value(key: str) -> str | None:
+            return printable(mine[key]) if mine.get(key) is not None else None
+        return cls(value(TAG_TICKET), value(TAG_OPENED_AT), value(TAG_OPENED_BY), value(TAG_ROLE), value(TAG_PRE_OPEN))
 
 
 def break_glass_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
     """Only the break-glass tags of a resource, the caller anonymised: what a snapshot (and so a report)
     may hold."""
-    return {k: ((anonymised(v) or "") if k == TAG_OPENED_BY else v) for k, v in (tags or {}).items() if k.startswith(TAG_PREFIX)}
+    return {printable(k): printable((anonymised(v) or "") if k == TAG_OPENED_BY else v)
+            for k, v in (tags or {}).items() if k.startswith(TAG_PREFIX)}
 
 
 # state -----------------------------------------------------------------------------------------------

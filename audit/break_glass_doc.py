@@ -34,9 +34,11 @@ def statement_sets(cfg: Mapping[str, Any], deployed: Callable[[str], Mapping[str
     regions = {"environment": cfg["primary_region"], "backup": cfg["backup_region"]}
     sets = {}
     for label, change in bg.changes(role_of, regions).items():
-        opened, undo = bg.open_policy(deployed(label), change)
+        opened = bg.open_policy(deployed(label), change)
+        exempting = {sid for sid, _ in change.exemptions}
         sets[label] = {"role": role_of.of(bg.SIDE[label]), "added": list(change.statements),
-                       "modified": [s for s in bg.statements_of(opened) if s.get("Sid") in undo]}
+                       "modified": [s for s in bg.statements_of(opened)
+                                    if s.get("Sid") in exempting and s.get("Effect") == "Deny"]}
     return sets
 
 
@@ -49,7 +51,7 @@ def render(cfg: Mapping[str, Any], deployed: Callable[[str], Mapping[str, Any] |
                   json.dumps(found["added"], indent=2), "```", ""]
         if found["modified"]:
             lines += ["DENY statements as they read while open (only the `ArnNotEquals aws:PrincipalArn` exemption is new; "
-                      "close puts back the condition recorded at open):", "", "```json",
+                      "close puts back the statement as the deployed template has it, never what the tags say):", "", "```json",
                       json.dumps(found["modified"], indent=2), "```", ""]
         else:
             lines += ["No DENY statement changes (the deployed DENY already exempts this role).", ""]

@@ -7,17 +7,20 @@ The vault policies can only be changed by the break-glass role itself (``BreakGl
 so that is the role to run as in each account.
 
 Open, per resource: tag the record first (ticket, UTC time, caller ARN from STS, role, the pre-open
-policy's SHA-256 and the DENY conditions it replaces), then put the opened policy, then read it back.
-Close, per resource: put the closed policy (the record's conditions back, the added statements gone),
-read it back and compare with the recorded SHA-256, revoke any KMS grant held by a break-glass role (a grant
-would outlive the policy), then remove the tags. So a policy is never open without its record, and a
-failure at any step stops the run naming exactly which resources are open and which are not (exit 1);
-re-running continues where it stopped. A second open or close is a no-op that says so. ``--dry-run``
-reads, prints the JSON diff of every policy and the tags, and changes nothing. Nothing is deleted.
+policy's SHA-256, which open also prints for the ticket), then put the opened policy, then read it back.
+Close, per resource: the policy is rebuilt from the deployed template (``audit.break_glass.close_policy``:
+the added statements removed, each exempted DENY as the template has it), never from the tags, which anyone
+allowed to tag could have forged; if the result would differ from the template anywhere else, close
+refuses before writing anything (exit 1, naming the statements: redeploy or investigate first). Then it
+puts the closed policy, reads it back and checks it is the template's, revokes any KMS grant held by a
+break-glass role (a grant would outlive the policy), and removes the tags. So a policy is never open
+without its record, and a failure at any step stops the run naming exactly which resources are open and
+which are not (exit 1); re-running continues where it stopped. A second open or close is a no-op that says
+so. ``--dry-run`` reads, prints the JSON diff of every policy and the tags, and changes nothing. Nothing is
+deleted.
 
 A resource whose policy carries break-glass statements without a record (a change outside this tool) is
-refused by open; close removes the statements and takes the DENY's condition from the deployed template
-(the static snapshot of the same configuration), never from a guess.
+refused by open; close treats it like any other open resource: the template decides what comes back.
 """
 from __future__ import annotations
 
@@ -68,8 +71,9 @@ def check_ticket(ticket: str | None, *, required: bool) -> str | None:
         if required:
             raise BadInput("--ticket is required: the incident or change ticket that approved the break-glass")
         return None
-    if not bg.TICKET_PATTERN.match(ticket):
-        raise BadInput(f"--ticket {ticket!r}: use 1-64 letters, digits and . _ + = @ - (it becomes a tag and a session name)")
+    if not bg.TICKET_PATTERN.fullmatch(ticket):
+        raise BadInput(f"--ticket {bg.printable(ticket)!r}: use 1-64 letters, digits and . _ + = @ - starting with a letter or "
+                       f"digit, nothing else (no space, newline, ':' or '/': it becomes a tag and a session name)")
     return ticket
 
 
@@ -82,8 +86,8 @@ class Plan:
     policy: dict[str, Any] | None  # the policy to put, or None to leave it
     tags: dict[str, str]  # tags to set
     untag: list[str]  # tag keys to remove
-    verify_sha256: str | None = None  # close: the recorded pre-open SHA-256 the result must have
-    note: str = ""
+    template: dict[str, Any] | None = None  # close: the deployed policy the result must be
+    replaced_sha256: str | None = None  # open: the SHA-256 of the policy the open replaces
 
 
 def plan_open(resources: list[aws.Resource], role_of: bg.Roles, ticket: str, now: str) -> list[Plan]:
@@ -92,46 +96,39 @@ def plan_open(resources: list[aws.Resource], role_of: bg.Roles, ticket: str, now
     for resource in resources:
         if resource.state.status == bg.OPEN:
             continue
-        opened, undo = bg.open_policy(resource.policy, resource.change)
-        record = bg.Record(ticket, now, resource.caller, role_of.of(bg.SIDE[resource.label]), bg.digest(resource.policy), undo)
+        replaced = bg.digest(resource.policy)
+        record = bg.Record(ticket, now, resource.caller, role_of.of(bg.SIDE[resource.label]), replaced)
         tags = record.tags()
         stale = sorted(k for k in resource.tags if k.startswith(bg.TAG_PREFIX) and k not in tags)
-        plans.append(Plan(resource, opened, tags, stale))
+        plans.append(Plan(resource, bg.open_policy(resource.policy, resource.change), tags, stale, replaced_sha256=replaced))
     return plans
 
 
-def template_undo(resource: aws.Resource, deployed: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The DENY conditions of the deployed template, for a resource opened without a usable record."""
-    undo = {}
-    statements = bg.statements_of(deployed)
-    for sid, role in resource.change.exemptions:
-        current = next((s for s in bg.statements_of(resource.policy) if s.get("Sid") == sid), None)
-        if current is None or not bg.exempts(current, role):
-            continue
-        template = next((s for s in statements if s.get("Sid") == sid), None)
-        if template is None or "{{" in json.dumps(template.get("Condition")):
-            raise StepFailed(f"{resource.label} {resource.arn}: {sid} exempts {role} without a record, and the template "
-                             f"gives no resolved condition for it: restore it by hand from the template")
-        undo[sid] = template.get("Condition")
-    return undo
-
-
 def plan_close(resources: list[aws.Resource], deployed: Policies) -> list[Plan]:
-    """Every resource not closed yet."""
-    plans = []
+    """Every resource not closed yet, its policy rebuilt from the deployed template. Refuses (``StepFailed``
+    naming every resource and statement) when a result would not be the template's policy: close touches
+    only the statements the break-glass change adds or exempts."""
+    plans, refusals = [], []
     for resource in resources:
-        state = resource.state
-        if state.status == bg.CLOSED:
+        if resource.state.status == bg.CLOSED:
             continue
-        record, note = state.record, ""
-        if record is not None and record.undo is not None:
-            undo = record.undo
-        else:
-            undo = template_undo(resource, deployed(resource.label))
-            note = "no usable record: the DENY conditions come from the deployed template"
-        closed = bg.close_policy(resource.policy, resource.change, undo) if state.markers else None
+        template = deployed(resource.label)
+        if template is None:
+            refusals.append(f"{resource.label} {resource.arn}: no deployed template policy to restore it from")
+            continue
+        closed = bg.close_policy(resource.policy, resource.change, template)
+        differences = bg.template_differences(closed, template)
+        if differences:
+            refusals.append(f"{resource.label} {resource.arn}: closed, it would still differ from the template in "
+                            + ", ".join(differences))
+            continue
         untag = sorted(k for k in resource.tags if k.startswith(bg.TAG_PREFIX))
-        plans.append(Plan(resource, closed, {}, untag, record.pre_open_sha256 if record else None, note))
+        changed = closed if bg.template_differences(resource.policy, closed) else None
+        plans.append(Plan(resource, changed, {}, untag, template=dict(template)))
+    if refusals:
+        raise StepFailed("refused, nothing was changed: " + "; ".join(refusals)
+                         + ". Statements outside the break-glass change are not close's to decide: redeploy the "
+                           "stack (scripts/deploy.sh) or investigate in CloudTrail, then close")
     return plans
 
 
@@ -151,16 +148,22 @@ def apply_open(plan: Plan) -> None:
 
 def apply_close(plan: Plan, role_of: bg.Roles, warnings: list[str]) -> None:
     resource = plan.resource
+    record = resource.state.record
     if plan.policy is not None:
         aws.put_policy(resource, plan.policy)  # the policy first: never an open policy without its record
         aws.reread(resource)
         left = bg.markers(resource.policy, resource.change)
         if left:
             raise StepFailed(f"{resource.label} {resource.arn}: read back after the change, the policy still carries {', '.join(left)}")
-    if plan.verify_sha256 and bg.digest(resource.policy) != plan.verify_sha256:
-        warnings.append(f"{resource.label} {resource.arn}: closed, but the policy is not the one recorded before the open "
-                        f"(SHA-256 {bg.digest(resource.policy)[:12]}..., recorded {plan.verify_sha256[:12]}...): it was "
-                        f"changed while open; run 'retention drift' and redeploy")
+        differences = bg.template_differences(resource.policy, plan.template)
+        if differences:
+            raise StepFailed(f"{resource.label} {resource.arn}: read back after the change, the policy differs from the "
+                             f"template in {', '.join(differences)}")
+    if record and record.pre_open_sha256 and bg.digest(resource.policy) != record.pre_open_sha256:
+        warnings.append(f"{resource.label} {resource.arn}: closed to the deployed template, whose SHA-256 "
+                        f"{bg.digest(resource.policy)[:12]}... is not the {record.pre_open_sha256[:12]}... recorded at the "
+                        f"open: the policy before the open was not the template's, or the record was changed; check the "
+                        f"ticket's digest and CloudTrail")
     for grant in aws.break_glass_grants(resource, role_of):
         aws.revoke_grant(resource, grant["GrantId"])
     aws.untag(resource, plan.untag)
@@ -202,13 +205,21 @@ def print_dry_run(action: str, env: str, plans: list[Plan], out: TextIO) -> None
         resource = plan.resource
         diff = policy_diff(resource.label, resource.arn, resource.policy, plan.policy) if plan.policy else ""
         print(diff or f"  {resource.label} {resource.arn}: policy unchanged", file=out)
+        if plan.replaced_sha256:
+            print(f"  {resource.label}: the policy replaced has SHA-256 {plan.replaced_sha256}", file=out)
         if plan.tags:
             shown = {k: (bg.anonymised(v) if k == bg.TAG_OPENED_BY else v) for k, v in plan.tags.items()}
             print(f"  tags to set on {resource.label}: " + json.dumps(shown, indent=2), file=out)
         if plan.untag:
-            print(f"  tags to remove from {resource.label}: {', '.join(plan.untag)}", file=out)
-        if plan.note:
-            print(f"  note: {plan.note}", file=out)
+            print(f"  tags to remove from {resource.label}: {', '.join(bg.printable(k) for k in plan.untag)}", file=out)
+
+
+def print_replaced(plans: list[Plan], done: list[str], out: TextIO) -> None:
+    """The SHA-256 of each policy an open replaced, for the ticket: what the account held before, which
+    close does not need (it restores the template) but an investigation may."""
+    for plan in plans:
+        if plan.replaced_sha256 and plan.resource.label in done:
+            print(f"  replaced {plan.resource.label} policy SHA-256 {plan.replaced_sha256} (record it in the ticket)", file=out)
 
 
 def print_states(resources: list[aws.Resource], out: TextIO) -> None:
@@ -298,6 +309,7 @@ def run(action: str, cfg: Mapping[str, Any], credentials: Mapping[str, Credentia
     print(f"break-glass {action} of {env}" + (f" for ticket {ticket}" if ticket else "")
           + f": {bg.overall(r.state for r in resources)}", file=out)
     print_states(resources, out)
+    print_replaced(plans, progress.done, out)
     for warning in progress.warnings:
         print(f"  WARNING: {warning}", file=out)
     if progress.failure:

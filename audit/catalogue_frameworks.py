@@ -89,6 +89,7 @@ NIST_CONTROLS = {
     "SC-28(1)": "Protection of Information at Rest | Cryptographic Protection",
     "SI-4": "System Monitoring",
     "SI-12": "Information Management and Retention",
+    "SI-12(3)": "Information Management and Retention | Information Disposal",
 }
 
 BACKUP_AUDIT_MANAGER_CONTROLS = {

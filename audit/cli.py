@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 from audit import deployment
 from audit.config import ConfigError, list_environments, load_config
@@ -22,9 +22,19 @@ class UsageError(Exception):
     """Bad command-line input; the message names the argument."""
 
 
+def _refuse(message: str) -> NoReturn:
+    raise UsageError(message)
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too, but with its own format
-        raise UsageError(message)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from audit.arguments import path_argument
+
+        self.register("type", Path, path_argument)  # every type=Path argument: refuses "" and unusable paths
+
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too, but with its own format
+        _refuse(message)
 
 
 def _environments(args: argparse.Namespace) -> list[str]:
@@ -42,7 +52,9 @@ def cmd_config_validate(args: argparse.Namespace) -> int:
         try:
             loaded = load_config(env, args.config_dir)
         except ConfigError as exc:
-            print(exc.render(), file=sys.stderr)
+            from audit.terminal import printable
+
+            print(printable(exc.render()), file=sys.stderr)
             status = EXIT_BAD_INPUT
         else:
             print(f"{loaded.source}: valid")
@@ -54,10 +66,26 @@ def cmd_config_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _tsv_line(values: dict[str, str], what: str) -> str:
+    """One TSV line for a reader, or UsageError: a tab or line break inside a value would forge fields or
+    lines (the configuration's patterns already refuse them; this is the last guard of the format)."""
+    for name, value in values.items():
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise UsageError(f"{what}: {name} {value!r} holds a control character; it cannot be written as TSV")
+    return "\t".join(values.values())
+
+
 def cmd_stacks(args: argparse.Namespace) -> int:
+    """The stacks in deployment order: TSV for people, JSON (--format json) for scripts/deploy.sh."""
     cfg = load_config(args.env, args.config_dir).data
-    for spec in deployment.stack_plan(cfg, include_demo=args.with_sample_app):
-        print("\t".join([spec.key, spec.name, spec.side, spec.account_id, spec.region, spec.profile or "-", spec.template]))
+    records = [{"key": spec.key, "name": spec.name, "side": spec.side, "account_id": spec.account_id,
+                "region": spec.region, "profile": spec.profile, "template": spec.template}
+               for spec in deployment.stack_plan(cfg, include_demo=args.with_sample_app)]
+    if args.format == "json":
+        print(json.dumps(records, indent=2))
+        return EXIT_OK
+    for record in records:
+        print(_tsv_line({**record, "profile": record["profile"] or "-"}, f"stack {record['key']}"))
     return EXIT_OK
 
 
@@ -78,9 +106,12 @@ def _read_outputs(folder: Path | None) -> dict[str, dict[str, Any]]:
 
 
 def declared_parameters(template: Path) -> list[str]:
-    from audit.templates import load_template
+    from audit.templates import TemplateError, load_template
 
-    return list((load_template(template).get("Parameters") or {}).keys())
+    try:
+        return list((load_template(template).get("Parameters") or {}).keys())
+    except TemplateError as exc:
+        raise UsageError(f"template: {exc}") from None
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -97,7 +128,41 @@ def cmd_params(args: argparse.Namespace) -> int:
         print(json.dumps([{"ParameterKey": k, "ParameterValue": v} for k, v in rendered.items()], indent=2))
     else:
         for name, value in rendered.items():
-            print(f"{name}={value}")
+            print(_tsv_line({name: f"{name}={value}"}, f"stack {spec.key}: parameter"))
+    return EXIT_OK
+
+
+def cmd_gate_manifest(args: argparse.Namespace) -> int:
+    """Write the manifest of the templates the gate checks; with --expect, fail (exit 1) when any of them
+    changed since that earlier manifest (the gate's start) was written."""
+    from audit import gate_manifest
+
+    templates_dir = args.templates_dir or REPO_ROOT / "cloudformation"
+    try:
+        manifest = gate_manifest.build(REPO_ROOT, templates_dir)
+        changed = gate_manifest.compare(gate_manifest.load(args.expect), manifest) if args.expect else []
+    except gate_manifest.ManifestError as exc:
+        raise UsageError(str(exc)) from None
+    if changed:
+        print(f"retention: FAILED: changed while the gate ran: {', '.join(changed)} (run the gate again)", file=sys.stderr)
+        return EXIT_FAILED
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(gate_manifest.render(manifest), encoding="utf-8")
+    print(f"{args.out}: {len(manifest['templates'])} template(s), each within {gate_manifest.MAX_TEMPLATE_BYTES:,} bytes")
+    return EXIT_OK
+
+
+def cmd_gate_verify(args: argparse.Namespace) -> int:
+    """Exit 0 only for a template the gate checked, byte for byte (and, packaged, but for its code location)."""
+    from audit import gate_manifest
+
+    try:
+        print(gate_manifest.verify(args.manifest, args.template, args.file, packaged=args.packaged, bucket=args.bucket))
+    except gate_manifest.ManifestError as exc:
+        raise UsageError(str(exc)) from None
+    except gate_manifest.Refused as exc:
+        print(f"retention: REFUSED: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -422,10 +487,11 @@ def cmd_smoke_target(args: argparse.Namespace) -> int:
         policy = cfg["backup_policies"][table["category"]]
         if policy["dedicated_vault"]:
             continue
-        print("\t".join([dynamodb_table_arn(cfg["primary_region"], cfg["environment_account_id"], table["table_name"]),
-                         cfg["vault_names"]["general"],
-                         iam_role_arn(cfg["environment_account_id"], cfg["roles"]["general_backup_role_name"]),
-                         policy["cross_account_vault_arn"], str(policy["lifecycle"]["delete_after_days"])]))
+        print(_tsv_line({"table": dynamodb_table_arn(cfg["primary_region"], cfg["environment_account_id"], table["table_name"]),
+                         "vault": cfg["vault_names"]["general"],
+                         "role": iam_role_arn(cfg["environment_account_id"], cfg["roles"]["general_backup_role_name"]),
+                         "destination": policy["cross_account_vault_arn"],
+                         "days": str(policy["lifecycle"]["delete_after_days"])}, "smoke target"))
         return EXIT_OK
     raise UsageError(f"--env {args.env}: no DynamoDB table of a general category to back up")
 
@@ -446,9 +512,11 @@ def build_parser() -> argparse.ArgumentParser:
     env_args(show)
     show.set_defaults(func=cmd_config_show)
 
-    stacks = sub.add_parser("stacks", help="the stacks of an environment in deployment order (TSV)")
+    stacks = sub.add_parser("stacks", help="the stacks of an environment in deployment order (TSV, or JSON)")
     env_args(stacks)
     stacks.add_argument("--with-sample-app", action="store_true", help="include the demo application stack")
+    stacks.add_argument("--format", choices=["tsv", "json"], default="tsv",
+                        help="tsv: key, name, side, account, region, profile (- for none), template; json: for scripts")
     stacks.set_defaults(func=cmd_stacks)
 
     params = sub.add_parser("params", help="Key=Value parameter overrides of one stack, from the configuration")
@@ -459,6 +527,24 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--format", choices=["lines", "json"], default="lines",
                         help="lines: Key=Value for 'deploy --parameter-overrides'; json: for 'create-change-set --parameters'")
     params.set_defaults(func=cmd_params)
+
+    gate = sub.add_parser("gate", help="the templates the pre-deploy gate checked (scripts/gate.sh, scripts/deploy.sh)")
+    gate_sub = gate.add_subparsers(dest="gate_command", required=True, parser_class=_Parser)
+    manifest = gate_sub.add_parser("manifest", help="write the path, size and SHA-256 of every template the gate checks")
+    manifest.add_argument("--out", type=Path, required=True, help="the manifest file to write (JSON)")
+    manifest.add_argument("--expect", type=Path, default=None,
+                          help="an earlier manifest: exit 1 when a template changed since (the gate's start)")
+    manifest.add_argument("--templates-dir", type=Path, default=None, help="folder of the templates (default: cloudformation/)")
+    manifest.set_defaults(func=cmd_gate_manifest)
+    verify_template = gate_sub.add_parser("verify", help="exit 1 unless a template is one the gate checked, by path and SHA-256")
+    verify_template.add_argument("--manifest", type=Path, required=True, help="the manifest the gate wrote")
+    verify_template.add_argument("--template", type=Path, required=True, help="the template's path, as the stack plan names it")
+    verify_template.add_argument("--file", type=Path, default=None,
+                                 help="the bytes to check (the deployer's private copy; default: the template)")
+    verify_template.add_argument("--packaged", type=Path, default=None,
+                                 help="the template 'aws cloudformation package' wrote from it: must differ only in code locations")
+    verify_template.add_argument("--bucket", default=None, help="--packaged: the artifacts bucket the code went to")
+    verify_template.set_defaults(func=cmd_gate_verify)
 
     def source_args(p: argparse.ArgumentParser, allow_all: bool = False) -> None:
         env_args(p, allow_all=allow_all)
@@ -538,22 +624,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from audit.arguments import BadArgument, check
+    from audit.terminal import printable
+
     if argv[:1] == ["export"]:  # the Cognito exporter has its own argument parser
+        from exporter.cli import build_parser as export_parser
         from exporter.cli import main as export_main
 
+        parser = export_parser()
+        parser.error = _refuse  # its errors as ours: the same format, escaped (they repeat the arguments)
+        try:
+            parser.parse_args(argv[1:])
+        except UsageError as exc:
+            print(printable(f"retention export: error: {exc}"), file=sys.stderr)
+            return EXIT_BAD_INPUT
         return export_main(argv[1:])
+
+    # every message below may repeat an argument or a file name: printable() escapes what a terminal would obey
     try:
         args = build_parser().parse_args(argv)
         args.raw_argv = argv  # --env all passes them on to one process per environment
+        check(args, argv)
         return args.func(args)
-    except UsageError as exc:
-        print(f"retention: error: {exc}", file=sys.stderr)
+    except (UsageError, BadArgument, deployment.PendingOutput) as exc:
+        print(printable(f"retention: error: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except ConfigError as exc:
-        print(exc.render(), file=sys.stderr)
+        print(printable(exc.render()), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except deployment.PendingOutput as exc:
-        print(f"retention: error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        # a template is bad input too, whichever command read it (break-glass statements did not say so);
+        # its module is looked up, not imported: importing audit.templates costs 0.2 s, and it is loaded
+        # whenever one of its errors can have been raised
+        errors = sys.modules.get("audit.templates.errors")
+        if errors is None or not isinstance(exc, errors.TemplateError):
+            raise
+        print(printable(f"retention: error: template: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

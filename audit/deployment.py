@@ -186,10 +186,14 @@ def _camel(identifier: str) -> str:
 def inventory_parameters(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """One parameter per inventory entry, named from its id (``provider`` -> ``ProviderTableName``,
     ``cognito-export`` -> ``CognitoExportBucketName``); ``resolve_parameters`` passes only those a
-    template declares, so a template names the inventory entries it creates by declaring them."""
-    inventory = cfg["inventory"]
+    template declares, so a template names the inventory entries it creates by declaring them. Each table
+    also gets its category's point-in-time recovery window (``ProviderTableRecoveryPeriodInDays``)."""
+    inventory, policies = cfg["inventory"], cfg["backup_policies"]
     parameters: dict[str, Any] = {"EnvironmentName": cfg["environment"]}
     parameters.update({f"{_camel(t['id'])}TableName": t["table_name"] for t in inventory["dynamodb_tables"]})
+    parameters.update({f"{_camel(t['id'])}TableRecoveryPeriodInDays": policies[t["category"]]["point_in_time_recovery_days"]
+                       for t in inventory["dynamodb_tables"]
+                       if "point_in_time_recovery_days" in policies.get(t.get("category") or "", {})})
     parameters.update({f"{_camel(b['id'])}BucketName": b["bucket_name"] for b in inventory["s3_buckets"]})
     parameters.update({f"{_camel(p['id'])}UserPoolName": p["user_pool_name"] for p in inventory["cognito_user_pools"]})
     parameters.update({f"{_camel(p['id'])}UserPoolId": p["user_pool_id"] for p in inventory["cognito_user_pools"]
@@ -266,7 +270,8 @@ def _cognito_exporter_stack(cfg: Mapping[str, Any]) -> StackSpec:
     """The Cognito export bucket, the exporter function, its daily schedule per pool and its alarms."""
     return _environment_side(
         cfg, "cognito-exporter", "cloudformation/cognito-exporter.yaml",
-        parameters={**inventory_parameters(cfg), "AlertTopicArn": OutputRef("monitoring", "AlertTopicArn")},
+        parameters={**inventory_parameters(cfg), "AlertTopicArn": OutputRef("monitoring", "AlertTopicArn"),
+                    "ExportExpirationDays": cfg["cognito_export"]["expire_after_days"]},
     )
 
 

@@ -136,12 +136,14 @@ def _plan_fields(_posture: Posture, plan: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _table_fields(_posture: Posture, table: Mapping[str, Any]) -> dict[str, Any]:
-    return {"pitr": table.get("pitr"), "encryption.type": (table.get("encryption") or {}).get("type"),
+    return {"pitr": table.get("pitr"), "pitr_recovery_period_days": table.get("pitr_recovery_period_days"),
+            "encryption.type": (table.get("encryption") or {}).get("type"),
             "deletion_protection": table.get("deletion_protection")}
 
 
 def _bucket_fields(_posture: Posture, bucket: Mapping[str, Any]) -> dict[str, Any]:
     return {"versioning": bucket.get("versioning"), "noncurrent_expiration_days": bucket.get("noncurrent_expiration_days"),
+            "expiration_rules": sorted(json.dumps(r, sort_keys=True) for r in bucket.get("expiration_rules") or []),
             "encryption.algorithm": (bucket.get("encryption") or {}).get("algorithm"),
             "public_access_block": bucket.get("public_access_block"), "policy": normalise_policy(bucket.get("policy")),
             "logging": bucket.get("logging")}
@@ -249,6 +251,12 @@ def _same(static: Any, live: Any) -> bool:
         pattern = "".join(".+?" if i % 2 else re.escape(part) for i, part in enumerate(_SYMBOL_SPLIT.split(static)))
         return re.fullmatch(pattern, live) is not None
     return static == live
+
+
+def same_statement(template: Any, live: Any) -> bool:
+    """One policy statement of a template and of an account are the same, as drift compares policies
+    (list order, account ids as root ARNs, values only AWS knows)."""
+    return _same(normalise_policy({"Statement": [template]}), normalise_policy({"Statement": [live]}))
 
 
 def render(differences: Iterable[Difference]) -> str:

@@ -6,6 +6,12 @@ Lines are sorted by path so the manifest of the same files is the same bytes. Th
 file of the pack but itself. Hand-written instead of calling ``sha256sum``: the tool must verify on
 machines without coreutils, and must also report files that are in the pack but not in the manifest,
 which ``sha256sum -c`` ignores.
+
+The writer only ever writes regular files and folders, so any other kind of entry (a symbolic link, a
+device, a pipe) is a change to the pack, reported like any other change (exit 1), the manifest included:
+a ``MANIFEST.sha256`` that is a symbolic link is never read (it could point at a manifest of another pack,
+or at a file outside the pack rewritten to match), and links are never followed into or out of the pack.
+What is not a pack at all (exit 2) is a folder with no entry named ``MANIFEST.sha256`` or ``pack.json``.
 """
 from __future__ import annotations
 
@@ -61,6 +67,15 @@ def write_manifest(folder: Path) -> Path:
     return path
 
 
+def _not_regular(path: Path) -> str | None:
+    """What ``path`` is when it is not the regular file the writer wrote (None when it is one)."""
+    if path.is_symlink():
+        return "a symbolic link"
+    if path.is_dir():
+        return "a folder"
+    return None if path.is_file() else "not a regular file"
+
+
 def _safe(name: str) -> bool:
     pure = PurePosixPath(name)
     return not pure.is_absolute() and ".." not in pure.parts and "\\" not in name
@@ -72,9 +87,13 @@ def verify(folder: Path, *, marker: str) -> Verification:
     if not folder.is_dir():
         raise NotAPack(f"{folder}: no such folder")
     manifest = folder / MANIFEST
-    if not manifest.is_file() or not (folder / marker).is_file():
+    if not (os.path.lexists(manifest) and os.path.lexists(folder / marker)):
         raise NotAPack(f"{folder}: not an evidence pack (it needs {MANIFEST} and {marker})")
     result = Verification()
+    kind = _not_regular(manifest)
+    if kind is not None:  # nothing in it can be trusted, so nothing is checked against it
+        result.changed.append(f"{MANIFEST} (now {kind}, not the file the audit wrote; not read)")
+        return result
     listed: dict[str, str] = {}
     for number, line in enumerate(manifest.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
         match = _LINE.match(line)
@@ -92,8 +111,9 @@ def verify(folder: Path, *, marker: str) -> Verification:
         if name not in present:
             result.missing.append(name)
             continue
-        if path.is_symlink() or not path.is_file():
-            result.changed.append(f"{name} (no longer a regular file)")
+        kind = _not_regular(path)
+        if kind is not None:
+            result.changed.append(f"{name} (now {kind}, no longer a regular file)")
             continue
         result.checked += 1
         if file_sha256(path) != digest:

@@ -33,7 +33,7 @@ from steps.plugin import AuditPlugin, ScenarioRecord, waived_message
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FEATURES_DIR = REPO_ROOT / "features"
-STEP_MODULES = ("steps.common", "steps.protection", "steps.access", "steps.monitoring", "steps.cognito_export")
+STEP_MODULES = ("steps.common", "steps.protection", "steps.access", "steps.monitoring", "steps.cognito_export", "steps.restore")
 MODE_EXCLUDES = {"static": "live", "live": "static"}
 # pytest plugins that only cost start-up time here. unraisableexception alone runs gc.collect() five times
 # at the end of a session (about 0.2 s); plugin auto-loading scans every installed package's entry points.
@@ -47,8 +47,22 @@ class AuditError(Exception):
 
 
 def _marker_expression(mode: str, tags: str | None) -> str:
+    """The mode's exclusion and ``--tags``. The tags must be an expression on their own, checked by the
+    parser pytest will use: pasted unchecked, ``x) or (live`` would run the live scenarios in a static
+    audit, and a malformed one ended in "pytest exit 4" without naming ``--tags``."""
     expression = f"not {MODE_EXCLUDES[mode]}"
-    return f"({expression}) and ({tags})" if tags else expression
+    if not tags:
+        return expression
+    from _pytest.mark.expression import Expression  # pytest's own parser of -m (no public name for it)
+
+    try:
+        Expression.compile(tags)
+    except Exception as exc:  # SyntaxError in pytest 8 and 9, ParseError before: whatever it raises is a refusal
+        from audit.yaml_lines import brief
+
+        raise AuditError(f"--tags {brief(tags)}: not an expression of scenario tags "
+                         f"({getattr(exc, 'msg', None) or exc}); e.g. 'rpo or ISO-02', 'not live'") from None
+    return f"({expression}) and ({tags})"
 
 
 def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode: str, tags: str | None,

@@ -7,15 +7,18 @@ serves both modes and drift is a comparison of two snapshots.
 Shape (lists of plain dicts; ``origin`` says where a fact came from: template line or API call):
   mode, environment{name, environment_account_id, primary_region, backup_account_id, backup_region,
   organization_id, vault_names, roles, ssn_role_name}, inventory{tables, buckets, user_pools: [{id, name,
-  arn, category | excluded + exclusion_reason}], other_data: [{id, kind, name, protection, reason}]}, vaults,
+  arn, category | excluded + exclusion_reason}] (tables also with the configured point_in_time_recovery_days),
+  other_data: [{id, kind, name, protection, reason}]}, vaults,
   keys (each vault and key with ``break_glass_tags``: its ``compact-retention:break-glass-*`` tags, the
   break-glass record of ``audit.break_glass``; {} when closed, None when unreadable), roles,
-  plans{rules, selections}, tables, buckets, user_pools, persisted (static: every resource of a
+  plans{rules, selections}, tables (``audit.sources.table_records``: point-in-time recovery on/off and its
+  window), buckets (lifecycle fields from ``audit.sources.bucket_records``),
+  user_pools, persisted (static: every resource of a
   type that holds data, as the templates create it), eventbridge (buses, rules, archives, schedules, pipes,
   API destinations, connections, with the stack that defines each), recovery_points (live), settings (live),
   stacks (static), functions and queues (the exporter's Lambda functions and SQS queues:
   ``audit.sources.static_functions``), exports (live: the newest complete export per user pool, from its
-  manifest).
+  manifest, with when it began and completed).
 
 Monitoring sections, static and live in one shape (``audit.sources.monitoring_records``):
   topics [{name, arn, account_id, region, kms_key (as written/returned), policy, subscriptions: [{protocol,
@@ -47,9 +50,14 @@ def _inventory(cfg: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
                 out[key] = item[key]
         return out
 
+    def table(item: Mapping[str, Any]) -> dict[str, Any]:
+        """A table with the point-in-time recovery window its category configures (None when none is)."""
+        policy = cfg["backup_policies"].get(item.get("category") or "", {})
+        return {**entry(item, "dynamodb table", item["table_name"], dynamodb_table_arn(region, account, item["table_name"])),
+                "point_in_time_recovery_days": policy.get("point_in_time_recovery_days")}
+
     return {
-        "tables": [entry(t, "dynamodb table", t["table_name"], dynamodb_table_arn(region, account, t["table_name"]))
-                   for t in inventory["dynamodb_tables"]],
+        "tables": [table(t) for t in inventory["dynamodb_tables"]],
         "buckets": [entry(b, "s3 bucket", b["bucket_name"], s3_bucket_arn(b["bucket_name"])) for b in inventory["s3_buckets"]],
         "user_pools": [{"id": p["id"], "name": p["user_pool_name"], "user_pool_id": p.get("user_pool_id")}
                        for p in inventory["cognito_user_pools"]],

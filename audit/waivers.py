@@ -21,11 +21,16 @@ on another, nor a failure that names that table together with another one. A wai
 accepted. Passing checks are never touched.
 
 Governance. Bad input stops the run with exit 2 and ``file:line: problem`` for every problem: not a
-list, unknown or missing fields, an empty justification, an owner that is an e-mail address, an expiry
-that is not a date or is more than 180 days ahead, a control id that is not in the catalogue, a control
-no waiver may cover (any ``BG-*`` control, and those the catalogue marks ``waivable: false``), the same
-control and resource twice. A waiver whose expiry has passed is not bad input: it covers nothing and
-fails the run (exit 1), saying which waiver expired, until it is renewed or removed.
+list, unknown or missing fields, a field of the wrong type, an empty justification, an expiry that is not
+a date (``2026-13-45`` included) or is more than 180 days ahead, a control id that is not in the
+catalogue, a control no waiver may cover (any ``BG-*`` control, and those the catalogue marks
+``waivable: false``), the same control and resource twice, a file that is not UTF-8 or not YAML, a list
+or mapping used as a field name, nesting past ``audit.yaml_lines.MAX_DEPTH``. Every field the reports
+copy is text fit for them: no e-mail address or phone number anywhere (``audit.personal_data``: reports
+carry no personal data, so the message names the field and line but never repeats the value), and no
+control character (they would reach the terminal table and the XML reports; the justification's line
+breaks and tabs are folded into spaces first). A waiver whose expiry has passed is not bad input: it
+covers nothing and fails the run (exit 1), saying which waiver expired, until it is renewed or removed.
 """
 from __future__ import annotations
 
@@ -45,7 +50,9 @@ ALL = "all"
 FIELDS = ("control", "resource", "justification", "owner", "ticket", "expires")
 REQUIRED = ("control", "resource", "justification", "expires")
 _NAME_CHAR = re.compile(r"[A-Za-z0-9_./-]")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # control, format (bidi overrides), surrogates, line breaks
+_KIND = {"LineList": "a list", "LineDict": "a mapping", "bool": "true/false", "float": "a decimal number (quote it)",
+         "int": "a number this long (quote it)", "date": "a date (quote it)", "datetime": "a time (quote it)"}
 _NOTHING = re.compile(r"\A\s*(?:\[\s*\]\s*)?\Z")
 
 
@@ -61,39 +68,82 @@ def _strip_comments(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
+def _unfit(value: str, fold: bool) -> str | None:
+    """Why a text may not reach a report (nor be repeated in a message), or None."""
+    from audit.personal_data import find as personal
+
+    found = personal(value)
+    if found is not None:
+        what, position = found
+        return (f"holds what looks like {what} (at character {position + 1}; not repeated here): reports carry "
+                f"no personal data, name a team, role or ticket instead")
+    text = " ".join(value.split()) if fold else value.strip()
+    if not text.isprintable():  # fast path: a str method in C; the loop below only finds which character
+        import unicodedata
+
+        for position, char in enumerate(text):
+            if unicodedata.category(char) in _UNPRINTABLE:
+                return f"holds the control character U+{ord(char):04X} (at character {position + 1}): write plain text"
+    return None
+
+
+def _text(value: Any) -> str | None:
+    """A field's value as the text the reports will show: a string, or a plain integer (``ticket: 1234``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= 64:
+        return str(value)
+    return None
+
+
 def _check_item(item: Any, line: int, source: str, today: date, catalogue) -> tuple[Waiver | None, list[str]]:
-    from audit.yaml_lines import LineDict, field_problems
+    from audit.yaml_lines import LineDict, brief, field_problems
 
     if not isinstance(item, LineDict):
         return None, [f"{source}:{line}: a waiver must be a mapping with {', '.join(REQUIRED)}"]
-    problems = field_problems(item, source, FIELDS, REQUIRED, hints={"justification": "why the failure is accepted"})
+    # first what may not be repeated in any message (nor reach a report): such a field is checked no further
+    unfit: dict[Any, str] = {}  # field -> message
+    hidden = LineDict()  # the mapping without the fields whose very name is unfit, for field_problems
+    hidden.line, hidden.key_lines = item.line, item.key_lines
+    for key, value in item.items():
+        if isinstance(key, str) and key not in FIELDS and (why := _unfit(key, fold=False)):
+            unfit[key] = f"a field name {why}"
+            continue
+        hidden[key] = value
+        if isinstance(value, str) and (why := _unfit(value, fold=key == "justification")):
+            unfit[key] = f"{key if isinstance(key, str) else brief(key)} {why}"
+    problems = field_problems(hidden, source, FIELDS, REQUIRED, hints={"justification": "why the failure is accepted"})
+    problems += [f"{source}:{item.line_of(key)}: {message}" for key, message in unfit.items()]
 
     def problem(key: str, message: str) -> None:
         problems.append(f"{source}:{item.line_of(key)}: {message}")
 
+    text = {key: "" for key in FIELDS}
     for key in ("control", "resource", "justification", "owner", "ticket"):
-        if item.get(key) is not None and not isinstance(item[key], (str, int)):
-            problem(key, f"{key} must be a text, not {type(item[key]).__name__}")
-    text = {key: str(item[key]).strip() if isinstance(item.get(key), (str, int)) else "" for key in FIELDS if key != "expires"}
+        if item.get(key) is None or key in unfit:
+            continue
+        value = _text(item[key])
+        if value is None:
+            problem(key, f"{key} must be a text, not {_KIND.get(type(item[key]).__name__, type(item[key]).__name__)}")
+        else:
+            text[key] = value.strip()
     control = text["control"]
     if control:
         if catalogue.get(control) is None:
-            problem("control", f"unknown control {control!r}: not in the catalogue ({', '.join(catalogue.ids())})")
+            problem("control", f"unknown control {brief(control)}: not in the catalogue ({', '.join(catalogue.ids())})")
         else:
             reason = catalogue.why_not_waivable(control)
             if reason:
                 problem("control", f"{control} cannot be waived: {reason}")
-    if _EMAIL.search(text["owner"]):
-        problem("owner", "owner looks like an e-mail address: name a team or role (reports carry no personal data)")
     expires = item.get("expires")
     if isinstance(expires, str):
         try:
             expires = date.fromisoformat(expires.strip())
         except ValueError:
             pass
-    if "expires" in item and expires is not None:
+    if "expires" in item and expires is not None and "expires" not in unfit:
         if not isinstance(expires, date) or hasattr(expires, "hour"):
-            problem("expires", f"expires {item['expires']!r} is not a date (write YYYY-MM-DD)")
+            problem("expires", f"expires {brief(item['expires'])} is not a date (write YYYY-MM-DD)")
         elif expires > today + timedelta(days=MAX_DAYS_AHEAD):
             problem("expires", f"expires {expires.isoformat()} is more than {MAX_DAYS_AHEAD} days after today "
                     f"({today.isoformat()}); the latest allowed is {(today + timedelta(days=MAX_DAYS_AHEAD)).isoformat()}")
@@ -110,13 +160,18 @@ def load_waivers(path: Path, *, today: date, catalogue=None) -> list[Waiver]:
     """The waivers of ``path``, checked; ``WaiverError`` lists every problem. A file holding nothing but
     comments (or ``[]``) is read without importing a YAML parser: that is the bundled file of every audit."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WaiverError([f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"]) from None
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise WaiverError([f"{path}: cannot read: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise WaiverError([f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the file as UTF-8"]) from None
     if _NOTHING.match(_strip_comments(text)):
         return []
     from audit.catalogue import CatalogueError, load_catalogue
-    from audit.yaml_lines import LineList, YamlError, load, shown
+    from audit.yaml_lines import LineList, YamlError, brief, load, shown
 
     source = shown(path)
 
@@ -134,17 +189,18 @@ def load_waivers(path: Path, *, today: date, catalogue=None) -> list[Waiver]:
         raise WaiverError(exc.problems) from None
     waivers: list[Waiver] = []
     problems: list[str] = []
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str], int] = {}  # (control, resource) -> line
     for item, line in zip(data, data.item_lines):
         waiver, found = _check_item(item, line, source, today, catalogue)
         problems += found
         if waiver is None:
             continue
         key = (waiver.control, waiver.resource)
-        if key in seen:
-            problems.append(f"{waiver.source}: {waiver.control} {waiver.resource!r} is already waived at {seen[key]}")
+        if key in seen:  # named like every other problem: the file as given, then the line
+            problems.append(f"{source}:{item.line}: {waiver.control} {brief(waiver.resource)} is already waived "
+                            f"at line {seen[key]}")
             continue
-        seen[key] = waiver.source
+        seen[key] = item.line
         waivers.append(waiver)
     if problems:
         raise WaiverError(problems)

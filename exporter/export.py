@@ -17,6 +17,14 @@ paces every Cognito call (``budget_per_second``) and retries throttling that out
 When ``deadline()`` (remaining seconds) drops below ``min_remaining`` the exporter saves
 ``checkpoint.json`` and returns ``Result(complete=False)``; the next call resumes, and the finished
 export is byte-identical to a one-shot run. Logs carry counts, pool ids and keys only, never user data.
+
+A checkpoint's pagination token can go stale (Cognito answers ``InvalidParameterException`` for a token it
+no longer accepts): resuming from it would fail on every retry. The first page asked with a token carried
+over from a checkpoint is therefore special: if Cognito rejects that token, the run starts afresh under
+the same run prefix (``fresh_on_rejected_token``, the default), or, for an earlier day's export that a
+newer one supersedes, the result says ``TOKEN_REJECTED`` and the caller abandons it. The objects of an
+abandoned or restarted attempt are never deleted by this code (only ``checkpoint.json`` is ever removed,
+and never in a run with a manifest): the bucket's lifecycle rule expires them with every other export.
 """
 from __future__ import annotations
 
@@ -40,10 +48,18 @@ BOOLEAN_COLUMNS = {"email_verified", "phone_number_verified", "cognito:mfa_enabl
 FEDERATED = "EXTERNAL_PROVIDER"
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 POOL_RE = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+# How Cognito refuses a pagination token it no longer accepts (moto: InvalidToken). Only the first page
+# asked with a token carried over from a checkpoint is read this way; elsewhere these codes are errors.
+REJECTED_TOKEN_CODES = {"InvalidParameterException", "InvalidToken"}
+TOKEN_REJECTED = "PaginationTokenRejected"  # Result.error of an export whose checkpoint token was refused
 
 
 class ExportExists(Exception):
     """A complete export of this pool and day exists; pass overwrite=True to write a new run."""
+
+
+class TokenRejected(Exception):
+    """Cognito refused the pagination token a checkpoint carried over from an earlier invocation."""
 
 
 @dataclass
@@ -93,6 +109,19 @@ def locate_run(s3: Any, bucket: str, prefix: str, pool_id: str, day: str,
     raise ExportExists("too many runs for one day")
 
 
+def abandon_checkpoint(s3: Any, bucket: str, checkpoint_key: str) -> None:
+    """Remove the checkpoint of an unfinished run that will never be resumed (a newer export supersedes it),
+    so that no later invocation tries it again. Refuses anything but a ``checkpoint.json`` of a run without
+    a manifest: nothing of a complete export is ever deleted. The run's other objects stay until the
+    bucket's lifecycle rule expires them (the exporter's role may delete checkpoints only)."""
+    run = checkpoint_key[: -len(ckpt.NAME)]
+    if not checkpoint_key.endswith("/" + ckpt.NAME):
+        raise ValueError(f"not a checkpoint key: {checkpoint_key}")
+    if ckpt.exists(s3, bucket, run + mf.NAME):
+        raise ValueError(f"refusing to remove {checkpoint_key}: its run is complete ({run}{mf.NAME})")
+    ckpt.delete(s3, bucket, checkpoint_key)
+
+
 def pending_checkpoint(s3: Any, bucket: str, prefix: str, pool_id: str, day: str) -> str | None:
     """The checkpoint key of an unfinished run of that day, if any (complete runs are skipped)."""
     for run in range(1, 1000):
@@ -131,6 +160,7 @@ class _Export:
         state = state or {}
         self.phase = state.get("phase", "start")
         self.token = state.get("token")
+        self.carried_token = self.token  # from an earlier invocation: Cognito may no longer accept it
         self.group_index = int(state.get("group_index", 0))
         self.groups: list[str] = list(state.get("groups", []))
         self.header: list[str] = list(state.get("csv_header", []))
@@ -181,6 +211,21 @@ class _Export:
             self.save(self.snapshot)
         return False
 
+    def page(self, read: Callable[..., tuple[list[dict], str | None]], *args: Any) -> tuple[list[dict], str | None]:
+        """One page of ``read`` at ``self.token``. A token carried over from the checkpoint that Cognito
+        refuses raises TokenRejected (the caller decides: start afresh or abandon); any other error, and any
+        refusal of a token this invocation obtained, propagates as it is."""
+        try:
+            result = read(self.cognito, self.pacer, self.pool_id, *args, self.token)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if self.carried_token is not None and self.token == self.carried_token and code in REJECTED_TOKEN_CODES:
+                raise TokenRejected(f"Cognito refused the pagination token of checkpoint {self.checkpoint_key} "
+                                    f"({code})") from error
+            raise
+        self.carried_token = None
+        return result
+
     # -- phases ------------------------------------------------------------------------------------
     def run_all(self) -> bool:
         if self.phase == "start":
@@ -198,7 +243,7 @@ class _Export:
             while True:
                 if self.boundary():
                     return False
-                page, self.token = users_page(self.cognito, self.pacer, self.pool_id, self.token)
+                page, self.token = self.page(users_page)
                 for user in page:
                     self.add_user(user_record(user))
                 if not self.token:
@@ -211,7 +256,7 @@ class _Export:
                 if self.boundary():
                     return False
                 group = self.groups[self.group_index]
-                page, self.token = members_page(self.cognito, self.pacer, self.pool_id, group, self.token)
+                page, self.token = self.page(members_page, group)
                 for user in page:
                     self.members.add({"group": group, "username": user["Username"]})
                 self.counts["memberships"] += len(page)
@@ -259,9 +304,13 @@ def export_pool(cognito: Any, s3: Any, *, pool_id: str, bucket: str, prefix: str
                 overwrite: bool = False, chunk_size: int = 5000, csv_chunk_size: int = 10000,
                 min_remaining: float = 60.0, checkpoint_interval: float = 120.0,
                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                pacer: Pacer | None = None,
+                pacer: Pacer | None = None, fresh_on_rejected_token: bool = True,
                 progress: Callable[[str, dict], None] | None = None) -> Result:
-    """Export (or continue exporting) one pool for one day. See the module docstring."""
+    """Export (or continue exporting) one pool for one day. See the module docstring.
+
+    ``fresh_on_rejected_token``: when Cognito refuses the checkpoint's pagination token, start this run
+    again from the beginning (True), or return ``Result(error=TOKEN_REJECTED)`` leaving the checkpoint for
+    the caller to abandon (False: an earlier day's export that today's export supersedes)."""
     if not pool_id or not POOL_RE.match(pool_id):
         raise ValueError(f"not a user pool id: {pool_id!r}")
     day = day or _dt.datetime.now(_dt.timezone.utc).date().isoformat()
@@ -283,12 +332,27 @@ def export_pool(cognito: Any, s3: Any, *, pool_id: str, bucket: str, prefix: str
     if state:
         chunk_size, csv_chunk_size = state["chunk_size"], state["csv_chunk_size"]
         LOG.info("resuming export of pool %s day %s run %d at phase %s", pool_id, day, run, state["phase"])
-    job = _Export(cognito, s3, pacer, pool_id=pool_id, bucket=bucket, prefix=prefix, day=day, run=run,
-                  state=state, chunk_size=chunk_size, csv_chunk_size=csv_chunk_size, deadline=deadline,
-                  min_remaining=min_remaining, checkpoint_interval=checkpoint_interval, clock=clock,
-                  progress=progress)
+
+    def new_job(from_state: dict | None) -> _Export:
+        return _Export(cognito, s3, pacer, pool_id=pool_id, bucket=bucket, prefix=prefix, day=day, run=run,
+                       state=from_state, chunk_size=chunk_size, csv_chunk_size=csv_chunk_size, deadline=deadline,
+                       min_remaining=min_remaining, checkpoint_interval=checkpoint_interval, clock=clock,
+                       progress=progress)
+
+    job = new_job(state)
     try:
-        complete = job.run_all()
+        try:
+            complete = job.run_all()
+        except TokenRejected as rejected:
+            if not fresh_on_rejected_token:
+                LOG.warning("export of pool %s day %s cannot resume: %s", pool_id, day, rejected)
+                return Result(False, pool_id, day, job.rp, checkpoint_key=job.checkpoint_key, counts=job.counts,
+                              calls=dict(pacer.calls), error=TOKEN_REJECTED)
+            LOG.warning("export of pool %s day %s: %s; starting the run again from the beginning", pool_id, day,
+                        rejected)
+            job = new_job(None)
+            job.saved_checkpoint = True  # the stale checkpoint is overwritten, and removed once complete
+            complete = job.run_all()
     except (ClientError, BotoCoreError) as error:
         code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else type(error).__name__
         LOG.error("export of pool %s day %s failed in phase %s (%s); no manifest written", pool_id, day,

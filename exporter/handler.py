@@ -7,6 +7,12 @@ pool of a million users finishes the same night without a second schedule; ``MAX
 loop that makes no progress. Once the day's export is complete, a further invocation of the same day
 reports ``already_complete`` and writes nothing.
 
+A scheduled run that finds yesterday's export unfinished (its checkpoint left behind) finishes it first and
+then, in the same invocation if time allows or in the continuation it starts (``then``), exports today:
+a leftover never replaces the day's own export. Only the day's own export counts as ``ExportsCompleted``;
+a leftover whose pagination token Cognito no longer accepts is abandoned (``export.abandon_checkpoint``)
+rather than failing every day, and the day's own export starts afresh when its checkpoint's token is refused.
+
 A failed export (an AWS error that outlasted the retries, a bad event) RAISES after recording it: Lambda then
 retries the asynchronous invocation (which resumes from the checkpoint), the ``Errors`` metric and its alarm
 see it, and what still fails lands in the dead-letter queue. Every outcome is also a CloudWatch metric in
@@ -28,7 +34,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .export import ExportExists, export_pool, pending_checkpoint
+from .export import TOKEN_REJECTED, ExportExists, abandon_checkpoint, export_pool, pending_checkpoint
 from .pacer import CLIENT_CONFIG
 
 LOG = logging.getLogger(__name__)
@@ -55,41 +61,103 @@ def lambda_handler(event: dict[str, Any], context: Any, *, cognito: Any = None, 
         deadline = lambda: context.get_remaining_time_in_millis() / 1000.0  # noqa: E731
     prefix = os.environ.get("EXPORT_PREFIX", "cognito-export")
     try:
-        # an export begun before midnight (UTC) is finished first, under its own day
-        day, resume = event.get("day"), None
-        if not day:
-            yesterday = (_dt.datetime.now(_dt.timezone.utc).date() - _dt.timedelta(days=1)).isoformat()
-            resume = pending_checkpoint(s3, bucket, prefix, pool_id, yesterday)
-        result = export_pool(cognito, s3, pool_id=pool_id, bucket=bucket, checkpoint=resume,
-                             prefix=prefix, day=day,
-                             budget_per_second=float(os.environ.get("EXPORT_BUDGET", "10")), deadline=deadline,
-                             min_remaining=float(os.environ.get("EXPORT_MIN_REMAINING", "60")))
-    except ExportExists:
-        LOG.info("export of pool %s for the day is already complete", pool_id)
-        return {"status": "already_complete", "pool_id": pool_id}
+        days = _days(event)
     except ValueError as error:
         _publish(cloudwatch, namespace, pool_id, failed=True)
         raise ExportFailed(f"bad input for pool {pool_id}: {error}") from error
-    except (ClientError, BotoCoreError) as error:  # before the export started (e.g. bucket missing)
-        LOG.error("export of pool %s could not start: %s", pool_id, type(error).__name__)
-        _publish(cloudwatch, namespace, pool_id, failed=True)
-        raise ExportFailed(f"export of pool {pool_id} could not start: {type(error).__name__}") from error
-    summary = result.summary()
-    if result.complete:
-        _publish(cloudwatch, namespace, pool_id, completed=True, users=result.counts.get("users", 0))
-        return {"status": "complete", **summary}
-    if result.error:
-        _publish(cloudwatch, namespace, pool_id, failed=True)
-        raise ExportFailed(f"export of pool {pool_id} day {result.day} failed ({result.error}); "
-                           f"checkpoint {result.checkpoint_key or 'none'}; no manifest written")
-    continuation = int(event.get("continuation", 0)) + 1
-    if continuation > MAX_CONTINUATIONS:
-        _publish(cloudwatch, namespace, pool_id, failed=True)
-        raise ExportFailed(f"export of pool {pool_id} day {result.day} still incomplete after "
-                           f"{MAX_CONTINUATIONS} continuations; checkpoint {result.checkpoint_key}")
-    _continue(lambda_client, context, {"pool_id": pool_id, "day": result.day, "continuation": continuation})
-    LOG.info("export of pool %s day %s continues in invocation %d", pool_id, result.day, continuation + 1)
-    return {"status": "incomplete", "continuation": continuation, **summary}
+    earlier: list[dict[str, Any]] = []
+    for index, day in enumerate(days):
+        own = index == len(days) - 1  # the day's own export: the one the schedule (and its alarm) stands for
+        try:
+            resume = None
+            if not own:  # an earlier day's unfinished export, finished first when its checkpoint is still there
+                resume = pending_checkpoint(s3, bucket, prefix, pool_id, day)
+                if resume is None:
+                    continue
+            result = export_pool(cognito, s3, pool_id=pool_id, bucket=bucket, checkpoint=resume, prefix=prefix,
+                                 day=day, budget_per_second=float(os.environ.get("EXPORT_BUDGET", "10")),
+                                 deadline=deadline, min_remaining=float(os.environ.get("EXPORT_MIN_REMAINING", "60")),
+                                 fresh_on_rejected_token=own)
+            if not own and result.error == TOKEN_REJECTED:
+                _abandon(s3, bucket, pool_id, day, resume, days[-1])
+                earlier.append({"day": day, "status": "abandoned"})
+                continue
+        except ExportExists:
+            if not own:
+                continue
+            LOG.info("export of pool %s for the day is already complete", pool_id)
+            return {"status": "already_complete", "pool_id": pool_id}
+        except ValueError as error:
+            _publish(cloudwatch, namespace, pool_id, failed=True)
+            raise ExportFailed(f"bad input for pool {pool_id}: {error}") from error
+        except (ClientError, BotoCoreError) as error:  # before the export started (e.g. bucket missing)
+            LOG.error("export of pool %s could not start: %s", pool_id, type(error).__name__)
+            _publish(cloudwatch, namespace, pool_id, failed=True)
+            raise ExportFailed(f"export of pool {pool_id} could not start: {type(error).__name__}") from error
+        summary = result.summary()
+        # A leftover that finished late is not the export of the day, so it does not count as one (metric);
+        # one that failed keeps its checkpoint (the next scheduled run no longer resumes it: it expires with
+        # the bucket's lifecycle). Either way the day's own export follows: a leftover never stops it.
+        if not own and result.complete:
+            LOG.info("unfinished export of pool %s day %s finished; the export of %s follows", pool_id, day, days[-1])
+            earlier.append({"day": day, "status": "complete", "manifest_key": result.manifest_key})
+            continue
+        if not own and result.error:
+            LOG.error("unfinished export of pool %s day %s failed again (%s); the export of %s follows", pool_id, day,
+                      result.error, days[-1])
+            earlier.append({"day": day, "status": "failed", "error": result.error})
+            continue
+        if earlier:
+            summary["earlier"] = earlier
+        if result.complete:
+            _publish(cloudwatch, namespace, pool_id, completed=True, users=result.counts.get("users", 0))
+            return {"status": "complete", **summary}
+        if result.error:
+            _publish(cloudwatch, namespace, pool_id, failed=True)
+            raise ExportFailed(f"export of pool {pool_id} day {result.day} failed ({result.error}); "
+                               f"checkpoint {result.checkpoint_key or 'none'}; no manifest written")
+        continuation = int(event.get("continuation", 0)) + 1
+        if continuation > MAX_CONTINUATIONS:
+            _publish(cloudwatch, namespace, pool_id, failed=True)
+            raise ExportFailed(f"export of pool {pool_id} day {result.day} still incomplete after "
+                               f"{MAX_CONTINUATIONS} continuations; checkpoint {result.checkpoint_key}")
+        following = {} if own else {"then": days[-1]}
+        _continue(lambda_client, context, {"pool_id": pool_id, "day": result.day, "continuation": continuation, **following})
+        LOG.info("export of pool %s day %s continues in invocation %d", pool_id, result.day, continuation + 1)
+        return {"status": "incomplete", "continuation": continuation, **summary}
+    raise AssertionError("unreachable: the day's own export always returns or raises")
+
+
+def _days(event: dict[str, Any]) -> list[str]:
+    """The exports one invocation works on, in order; the last is the day's own export.
+
+    A scheduled event (no ``day``) first finishes yesterday's export if a checkpoint of it is left (an
+    export begun before midnight is finished under its own day), then exports today: a leftover never takes
+    the place of the day's own export, which is what the "no complete export in 26 h" alarm and EXP-06
+    stand for. A continuation carries the export it resumes (``day``) and, when that was an earlier day's,
+    the day whose own export follows (``then``)."""
+    day, then = event.get("day"), event.get("then")
+    if any(value is not None and not isinstance(value, str) for value in (day, then)):
+        raise ValueError("day and then must be YYYY-MM-DD text")
+    if day:
+        return [day, then] if then and then != day else [day]
+    today = _today()
+    return [(today - _dt.timedelta(days=1)).isoformat(), today.isoformat()]
+
+
+def _abandon(s3: Any, bucket: str, pool_id: str, day: str, checkpoint_key: str, superseded_by: str) -> None:
+    """Give up an earlier day's export whose checkpoint Cognito can no longer resume: the day's own export
+    supersedes it. A failure to remove the checkpoint is logged and never stops the day's own export."""
+    try:
+        abandon_checkpoint(s3, bucket, checkpoint_key)
+    except (ClientError, BotoCoreError, ValueError) as error:
+        LOG.warning("could not remove the abandoned checkpoint %s: %s", checkpoint_key, type(error).__name__)
+    LOG.warning("unfinished export of pool %s day %s abandoned (Cognito refused its pagination token); the export of "
+                "%s supersedes it, and the bucket's lifecycle rule expires what it wrote", pool_id, day, superseded_by)
+
+
+def _today() -> _dt.date:
+    return _dt.datetime.now(_dt.timezone.utc).date()
 
 
 def _continue(lambda_client: Any, context: Any, event: dict[str, Any]) -> None:

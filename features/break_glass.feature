@@ -10,9 +10,10 @@ Feature: SSN break-glass
     Given the posture of the environment
 
   @BG-01 @nist:AC-6 @nist:SC-28
-  Scenario: People are explicitly denied restore, decrypt and deletion on the SSN vaults and keys
+  Scenario: People are explicitly denied restore, decrypt, deletion and tagging on the SSN vaults and keys
     An explicit DENY, not only a missing Allow: no statement added later (a key grant, an IAM policy) can
-    open these actions without removing the DENY first.
+    open these actions without removing the DENY first. Tagging is denied too: the break-glass record lives in
+    the tags, and only the break-glass role (and a deployment through CloudFormation) may write them.
     Then each principal below is explicitly denied the action on the target
       | principal                                  | action                                 | target                  |
       | an administrator                           | backup:StartRestoreJob                 | local SSN vault         |
@@ -38,6 +39,13 @@ Feature: SSN break-glass
       | an outside account                         | kms:Decrypt                            | local SSN key           |
       | the SSN backup role                        | kms:Decrypt                            | local SSN key           |
       | the SSN backup role                        | backup:StartRestoreJob                 | local SSN vault         |
+      | an administrator                           | backup:TagResource                     | local SSN vault         |
+      | an administrator                           | backup:UntagResource                   | local SSN vault         |
+      | an administrator                           | kms:TagResource                        | local SSN key           |
+      | the account root                           | kms:UntagResource                      | local SSN key           |
+      | an administrator                           | backup:TagResource                     | cross-account SSN vault |
+      | the account root                           | kms:TagResource                        | cross-account SSN key   |
+      | the SSN backup role                        | backup:TagResource                     | local SSN vault         |
 
   @BG-02 @nist:CP-9 @nist:AC-6
   Scenario: The SSN backup role can still back up and AWS Backup can still copy
@@ -76,3 +84,19 @@ Feature: SSN break-glass
     names them. Break-glass statements in a policy without that record (a change outside the runbook) fail
     it too. Live only: the templates never carry a record.
     Then no break-glass is open on the SSN vaults and keys
+
+  @BG-05 @nist:AC-3 @nist:AC-6
+  Scenario: The SSN DENY statements exempt exactly the documented principals, and nobody else named gains anything
+    A fixed list of principals cannot see a DENY that exempts one more named role. For every DENY statement on
+    the SSN vaults and keys, the principals it does not apply to (the standard ones of both accounts and every
+    principal named anywhere in the four policies, directly and through AWS Backup, DynamoDB and
+    CloudFormation) are exactly the documented ones (docs/break-glass-design.md), and no other principal named
+    in those policies may restore, decrypt, copy out, delete or tag. The break-glass role itself may tag: it
+    writes the break-glass record.
+    Then the SSN DENY statements exempt exactly the documented principals, and no other principal named in the SSN policies may restore, decrypt, copy out, delete or tag
+    And each principal below is allowed the action on the target
+      | principal            | action               | target                  |
+      | the break-glass role | backup:TagResource   | local SSN vault         |
+      | the break-glass role | kms:TagResource      | local SSN key           |
+      | the break-glass role | backup:UntagResource | cross-account SSN vault |
+      | the break-glass role | kms:UntagResource    | cross-account SSN key   |

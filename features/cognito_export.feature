@@ -60,5 +60,13 @@ Feature: Cognito user pools are exported daily, completely and safely
   @EXP-06 @live @needs-history @nist:CP-9 @nist:CP-4
   Scenario: Every user pool has a complete export from the last 26 hours
     A complete export has its manifest (written last), and every object the manifest names is present with
-    its recorded size.
+    its recorded size. Its age counts from when it began reading the pool, not from its manifest: a day's
+    export resumed and finished the next day holds the pool as it was the day before.
     Then every user pool of the inventory has a complete export at most 26 hours old
+
+  @EXP-07 @nist:SI-12 @nist:SI-12(3)
+  Scenario: The export bucket keeps each export no longer than the export retention
+    Every daily export is a full copy of the users' personal data; the backups keep the history for the
+    export retention, so the bucket itself expires every current object (exports, manifests, checkpoints of
+    runs that never finished) after the configured age, at most that retention.
+    Then the export bucket expires every current object under the export prefix after at most 365 days

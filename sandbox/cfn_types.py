@@ -801,8 +801,8 @@ def _patch_native_types() -> None:
       ownership controls, lifecycle rules and access logging are applied too (logging with moto's check
       that the target bucket's policy lets logging.s3.amazonaws.com write, so the policy must exist first;
       moto's own check crashes on a statement with Principal "*").
-    * DynamoDB tables from CloudFormation ignored PointInTimeRecoverySpecification: it is applied; their
-      SSESpecification (SSEEnabled, as CloudFormation spells it) is applied too.
+    * DynamoDB tables from CloudFormation ignored PointInTimeRecoverySpecification: it is applied, with its
+      RecoveryPeriodInDays; their SSESpecification (SSEEnabled, as CloudFormation spells it) is applied too.
     """
     from moto.iam.models import Role, iam_backends
     from moto.kms.models import Key, kms_backends
@@ -919,8 +919,10 @@ def _patch_native_types() -> None:
         if str(pitr.get("PointInTimeRecoveryEnabled", False)).lower() == "true":
             from moto.dynamodb.models import dynamodb_backends
 
-            dynamodb_backends[account_id][region_name].update_continuous_backups(
-                table.name, {"PointInTimeRecoveryEnabled": True})
+            spec: dict[str, Any] = {"PointInTimeRecoveryEnabled": True}
+            if pitr.get("RecoveryPeriodInDays") is not None:  # else moto keeps AWS's default, 35 days
+                spec["RecoveryPeriodInDays"] = int(pitr["RecoveryPeriodInDays"])
+            dynamodb_backends[account_id][region_name].update_continuous_backups(table.name, spec)
         # CloudFormation spells it SSEEnabled, the API (and moto's model) Enabled: without this the table
         # would describe itself as encrypted with the AWS-owned key.
         sse = _props(cloudformation_json).get("SSESpecification") or {}

@@ -13,7 +13,12 @@
 #   --with-sample-app  also deploy the demo application (sandbox and demos only)
 #
 # The configuration is validated and the gate (cfn-lint, checkov, the static audit) passes before anything
-# is deployed. Parameters come from the configuration through 'retention params'; nothing is typed twice.
+# is deployed, and only the templates the gate checked are deployed: each is copied, and refused (exit 1,
+# naming it) unless the gate's manifest holds its path and SHA-256; a packaged template may differ from
+# its checked copy only in the code locations it uploaded (docs/deployer-threat-model.md). The stack list
+# and parameters come from the configuration through 'retention stacks' / 'retention params' as JSON
+# (nothing is typed twice, and no value can forge a field); each stack is created or updated through a
+# change set with the parameters as a JSON file, the same change set a dry run shows.
 # A failed stack prints its failing events and stops the run (exit 1), naming what was and was not
 # deployed. This script never deletes a stack, a change set that ran, or a retained resource.
 set -uo pipefail
@@ -28,7 +33,7 @@ while [ $# -gt 0 ]; do
     --endpoint-url) need_value "$1" "${2:-}"; endpoint=(--endpoint-url "$2"); shift 2 ;;
     --config-dir) need_value "$1" "${2:-}"; config_dir=(--config-dir "$2"); shift 2 ;;
     --with-sample-app) with_sample=(--with-sample-app); shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -36,35 +41,61 @@ done
 bootstrap
 cd "$RETENTION_ROOT" || exit 2
 
-retention config validate --env "$env" "${config_dir[@]}" >/dev/null || exit 2
-"$RETENTION_ROOT/scripts/gate.sh" --env "$env" "${config_dir[@]}" || exit $?
-
-stacks_tsv="$(retention stacks --env "$env" "${config_dir[@]}" "${with_sample[@]}")" || exit 2
-if [ -n "$only_stack" ]; then
-  selected="$(awk -F'\t' -v s="$only_stack" '$1==s || $2==s' <<<"$stacks_tsv")"
-  [ -n "$selected" ] || die "--stack $only_stack: not a stack of $env (known: $(cut -f1 <<<"$stacks_tsv" | paste -sd' '))"
-else
-  selected="$stacks_tsv"
-fi
-
-work="$(mktemp -d)"
+work="$(mktemp -d)" || exit 2
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/outputs"
+manifest="$work/gate-templates.json"  # what the gate checked: path, size and SHA-256 of each template
 
-# aws_side PROFILE REGION ARGS...: the AWS CLI for one account and region.
+retention config validate --env "$env" "${config_dir[@]}" >/dev/null || exit 2
+# RETENTION_DEPLOY_GATE (tests only) names a stand-in for gate.sh that writes the manifest, so a template
+# that is not what the gate checked can be shown to be refused without editing cloudformation/. It is
+# honoured only against a local endpoint (the sandbox): a deploy to AWS always runs the real gate.
+if [ -n "${RETENTION_DEPLOY_GATE:-}" ] && [ ${#endpoint[@]} -eq 0 ]; then
+  die "RETENTION_DEPLOY_GATE replaces the gate and is honoured only with --endpoint-url (the sandbox); unset it"
+fi
+"${RETENTION_DEPLOY_GATE:-$RETENTION_ROOT/scripts/gate.sh}" --env "$env" "${config_dir[@]}" --manifest "$manifest" ||
+  exit $?
+
+# The stacks as NUL-separated fields, FIELDS per stack, parsed from JSON by the project's Python.
+retention stacks --env "$env" "${config_dir[@]}" "${with_sample[@]}" --format json >"$work/stacks.json" || exit 2
+FIELDS=7
+json_fields "$work/stacks.json" key name side account_id region profile template >"$work/stacks.nul" || exit 2
+mapfile -d '' -t plan <"$work/stacks.nul"
+count=$(( ${#plan[@]} / FIELDS ))
+[ $count -gt 0 ] && [ $(( count * FIELDS )) -eq ${#plan[@]} ] || die "'retention stacks' gave no stack list"
+
+# stack_at INDEX: sets key name side account region profile template of the INDEX-th stack.
+stack_at() {
+  local at=$(( $1 * FIELDS ))
+  key="${plan[at]}" name="${plan[at + 1]}" side="${plan[at + 2]}" account="${plan[at + 3]}"
+  region="${plan[at + 4]}" profile="${plan[at + 5]}" template="${plan[at + 6]}"
+}
+
+selected=()
+for ((i = 0; i < count; i++)); do
+  stack_at "$i"
+  if [ -z "$only_stack" ] || [ "$key" = "$only_stack" ] || [ "$name" = "$only_stack" ]; then selected+=("$i"); fi
+done
+if [ ${#selected[@]} -eq 0 ]; then
+  known=()
+  for ((i = 0; i < count; i++)); do stack_at "$i"; known+=("$key"); done
+  die "--stack $only_stack: not a stack of $env (known: ${known[*]})"
+fi
+
+# aws_side PROFILE REGION ARGS...: the AWS CLI for one account and region (no profile: the environment's
+# credentials).
 aws_side() {
   local profile="$1" region="$2"; shift 2
   local args=(--region "$region" "${endpoint[@]}")
-  [ "$profile" != "-" ] && args+=(--profile "$profile")
+  [ -n "$profile" ] && args+=(--profile "$profile")
   aws "${args[@]}" "$@"
 }
 
 check_credentials() {  # SIDE ACCOUNT PROFILE REGION
   local side="$1" account="$2" profile="$3" region="$4" actual
   if ! actual="$(aws_side "$profile" "$region" sts get-caller-identity --query Account --output text 2>"$work/sts.err")"; then
-    local hint="export AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-    [ "$profile" != "-" ] && hint="check the AWS CLI profile '$profile' (profiles.$side in config/$env.json)"
-    [ "$profile" = "-" ] && hint="set profiles.$side in config/$env.json or $hint"
+    local hint="set profiles.$side in config/$env.json or export AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    [ -n "$profile" ] && hint="check the AWS CLI profile '$profile' (profiles.$side in config/$env.json)"
     die "no usable AWS credentials for the $side account ($account): $hint [$(head -c 200 "$work/sts.err" | tr '\n' ' ')]"
   fi
   if [ "$actual" != "$account" ]; then
@@ -106,91 +137,139 @@ print(next((o["OutputValue"] for o in outputs if o["OutputKey"] == sys.argv[2]),
 # bucket (stack 'artifacts', deployed earlier in the same order) and writes a template naming the upload.
 has_local_code() { grep -Eq '^ +Code: +[^{ ]' "$1"; }  # the rule of audit.deployment.has_local_code
 
-package_template() {  # KEY PROFILE REGION TEMPLATE -> prints the template to deploy
-  local key="$1" profile="$2" region="$3" template="$4" bucket
-  has_local_code "$template" || { echo "$template"; return 0; }
+REFUSED=5 NO_BUCKET=3
+# checked_template KEY PROFILE REGION TEMPLATE -> prints the file to deploy: a private copy of TEMPLATE
+# whose path and SHA-256 the gate's manifest holds, or the template 'aws cloudformation package' wrote from
+# it, which may differ from that copy only in the code locations it uploaded to the artifacts bucket.
+# Returns REFUSED (the template is not what the gate checked), NO_BUCKET (its code has nowhere to go yet)
+# or 1 (the code could not be built or uploaded).
+checked_template() {
+  local key="$1" profile="$2" region="$3" template="$4" copy="$work/$key.checked.yaml" bucket
+  cp -- "$template" "$copy" 2>"$work/cp.err" || { say "    cannot copy $template: $(head -c 200 "$work/cp.err")"; return $REFUSED; }
+  retention gate verify --manifest "$manifest" --template "$template" --file "$copy" | sed 's/^/    /' >&2 ||
+    return $REFUSED
+  has_local_code "$copy" || { echo "$copy"; return 0; }
   bucket="$(output_value artifacts ArtifactsBucketName)"
   if [ -z "$bucket" ]; then
     say "    $key has Lambda code to upload, but the artifacts bucket (stack 'artifacts') is not deployed"
-    return 3
+    return $NO_BUCKET
   fi
   "$RETENTION_PY" -m exporter.build "$RETENTION_ROOT/.build/cognito-exporter" 2>/dev/null ||
     { say "    could not build the Lambda code of $key"; return 1; }
-  # 'package' uploads with its own S3 client, which ignores --endpoint-url: AWS_ENDPOINT_URL reaches it
+  # 'package' uploads with its own S3 client, which ignores --endpoint-url: AWS_ENDPOINT_URL reaches it.
+  # It reads the template where it is (its Code path is relative to it); what it writes is checked below.
   [ ${#endpoint[@]} -gt 0 ] && export AWS_ENDPOINT_URL="${endpoint[1]}"
   aws_side "$profile" "$region" cloudformation package --template-file "$template" --s3-bucket "$bucket" \
     --s3-prefix "$env/$key" --output-template-file "$work/$key.packaged.yaml" >"$work/package.out" 2>&1 ||
     { sed 's/^/    /' "$work/package.out" >&2; say "    could not upload the Lambda code of $key to s3://$bucket"; return 1; }
   say "    code of $key uploaded to s3://$bucket/$env/$key/"
+  retention gate verify --manifest "$manifest" --template "$template" --file "$copy" \
+    --packaged "$work/$key.packaged.yaml" --bucket "$bucket" | sed 's/^/    /' >&2 || return $REFUSED
   echo "$work/$key.packaged.yaml"
 }
 
+NO_CHANGES=4
+# create_change_set NAME PROFILE REGION TEMPLATE PARAMS PREFIX: create a change set of TEMPLATE with the
+# parameters of the JSON file PARAMS and wait until it is ready. Sets change_set, change_type and
+# change_reason; returns 0 (ready), NO_CHANGES (the stack already matches) or 1 (failed).
+create_change_set() {
+  local name="$1" profile="$2" region="$3" template="$4" params="$5" prefix="$6" status
+  status="$(stack_status "$name" "$profile" "$region")"
+  case "$status" in NONE|REVIEW_IN_PROGRESS) change_type=CREATE ;; *) change_type=UPDATE ;; esac
+  change_set="$prefix-$(date -u +%Y%m%d%H%M%S)" change_reason=""
+  if ! aws_side "$profile" "$region" cloudformation create-change-set --stack-name "$name" \
+       --change-set-name "$change_set" --change-set-type "$change_type" --template-body "file://$template" \
+       --parameters "file://$params" --capabilities CAPABILITY_NAMED_IAM \
+       --tags "Key=compact-retention:environment,Value=$env" >/dev/null 2>"$work/change-set.err"; then
+    change_reason="$(head -c 2000 "$work/change-set.err")"
+    return 1
+  fi
+  aws_side "$profile" "$region" cloudformation wait change-set-create-complete --stack-name "$name" \
+    --change-set-name "$change_set" 2>/dev/null && return 0
+  change_reason="$(aws_side "$profile" "$region" cloudformation describe-change-set --stack-name "$name" \
+    --change-set-name "$change_set" --query StatusReason --output text 2>/dev/null)"
+  case "$change_reason" in *"didn't contain changes"*|*"No updates"*) return $NO_CHANGES ;; esac
+  return 1
+}
+
+wait_for_stack() {  # NAME PROFILE REGION: 0 when the executed change set completed, 1 when it failed
+  local status waited=0
+  while :; do
+    status="$(stack_status "$1" "$2" "$3")"
+    case "$status" in
+      CREATE_COMPLETE|UPDATE_COMPLETE|IMPORT_COMPLETE) return 0 ;;
+      *_IN_PROGRESS) ;;
+      *) say "    $1: $status"; return 1 ;;
+    esac
+    [ $waited -ge 3600 ] && { say "    $1: still $status after an hour"; return 1; }
+    sleep 5
+    waited=$((waited + 5))
+  done
+}
+
+params_file() {  # KEY [--allow-pending] -> the stack's parameters as a JSON file for CloudFormation
+  retention params --env "$env" "${config_dir[@]}" --stack "$1" --outputs-dir "$work/outputs" "${@:2}" \
+    --format json >"$work/$1.params.json" && echo "$work/$1.params.json"
+}
+
 dry_run_stack() {  # KEY NAME PROFILE REGION TEMPLATE
-  local key="$1" name="$2" profile="$3" region="$4" template="$5" status type change_set packaged rc
-  packaged="$(package_template "$key" "$profile" "$region" "$template")"
+  local key="$1" name="$2" profile="$3" region="$4" template="$5" params rc
+  template="$(checked_template "$key" "$profile" "$region" "$template")"
   rc=$?
-  if [ $rc -eq 3 ]; then
+  if [ $rc -eq $NO_BUCKET ]; then
     say "    no change set: deploy the artifacts stack first (the dry run uploads code, it creates no stack)"
     skipped=$((skipped + 1))
     return 0
   fi
+  [ $rc -eq $REFUSED ] && fail "stack $name: its template is not what the gate checked (see above; nothing was executed)"
   [ $rc -eq 0 ] || fail "stack $name: its code could not be packaged (nothing was executed)"
-  template="$packaged"
-  status="$(stack_status "$name" "$profile" "$region")"
-  case "$status" in NONE|REVIEW_IN_PROGRESS) type=CREATE ;; *) type=UPDATE ;; esac
-  retention params --env "$env" "${config_dir[@]}" --stack "$key" --outputs-dir "$work/outputs" \
-    --allow-pending --format json >"$work/$key.params.json" || exit 2
-  change_set="compact-retention-dry-run-$(date -u +%Y%m%d%H%M%S)"
-  aws_side "$profile" "$region" cloudformation create-change-set --stack-name "$name" \
-    --change-set-name "$change_set" --change-set-type "$type" --template-body "file://$template" \
-    --parameters "file://$work/$key.params.json" --capabilities CAPABILITY_NAMED_IAM >/dev/null ||
-    fail "could not create a change set for $name (nothing was executed)"
-  if ! aws_side "$profile" "$region" cloudformation wait change-set-create-complete --stack-name "$name" \
-       --change-set-name "$change_set" 2>/dev/null; then
-    local reason
-    reason="$(aws_side "$profile" "$region" cloudformation describe-change-set --stack-name "$name" \
-      --change-set-name "$change_set" --query StatusReason --output text 2>/dev/null)"
-    case "$reason" in
-      *"didn't contain changes"*|*"No updates"*) say "    no changes"; return 0 ;;
-      *) fail "change set for $name failed: $reason (nothing was executed)" ;;
-    esac
-  fi
-  say "    change set $change_set ($type), not executed:"
+  params="$(params_file "$key" --allow-pending)" || exit 2
+  create_change_set "$name" "$profile" "$region" "$template" "$params" compact-retention-dry-run
+  rc=$?
+  [ $rc -eq $NO_CHANGES ] && { say "    no changes"; return 0; }
+  [ $rc -eq 0 ] || fail "change set for $name failed: $change_reason (nothing was executed)"
+  say "    change set $change_set ($change_type), not executed:"
   aws_side "$profile" "$region" cloudformation describe-change-set --stack-name "$name" --change-set-name "$change_set" \
     --query 'Changes[].ResourceChange.[Action,LogicalResourceId,ResourceType,Replacement]' --output text |
     sed 's/^/      /' >&2
-  grep -q '<pending:' "$work/$key.params.json" &&
+  grep -q '<pending:' "$params" &&
     say "    (parameters marked <pending:...> come from stacks this dry run did not deploy)"
   return 0
 }
 
-deploy_stack() {  # KEY NAME PROFILE REGION TEMPLATE
-  local key="$1" name="$2" profile="$3" region="$4" template="$5" overrides=()
-  retention params --env "$env" "${config_dir[@]}" --stack "$key" --outputs-dir "$work/outputs" \
-    >"$work/$key.params" || return 2
-  template="$(package_template "$key" "$profile" "$region" "$template")" || return 1
-  mapfile -t overrides <"$work/$key.params"
-  if ! aws_side "$profile" "$region" cloudformation deploy --stack-name "$name" --template-file "$template" \
-       --parameter-overrides "${overrides[@]}" --capabilities CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset \
-       --tags "compact-retention:environment=$env" >"$work/deploy.out" 2>&1; then
-    sed 's/^/    /' "$work/deploy.out" >&2
+deploy_stack() {  # KEY NAME PROFILE REGION TEMPLATE: returns 0, 1 (failed), 2 (parameters) or REFUSED
+  local key="$1" name="$2" profile="$3" region="$4" template="$5" params rc
+  params="$(params_file "$key")" || return 2
+  template="$(checked_template "$key" "$profile" "$region" "$template")" || return $?
+  create_change_set "$name" "$profile" "$region" "$template" "$params" compact-retention-deploy
+  rc=$?
+  if [ $rc -eq $NO_CHANGES ]; then
+    say "    no changes"
+  elif [ $rc -ne 0 ]; then
+    say "    change set for $name failed: $change_reason"
+    return 1
+  elif ! aws_side "$profile" "$region" cloudformation execute-change-set --stack-name "$name" \
+         --change-set-name "$change_set" >/dev/null 2>"$work/execute.err" || ! wait_for_stack "$name" "$profile" "$region"; then
+    sed 's/^/    /' "$work/execute.err" >&2
     print_failure_events "$name" "$profile" "$region"
     return 1
   fi
   save_outputs "$key" "$name" "$profile" "$region"
 }
 
-total="$(grep -c . <<<"$selected")"
+total=${#selected[@]}
 checked=""
 index=0 deployed=() skipped=0
-while IFS=$'\t' read -r key name side account region profile template; do
+for at in "${selected[@]}"; do
   index=$((index + 1))
+  stack_at "$at"
   case " $checked " in *" $side "*) ;; *) check_credentials "$side" "$account" "$profile" "$region"; checked="$checked $side" ;; esac
   # Outputs of the stacks this one depends on, as deployed now (never stale state from an earlier run).
-  while IFS=$'\t' read -r k n _ _ r p _; do
-    [ "$k" = "$key" ] && break
-    [ -f "$work/outputs/$k.json" ] || save_outputs "$k" "$n" "$p" "$r"
-  done <<<"$stacks_tsv"
+  for ((i = 0; i < at; i++)); do
+    stack_at "$i"
+    [ -f "$work/outputs/$key.json" ] || save_outputs "$key" "$name" "$profile" "$region"
+  done
+  stack_at "$at"
   if [ $dry_run -eq 1 ]; then
     step "[$index/$total] $name ($side account $account, $region): dry run"
     dry_run_stack "$key" "$name" "$profile" "$region" "$template"
@@ -203,11 +282,12 @@ while IFS=$'\t' read -r key name side account region profile template; do
       say "deployed in this run: ${deployed[*]:-none}"
       say "not deployed: $name and every stack after it; nothing was deleted or rolled back by this script"
       [ $rc -eq 2 ] && die "stack $name: its parameters could not be built (see above)"
+      [ $rc -eq $REFUSED ] && fail "stack $name: its template is not what the gate checked (see above)"
       fail "stack $name did not deploy (see its events above)"
     fi
     deployed+=("$name")
   fi
-done <<<"$selected"
+done
 
 if [ $dry_run -eq 1 ]; then
   step "dry run complete: $((total - skipped)) change set(s) created, $skipped skipped, none executed"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from audit.controls import break_glass, encryption, isolation
+from audit.controls import break_glass, encryption, isolation, ssn_exemptions
 from steps.common import rows
 
 DECISIONS = parsers.re(r"each principal below is (?P<decision>allowed|denied|explicitly denied) the action on the target")
@@ -24,6 +24,12 @@ def access_decisions_after(posture, record, decision, datatable):
 @then("no break-glass is open on the SSN vaults and keys")
 def no_break_glass_open(posture, record):
     record(break_glass.no_break_glass_open(posture))
+
+
+@then("the SSN DENY statements exempt exactly the documented principals, and no other principal named in the SSN "
+      "policies may restore, decrypt, copy out, delete or tag")
+def exact_ssn_exemptions(posture, record):
+    record(ssn_exemptions.exact_exemptions(posture))
 
 
 @then("every rule protecting a resource copies into the vault of its category in the backup account and region")

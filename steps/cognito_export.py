@@ -41,3 +41,8 @@ def exporter_alerts(posture, record, hours):
 @then(parsers.parse("every user pool of the inventory has a complete export at most {hours:d} hours old"))
 def recent_export(posture, record, hours):
     record(cognito_export.recent_complete_export(posture, hours))
+
+
+@then(parsers.parse("the export bucket expires every current object under the export prefix after at most {days:d} days"))
+def exports_expire(posture, record, days):
+    record(cognito_export.exports_expire_within_retention(posture, days))

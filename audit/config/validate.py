@@ -3,7 +3,8 @@
 Structure (unknown or missing keys, types, id patterns) is checked by JSON Schema (``schema.json``, with
 the maintained ``jsonschema`` library); what a schema cannot say is checked here: ARNs that disagree with
 the accounts and regions, schedules AWS would reject or that run less often than the RPO, lifecycles AWS
-would reject, categories that do not exist, tables marked excluded. Every problem is reported, not only
+would reject, categories that do not exist, tables marked excluded, a restore-test cadence on SSN data or
+missing elsewhere, a category holding tables without a point-in-time recovery window. Every problem is reported, not only
 the first, each as ``(field path, message)``.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Iterator
 
 from audit import schedule
 from audit.arns import ArnError, parse_arn
-from audit.config.loader import ConfigError, LoadedConfig, load_raw
+from audit.config.loader import ConfigError, LoadedConfig, field_path as _path, load_raw
 
 COLD_TO_DELETE_MIN_DAYS = 90  # AWS: DeleteAfterDays >= MoveToColdStorageAfterDays + 90
 CATEGORIES_WITH_DEDICATED_VAULT = {"ssn_data"}  # the templates hold exactly one dedicated vault pair
@@ -27,19 +28,39 @@ TABLE_ONLY_CATEGORIES = {"ssn_data"}  # the SSN role can back up DynamoDB only
 Problem = tuple[str, str]
 
 
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.ASCII)
+
+
+def _whole_value_pattern(validator, pattern, instance, schema):
+    """JSON Schema's ``pattern``, matched against the WHOLE value with ASCII classes.
+
+    jsonschema uses ``re.search``, where ``$`` also matches before a trailing newline and ``\\w``/``\\s``
+    match any Unicode letter or space: ``^[\\w-]+$`` then accepts ``"name\\n"``, and such a value reaches
+    the deployer's shell and the stack parameters. ECMA-262, which JSON Schema names, reads ``^...$``
+    as the whole input with ASCII classes; ``fullmatch`` with ``re.ASCII`` is that reading."""
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _compiled(pattern).fullmatch(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _strict_integer(checker, instance) -> bool:
+    """An integer is an int: JSON Schema counts 2555.0 as an integer, which then reaches a stack parameter
+    as "2555.0" (and a bool is not one either)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
 @lru_cache(maxsize=1)
 def _validator():
     import jsonschema  # imported on demand: a configuration validated before is not checked again
 
     schema = json.loads((Path(__file__).with_name("schema.json")).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
-
-
-def _path(parts) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+    base = jsonschema.Draft202012Validator
+    strict = jsonschema.validators.extend(base, validators={"pattern": _whole_value_pattern},
+                                          type_checker=base.TYPE_CHECKER.redefine("integer", _strict_integer))
+    return strict(schema)
 
 
 def _schema_problems(data: dict[str, Any]) -> Iterator[Problem]:
@@ -53,7 +74,8 @@ def _schema_problems(data: dict[str, Any]) -> Iterator[Problem]:
             missing = error.message.split("'")[1]
             yield _path([*error.absolute_path, missing]), "missing required key"
         elif error.validator == "pattern":
-            yield where, f"{error.instance!r} does not have the expected form ({_pattern_hint(where)})"
+            hint = error.schema.get("description") or _pattern_hint(where)
+            yield where, f"{error.instance!r} does not have the expected form ({hint})"
         else:
             yield where, error.message
 
@@ -64,12 +86,13 @@ def _pattern_hint(where: str) -> str:
         "bucket_name": "an S3 bucket name: 3-63 lower-case letters, digits, dots, hyphens",
         "table_name": "3-255 letters, digits, _ . -", "user_pool_id": "<region>_<id>", "id": "lower-case letters, digits, -",
         "email": "an e-mail address such as team@example.org", "https": "an https:// URL",
+        "environment": "a lower-case name of up to 20 letters, digits, -",
     }
     field = re.sub(r"\[\d+\]$", "", where)
     for key, hint in hints.items():
         if field.endswith(key):
             return hint
-    return "see config/README in docs/configuration.md"
+    return "see audit/config/schema.json"
 
 
 def _account_region_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
@@ -87,7 +110,8 @@ def _schedule_problems(field: str, policy: dict[str, Any], rpo_hours: int) -> It
         return
     if analysis.max_gap is None or analysis.max_gap_hours > rpo_hours:
         gap = "never runs twice within a year" if analysis.max_gap is None else f"leaves gaps of up to {analysis.max_gap_hours:g} h"
-        yield f"{field}.schedule", f"{policy['schedule']!r} {gap}; the RPO of {rpo_hours} h needs a backup at least daily"
+        yield (f"{field}.schedule",
+               f"{policy['schedule']!r} {gap}; the RPO of {rpo_hours} h (rpo_hours) needs a backup at least every {rpo_hours} h")
     elif analysis.min_gap is not None and analysis.min_gap < schedule.MIN_BACKUP_INTERVAL:
         yield f"{field}.schedule", f"{policy['schedule']!r} runs more often than hourly, which AWS Backup rejects"
 
@@ -117,10 +141,12 @@ def _vault_arn_problems(field: str, category: str, policy: dict[str, Any], cfg: 
         yield where, f"account {arn.account} is not backup_account_id ({cfg['backup_account_id']})"
     if arn.region != cfg["backup_region"]:
         yield where, f"region {arn.region} is not backup_region ({cfg['backup_region']})"
-    expected = cfg["vault_names"]["ssn" if policy["dedicated_vault"] else "general"]
+    vault = "ssn" if policy["dedicated_vault"] else "general"
+    expected = cfg["vault_names"][vault]
     if arn.resource_name != expected:
         kind = "the dedicated SSN vault" if policy["dedicated_vault"] else "the general cross-account vault"
-        yield where, f"vault {arn.resource_name!r} is not {kind} ({expected!r}) that category {category} copies into"
+        yield where, (f"vault {arn.resource_name!r} is not {kind} ({expected!r}, vault_names.{vault}) that category "
+                      f"{category} copies into")
 
 
 def _dedicated_vault_problems(field: str, category: str, policy: dict[str, Any]) -> Iterator[Problem]:
@@ -134,6 +160,33 @@ def _dedicated_vault_problems(field: str, category: str, policy: dict[str, Any])
         yield f"{field}.specialized_role", f"only {', '.join(sorted(CATEGORIES_WITH_DEDICATED_VAULT))} has a specialized role"
 
 
+def _restore_test_problems(field: str, category: str, policy: dict[str, Any]) -> Iterator[Problem]:
+    """Every category is restore-tested at its cadence except one with a dedicated vault (SSN data): the
+    restore testing role is denied its vaults and keys, and its data is restored only through the
+    break-glass (docs/runbooks/break-glass.md), so a cadence there would promise tests that never run."""
+    where = f"{field}.restore_test_every_days"
+    if policy["dedicated_vault"] and "restore_test_every_days" in policy:
+        yield where, (f"not allowed for {category}: its vaults are never restore-tested automatically; its drill runs "
+                      "only through the break-glass (docs/runbooks/break-glass.md, docs/restore.md)")
+    elif not policy["dedicated_vault"] and "restore_test_every_days" not in policy:
+        yield where, f"missing: {category} is restore-tested at a cadence of days (docs/restore.md)"
+
+
+def _point_in_time_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
+    """A category that holds DynamoDB tables sets their point-in-time recovery window; a category with
+    buckets only may leave it out (S3 has no such window)."""
+    policies = cfg["backup_policies"]
+    tables: dict[str, list[str]] = {}
+    for table in cfg["inventory"]["dynamodb_tables"]:
+        if table.get("category") in policies:
+            tables.setdefault(table["category"], []).append(table["id"])
+    for category, ids in sorted(tables.items()):
+        if "point_in_time_recovery_days" not in policies[category]:
+            yield (f"backup_policies.{category}.point_in_time_recovery_days",
+                   f"missing: {category} holds the DynamoDB table(s) {', '.join(ids)}, whose point-in-time recovery "
+                   "window (1-35 days) it sets")
+
+
 def _policy_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
     for category, policy in cfg["backup_policies"].items():
         field = f"backup_policies.{category}"
@@ -141,6 +194,8 @@ def _policy_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
         yield from _lifecycle_problems(field, policy)
         yield from _dedicated_vault_problems(field, category, policy)
         yield from _vault_arn_problems(field, category, policy, cfg)
+        yield from _restore_test_problems(field, category, policy)
+    yield from _point_in_time_problems(cfg)
 
 
 def _duplicate_problems(kind: str, entries: list[dict[str, Any]], name_key: str) -> Iterator[Problem]:
@@ -163,10 +218,26 @@ def _category_problems(where: str, entry: dict[str, Any], categories: set[str], 
         yield f"{where}.category", f"{category} holds DynamoDB tables only (its minimal role cannot back up S3)"
 
 
+def _dedicated_table_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
+    """A category with a dedicated vault protects at least one table: its backup role, the DENY statements
+    on its vaults and keys and its restore alarms name its tables by ARN, and with none the templates hold
+    empty Resource lists and event patterns (the audit then stops on evaluator errors, a template
+    parameter is blamed, and AWS would refuse the stacks)."""
+    tables = cfg["inventory"]["dynamodb_tables"]
+    for category, policy in sorted(cfg["backup_policies"].items()):
+        if policy["dedicated_vault"] and not any(t.get("category") == category for t in tables):
+            found = "is empty" if not tables else f"has no table in category {category}"
+            yield ("inventory.dynamodb_tables",
+                   f"{found}: {category} has a dedicated vault whose role, DENY statements and alarms name its "
+                   f"tables, so at least one table must be in it (set \"category\": \"{category}\" on the table "
+                   "that holds this data)")
+
+
 def _inventory_problems(cfg: dict[str, Any], *, include_controls: bool = True) -> Iterator[Problem]:
     inventory, categories = cfg["inventory"], set(cfg["backup_policies"])
     for kind, name_key in (("dynamodb_tables", "table_name"), ("s3_buckets", "bucket_name"), ("cognito_user_pools", "user_pool_name")):
         yield from _duplicate_problems(kind, inventory[kind], name_key)
+    yield from _dedicated_table_problems(cfg)
     for index, table in enumerate(inventory["dynamodb_tables"]):
         where = f"inventory.dynamodb_tables[{index}]"
         if include_controls and (table.get("excluded") or "exclusion_reason" in table):
@@ -207,6 +278,23 @@ def _other_data_problems(inventory: dict[str, Any]) -> Iterator[Problem]:
             yield f"{where}.name", f"bucket {entry['name']!r} is already in inventory.s3_buckets: list it once"
 
 
+EXPORT_BUCKET_ID = "cognito-export"  # the inventory entry of the exporter's bucket (CognitoExportBucketName)
+EXPORT_CATEGORY = "export_data"
+
+
+def _cognito_export_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
+    """The export bucket expires each export (personal data) after ``expire_after_days``; the backups keep
+    the history for the export retention. A longer age would keep exports in the bucket beyond that promise
+    (the schema makes it a whole number of days)."""
+    field, days = "cognito_export.expire_after_days", cfg["cognito_export"]["expire_after_days"]
+    entry = next((b for b in cfg["inventory"]["s3_buckets"] if b["id"] == EXPORT_BUCKET_ID), {})
+    category = entry.get("category") or EXPORT_CATEGORY
+    policy = cfg["backup_policies"].get(category)
+    if policy is not None and days > policy["retention_days"]:
+        yield field, (f"{days} days is longer than the export retention (backup_policies.{category}.retention_days = "
+                      f"{policy['retention_days']}): the bucket would keep each export longer than its backups")
+
+
 def _monitoring_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
     for topic, subscriptions in cfg["monitoring"].items():
         if not subscriptions["email"] and not subscriptions["https"]:
@@ -224,7 +312,7 @@ def problems(data: dict[str, Any], environment: str | None = None, *, for_audit:
         return found
     if environment is not None and data["environment"] != environment:
         found.append(("environment", f"{data['environment']!r} does not match the file name ({environment}.json)"))
-    for check in (_account_region_problems, _policy_problems, _monitoring_problems):
+    for check in (_account_region_problems, _policy_problems, _monitoring_problems, _cognito_export_problems):
         found.extend(check(data))
     found.extend(_inventory_problems(data, include_controls=not for_audit))
     return found

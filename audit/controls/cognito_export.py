@@ -331,10 +331,12 @@ def recent_complete_export(posture: Posture, max_hours: int, *, now: datetime | 
         if export is None:
             outcome.check(False, f"{label}: no complete export (manifest.json) in the last days")
             continue
-        completed = parse_time(export["completed_at"])
-        age = (now - completed).total_seconds() / 3600
-        outcome.check(age <= max_hours, f"{label}: newest complete export {export['manifest_key']} at {export['completed_at']}, "
-                      f"{age:.1f} h old (limit {max_hours} h)", origin=export.get("origin"))
+        # Its age counts from when it began reading the pool: yesterday's export resumed and finished today
+        # has a fresh manifest but holds the pool as it was yesterday, and must not stand for today's.
+        age = (now - parse_time(export["started_at"])).total_seconds() / 3600
+        outcome.check(age <= max_hours, f"{label}: newest complete export {export['manifest_key']} (day {export['day']}) "
+                      f"began {export['started_at']}, {age:.1f} h ago, completed {export['completed_at']} "
+                      f"(limit {max_hours} h from its start)", origin=export.get("origin"))
         counts = export.get("counts") or {}
         outcome.check(not export["objects_missing"] and export["objects"] > 0,
                       f"{label}: manifest lists {export['objects']} objects, {len(export['objects_missing'])} missing or resized",
@@ -344,4 +346,44 @@ def recent_complete_export(posture: Posture, max_hours: int, *, now: datetime | 
         outcome.evidence.append(f"info: {label}: export holds {counts.get('users', '?')} users ({counts.get('disabled', '?')} "
                                 f"disabled), {counts.get('groups', '?')} groups, {counts.get('memberships', '?')} memberships; "
                                 f"the pool estimates {estimate if estimate is not None else '?'} users")
+    return outcome
+
+
+# EXP-07 ------------------------------------------------------------------------------------------------
+def expiring_rule(bucket: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The enabled rule of ``bucket`` that expires every current object at ``key`` soonest, None if none does.
+    A rule narrowed by tags or object sizes leaves the other objects to be kept forever, so it does not count."""
+    covering = [r for r in bucket.get("expiration_rules") or []
+                if not r["filtered"] and key.startswith(r["prefix"]) and r["days"] is not None]
+    return min(covering, key=lambda r: r["days"], default=None)
+
+
+def exports_expire_within_retention(posture: Posture, max_days: int) -> Outcome:
+    """Each daily export is a full copy of every user's personal data. Versioning with noncurrent expiry
+    (EXP-02) removes only REPLACED versions; the current objects stay unless a rule expires them. The export
+    retention is what the backups keep, so the bucket itself may keep an export at most that long."""
+    outcome = Outcome(fix="give the export bucket an enabled lifecycle rule, without tag or size filters, that expires "
+                          f"current objects under the export prefix after cognito_export.expire_after_days (at most {max_days})")
+    if _no_exporter(posture, outcome):
+        return outcome
+    for function in exporters(posture):
+        name = function["environment"]["EXPORT_BUCKET"]
+        prefix = str(function["environment"].get("EXPORT_PREFIX", "cognito-export")).strip("/") + "/"
+        label = f"export bucket {name}"
+        outcome.subject(label)
+        bucket = posture.bucket(f"arn:aws:s3:::{name}")
+        if bucket is None:
+            outcome.check(False, f"{label}: not found in the {posture.mode} posture (named by {function['name']})")
+            continue
+        # exports, manifests and the checkpoints of unfinished runs all live under <prefix><pool id>/<day>/
+        rule = expiring_rule(bucket, prefix)
+        if rule is None:
+            rules = ", ".join(f"{r['id']} ({r['prefix'] or 'whole bucket'}{', filtered' if r['filtered'] else ''}: {r['days']} days)"
+                              for r in bucket.get("expiration_rules") or []) or "none"
+            outcome.check(False, f"{label}: no enabled rule expires every current object under {prefix} (rules expiring "
+                          f"current objects: {rules}), so every daily export is kept forever", origin=bucket.get("origin"))
+            continue
+        outcome.check(rule["days"] <= max_days, f"{label}: rule {rule['id']} expires every current object under {prefix} "
+                      f"(exports, manifests, checkpoints of unfinished runs) after {rule['days']} days "
+                      f"(limit {max_days}, the export retention)", origin=bucket.get("origin"))
     return outcome

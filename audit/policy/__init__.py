@@ -2,6 +2,6 @@
 
 See ``audit.policy.evaluator`` for the semantics and for why the evaluator is written by hand.
 """
-from audit.policy.evaluator import ROOT_USER, Decision, PolicyError, Request, evaluate, statement_matches
+from audit.policy.evaluator import ROOT_USER, Decision, PolicyError, Request, evaluate, statement_matches, statement_test
 
-__all__ = ["Decision", "PolicyError", "ROOT_USER", "Request", "evaluate", "statement_matches"]
+__all__ = ["Decision", "PolicyError", "ROOT_USER", "Request", "evaluate", "statement_matches", "statement_test"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -156,6 +157,13 @@ def expand(raw: str, context: Context | None, *, wildcards: bool) -> list[Token]
 
 def tokens_to_regex(tokens: Iterable[Token], *, ignore_case: bool = False) -> re.Pattern[str]:
     """Compile tokens to an anchored regex; ``*`` spans any characters, ``:`` and ``/`` included."""
+    return _compiled(tuple(tokens), ignore_case)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(tokens: tuple[Token, ...], ignore_case: bool) -> re.Pattern[str]:
+    """Memoised: an audit matches the same few patterns thousands of times (escaping and ``re``'s own
+    cache lookup cost more than the match)."""
     parts = [(".*" if text == "*" else ".") if wild else re.escape(text) for text, wild in tokens]
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     return re.compile("".join(parts), flags)

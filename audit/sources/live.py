@@ -88,13 +88,14 @@ def open_side(name: str, creds: Credentials, account: str, region: str, factory:
     Also used by ``audit.break_glass_ops``."""
     how = f"assuming {creds.role_arn}" if creds.role_arn else f"profile {creds.profile or '(default)'}"
     try:
+        # botocore may report a missing profile when the session is made or only at the first client
+        # (it depends on what else registered with it, e.g. the AWS CLI's customisations): both are caught
         session = factory(creds, region_name=region)
+        side = Side(name, account, region, session, endpoint_url=creds.endpoint_url, calls=calls,
+                    pacer=Pacer(live_aws.BACKUP_LIST_CALLS_PER_SECOND))
+        actual = side.call("sts", "GetCallerIdentity", account)["Account"]
     except (ClientError, BotoCoreError) as exc:
         raise LiveSourceError(f"{name} account {account}: no session ({how}): {exc}") from exc
-    side = Side(name, account, region, session, endpoint_url=creds.endpoint_url, calls=calls,
-                pacer=Pacer(live_aws.BACKUP_LIST_CALLS_PER_SECOND))
-    try:
-        actual = side.call("sts", "GetCallerIdentity", account)["Account"]
     except Failed:
         raise LiveSourceError(f"{name} account {account}: the credentials do not work ({how}): "
                               f"{side.errors[-1]['error']}") from None

@@ -14,7 +14,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from audit.arns import ArnError, backup_vault_arn, parse_arn
+from audit.sources.bucket_records import lifecycle_fields, lifecycle_rule
 from audit.sources.live_aws import Absent, Failed, Side, parse_document
+from audit.sources.table_records import table_record
 
 NOT_FOUND = ("ResourceNotFoundException",)
 S3_NOT_FOUND = ("NoSuchBucket",)
@@ -266,20 +268,20 @@ def read_tables(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
         arn = table["TableArn"]
         backups = side.get("dynamodb", "DescribeContinuousBackups", arn, absent=("TableNotFoundException",) + NOT_FOUND,
                            TableName=name)
-        pitr = None
+        pitr, status = None, {}
         if backups is not None:
             status = ((backups.get("ContinuousBackupsDescription") or {}).get("PointInTimeRecoveryDescription") or {})
             pitr = status.get("PointInTimeRecoveryStatus") == "ENABLED"
         sse = table.get("SSEDescription") or {}
         kms = sse.get("SSEType") == "KMS" and sse.get("Status") in ("ENABLED", "UPDATING")
-        tables.append({
-            "name": table.get("TableName", name), "arn": arn,
-            "account_id": _arn_field(arn, "account") or side.account_id, "region": _arn_field(arn, "region") or side.region,
-            "pitr": pitr,
-            "encryption": {"type": "KMS" if kms else "AWS_OWNED", "kms_key": sse.get("KMSMasterKeyArn") if kms else None},
-            "deletion_protection": table.get("DeletionProtectionEnabled") is True,
-            "origin": origin(side, "dynamodb:DescribeTable"),
-        })
+        tables.append(table_record(
+            name=table.get("TableName", name), arn=arn,
+            account_id=_arn_field(arn, "account") or side.account_id, region=_arn_field(arn, "region") or side.region,
+            pitr=pitr, pitr_recovery_period_days=status.get("RecoveryPeriodInDays"),
+            encryption_type="KMS" if kms else "AWS_OWNED", kms_key=sse.get("KMSMasterKeyArn") if kms else None,
+            deletion_protection=table.get("DeletionProtectionEnabled") is True,
+            origin=origin(side, "dynamodb:DescribeTable"),
+        ))
     return tables
 
 
@@ -296,9 +298,7 @@ def read_buckets(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
         except Failed:
             versioning = None
         lifecycle = side.get("s3", "GetBucketLifecycleConfiguration", arn, absent=("NoSuchLifecycleConfiguration",), Bucket=name)
-        rules = [r for r in (lifecycle or {}).get("Rules", []) if r.get("Status") == "Enabled"]
-        noncurrent = [r["NoncurrentVersionExpiration"]["NoncurrentDays"] for r in rules
-                      if (r.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays") is not None]
+        rules = [lifecycle_rule_from_api(r) for r in (lifecycle or {}).get("Rules") or []]
         try:
             encryption = side.call("s3", "GetBucketEncryption", arn, Bucket=name,
                                    absent=("ServerSideEncryptionConfigurationNotFoundError",))
@@ -320,7 +320,7 @@ def read_buckets(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
         buckets.append({
             "name": name, "arn": arn, "account_id": side.account_id, "region": side.region,
             "versioning": versioning,
-            "noncurrent_expiration_days": min(noncurrent) if noncurrent else None,
+            **lifecycle_fields(rules),
             "encryption": bucket_encryption,
             "public_access_block": public_access_block,
             "logging": None if logging is None else bool(logging.get("LoggingEnabled")),
@@ -329,6 +329,19 @@ def read_buckets(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
             "origin": origin(side, "s3:GetBucketVersioning"),
         })
     return buckets
+
+
+def lifecycle_rule_from_api(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule of GetBucketLifecycleConfiguration (``Filter`` with ``Prefix``, ``Tag``, ``ObjectSize*`` or
+    ``And``, or the older top-level ``Prefix``; ``Expiration.Days``) for the shared builder."""
+    where = rule.get("Filter") or {}
+    both = where.get("And") or {}
+    filtered = any(k in where for k in ("Tag", "ObjectSizeGreaterThan", "ObjectSizeLessThan")) or any(
+        both.get(k) for k in ("Tags", "ObjectSizeGreaterThan", "ObjectSizeLessThan"))
+    return lifecycle_rule(rule_id=rule.get("ID"), enabled=rule.get("Status") == "Enabled",
+                          prefix=where.get("Prefix") or both.get("Prefix") or rule.get("Prefix"), filtered=filtered,
+                          expiration_days=(rule.get("Expiration") or {}).get("Days"),
+                          noncurrent_days=(rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays"))
 
 
 def read_user_pools(side: Side, pools: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -3,9 +3,12 @@ export of every user pool (read back from the export bucket's manifests).
 
 Functions and queues are built by ``audit.sources.function_records``, as the static source's are;
 ``exports`` exists only live:
-[{pool_id, bucket, day, manifest_key, completed_at, counts, objects, objects_missing, origin}]. An export is
-complete when its ``manifest.json`` exists (the exporter writes it last); every object the manifest names
-must still be there with the size it records. Hashes are not re-computed here (that reads every byte; the
+[{pool_id, bucket, day, manifest_key, started_at, completed_at, counts, objects, objects_missing, origin}]. An
+export is complete when its ``manifest.json`` exists (the exporter writes it last); every object the manifest
+names must still be there with the size it records. ``started_at`` is when the export began reading the pool:
+its ``pool.json``, written first and never again by a resumed run (the day it stands for when that object is
+missing). A day's export that was resumed and finished the next day has a new manifest but old data, so its
+age counts from ``started_at``. Hashes are not re-computed here (that reads every byte; the
 restore dry run, ``retention export --restore-check``, does it).
 
 Calls: one ListFunctions and ListQueues listing per account; per function one GetFunctionConcurrency; per
@@ -20,6 +23,7 @@ from audit.sources.function_records import function_record, queue_record
 from audit.sources.live_aws import Side, parse_document
 from audit.sources.live_read import iso, origin
 
+MANIFEST, FIRST_OBJECT = "manifest.json", "pool.json"  # the exporter writes the manifest last, pool.json first
 DAYS_LOOKED_AT = 3  # today, yesterday and the day before: enough to find a complete export within 26 h
 
 
@@ -91,7 +95,7 @@ def _newest_export(side: Side, bucket: str, pool_prefix: str) -> dict[str, Any] 
         if contents is None:
             continue
         objects = {o["Key"]: o for o in contents}
-        manifests = sorted((o for k, o in objects.items() if k.endswith("/manifest.json")), key=lambda o: o["LastModified"])
+        manifests = sorted((o for k, o in objects.items() if k.endswith("/" + MANIFEST)), key=lambda o: o["LastModified"])
         if not manifests:
             continue
         newest = manifests[-1]
@@ -104,7 +108,10 @@ def _newest_export(side: Side, bucket: str, pool_prefix: str) -> dict[str, Any] 
             manifest = {}
         listed = manifest.get("objects") or []
         missing = [o.get("key") for o in listed if o.get("key") not in objects or objects[o["key"]]["Size"] != o.get("size")]
-        return {"day": manifest.get("day") or day_prefix.rstrip("/").rsplit("/", 1)[-1], "manifest_key": newest["Key"],
+        day = manifest.get("day") or day_prefix.rstrip("/").rsplit("/", 1)[-1]
+        first = objects.get(newest["Key"][: -len(MANIFEST)] + FIRST_OBJECT)
+        return {"day": day, "manifest_key": newest["Key"],
+                "started_at": iso(first["LastModified"]) if first else f"{day}T00:00:00Z",
                 "completed_at": iso(newest["LastModified"]), "format_version": manifest.get("format_version"),
                 "counts": manifest.get("counts") or {}, "objects": len(listed), "objects_missing": missing,
                 "origin": origin(side, "s3:GetObject")}

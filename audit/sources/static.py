@@ -13,8 +13,10 @@ from audit.arns import backup_vault_arn
 from audit.break_glass import break_glass_tags
 from audit.resource_types import EVENTBRIDGE_TYPES, PERSISTED_TYPES
 from audit.snapshot import new_snapshot
+from audit.sources.bucket_records import lifecycle_fields, lifecycle_rule
 from audit.sources.static_functions import read_functions, read_queues
 from audit.sources.static_stacks import ResolvedStack, resolve_environment
+from audit.sources.table_records import DEFAULT_RECOVERY_PERIOD_DAYS, table_record
 from audit.templates import Symbol
 
 ALLOW_ALL_MANAGED = "aws-managed policy (content not in the template: modelled as allowing every action)"
@@ -127,24 +129,25 @@ def _plans(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
 
 
 def _table(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
+    """A table as CloudFormation creates it: point-in-time recovery enabled without a RecoveryPeriodInDays
+    gets AWS's default window."""
     props, spec = resource["Properties"], stack.spec
     sse = props.get("SSESpecification") or {}
-    return {
-        "name": props.get("TableName"), "arn": f"arn:aws:dynamodb:{spec.region}:{spec.account_id}:table/{props.get('TableName')}",
-        "account_id": spec.account_id, "region": spec.region,
-        "pitr": (props.get("PointInTimeRecoverySpecification") or {}).get("PointInTimeRecoveryEnabled") is True,
-        "encryption": {"type": "KMS" if sse.get("SSEEnabled") and sse.get("SSEType", "KMS") == "KMS" else "AWS_OWNED",
-                       "kms_key": sse.get("KMSMasterKeyId")},
-        "deletion_protection": props.get("DeletionProtectionEnabled") is True,
-        "origin": _origin(stack, logical_id),
-    }
+    pitr = props.get("PointInTimeRecoverySpecification") or {}
+    return table_record(
+        name=props.get("TableName"), arn=f"arn:aws:dynamodb:{spec.region}:{spec.account_id}:table/{props.get('TableName')}",
+        account_id=spec.account_id, region=spec.region,
+        pitr=pitr.get("PointInTimeRecoveryEnabled") is True,
+        pitr_recovery_period_days=pitr.get("RecoveryPeriodInDays", DEFAULT_RECOVERY_PERIOD_DAYS),
+        encryption_type="KMS" if sse.get("SSEEnabled") and sse.get("SSEType", "KMS") == "KMS" else "AWS_OWNED",
+        kms_key=sse.get("KMSMasterKeyId"), deletion_protection=props.get("DeletionProtectionEnabled") is True,
+        origin=_origin(stack, logical_id),
+    )
 
 
 def _bucket(stack: ResolvedStack, logical_id: str, resource: dict, policies: dict[str, Any]) -> dict[str, Any]:
     props, spec = resource["Properties"], stack.spec
-    rules = [r for r in (props.get("LifecycleConfiguration") or {}).get("Rules", []) if r.get("Status") == "Enabled"]
-    noncurrent = [r["NoncurrentVersionExpiration"].get("NoncurrentDays") for r in rules if r.get("NoncurrentVersionExpiration")]
-    noncurrent += [r.get("NoncurrentVersionExpirationInDays") for r in rules if r.get("NoncurrentVersionExpirationInDays")]
+    rules = [_lifecycle_rule(r) for r in (props.get("LifecycleConfiguration") or {}).get("Rules") or []]
     encryption = ((props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or [{}])[0]
     default = encryption.get("ServerSideEncryptionByDefault") or {}
     name = props.get("BucketName") or str(Symbol(logical_id, "Ref"))
@@ -152,7 +155,7 @@ def _bucket(stack: ResolvedStack, logical_id: str, resource: dict, policies: dic
     return {
         "name": name, "arn": f"arn:aws:s3:::{name}", "account_id": spec.account_id, "region": spec.region,
         "versioning": (props.get("VersioningConfiguration") or {}).get("Status") or "Disabled",
-        "noncurrent_expiration_days": min(noncurrent) if noncurrent else None,
+        **lifecycle_fields(rules),
         "encryption": {"algorithm": default.get("SSEAlgorithm"), "kms_key": default.get("KMSMasterKeyID")},
         "public_access_block": {k: block.get(k) is True for k in
                                 ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")},
@@ -161,6 +164,16 @@ def _bucket(stack: ResolvedStack, logical_id: str, resource: dict, policies: dic
         "deletion_policy": resource.get("DeletionPolicy"),
         "origin": _origin(stack, logical_id),
     }
+
+
+def _lifecycle_rule(rule: dict) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule (``Prefix``, ``TagFilters``, ``ObjectSize*``, ``ExpirationInDays``,
+    ``NoncurrentVersionExpiration`` or the older ``NoncurrentVersionExpirationInDays``) for the shared builder."""
+    noncurrent = (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays")
+    return lifecycle_rule(rule_id=rule.get("Id"), enabled=rule.get("Status") == "Enabled", prefix=rule.get("Prefix"),
+                          filtered=bool(rule.get("TagFilters") or rule.get("ObjectSizeGreaterThan") or rule.get("ObjectSizeLessThan")),
+                          expiration_days=rule.get("ExpirationInDays"),
+                          noncurrent_days=noncurrent if noncurrent is not None else rule.get("NoncurrentVersionExpirationInDays"))
 
 
 def _name(props: dict, name_property: str, logical_id: str) -> str:

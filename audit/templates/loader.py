@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Sequence
@@ -10,6 +11,10 @@ from audit.templates import cache
 from audit.templates.errors import TemplateError, mark_line
 
 SECTIONS = ("Resources", "Outputs", "Parameters", "Conditions", "Mappings", "Metadata", "Rules")
+# CloudFormation's largest template body (1 MB, uploaded through S3; 51,200 bytes inline):
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+# A larger file is no template AWS would accept, and decoding one takes minutes: it is refused unread.
+MAX_TEMPLATE_BYTES = 1_000_000
 _SEGMENT_RE = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 
 
@@ -22,6 +27,7 @@ def load_template(path: str | Path) -> dict:
     cfn-lint's matches are kept as ``err.matches`` (``(line, message)`` pairs).
     """
     filename = str(path)
+    check_size(filename)
     try:
         key, cached = cache.read(Path(filename))
     except OSError as exc:
@@ -40,6 +46,19 @@ def load_template(path: str | Path) -> dict:
         raise TemplateError("a template must be a mapping", source=filename, line=1)
     cache.write(key, template)
     return template
+
+
+def check_size(path: str | Path) -> int:
+    """The size of a template file in bytes; TemplateError naming it when it is over MAX_TEMPLATE_BYTES
+    (read from the file system, before a byte of it is read)."""
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise TemplateError(f"cannot read: {exc.strerror}", source=str(path), line=None) from None
+    if size > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"{size:,} bytes, over CloudFormation's template size limit of {MAX_TEMPLATE_BYTES:,} bytes "
+                            "(not decoded)", source=str(path), line=None)
+    return size
 
 
 def parse_path(path: str | Sequence[Any]) -> list[Any]:

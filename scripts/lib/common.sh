@@ -16,3 +16,36 @@ bootstrap() {
 }
 
 retention() { "$RETENTION_BIN/retention" "$@"; }
+
+# json_fields FILE KEY...: the values of KEY... of every object of the JSON list in FILE, each ended by a
+# NUL (null as empty), read with the project's Python, for 'mapfile -d ""'. No value can add a field or a
+# record: one that is not a string, or holds a NUL, is refused (exit 2).
+json_fields() {
+  "$RETENTION_PY" - "$@" <<'PY'
+import json
+import sys
+
+path, keys = sys.argv[1], sys.argv[2:]
+
+
+def refuse(message):
+    print(f"json_fields: {path}: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+try:
+    records = json.load(open(path, encoding="utf-8"))
+except (OSError, ValueError) as exc:
+    refuse(exc)
+if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+    refuse("not a list of objects")
+values = []
+for index, record in enumerate(records):
+    for key in keys:
+        value = "" if record.get(key) is None else record[key]
+        if not isinstance(value, str) or "\0" in value:
+            refuse(f"[{index}].{key} is not a string without NUL: {value!r}")
+        values.append(value)
+sys.stdout.write("".join(value + "\0" for value in values))
+PY
+}

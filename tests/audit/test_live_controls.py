@@ -42,6 +42,7 @@ def healthy():
                                "origin": {"api": "cognito-idp:DescribeUserPool"}} for p in pools]
     snapshot["exports"] = [{"pool_id": p["user_pool_id"], "bucket": "exports", "day": "2026-11-27",
                             "manifest_key": f"cognito-export/{p['user_pool_id']}/2026-11-27/manifest.json",
+                            "started_at": iso(NOW - timedelta(hours=10, minutes=40)),
                             "completed_at": iso(NOW - timedelta(hours=10)), "format_version": 1,
                             "counts": {"users": 3, "disabled": 1, "groups": 2, "memberships": 4}, "objects": 7,
                             "objects_missing": [], "origin": {"api": "s3:GetObject"}} for p in pools]
@@ -127,12 +128,56 @@ def test_missing_stale_or_partial_exports_fail(healthy, tmp_path, violation):
     if violation == "no export":
         snapshot["exports"].pop(1)
     elif violation == "stale export":
-        export["completed_at"] = iso(NOW - timedelta(hours=27))
+        export["started_at"], export["completed_at"] = iso(NOW - timedelta(hours=28)), iso(NOW - timedelta(hours=27))
     elif violation == "object missing":
         export["objects_missing"] = [export["manifest_key"].replace("manifest.json", "users-00001.jsonl.gz")]
     else:
         export["objects"] = 0
     assert _exp(snapshot, tmp_path) == {"EXP-06"}
+
+
+def test_yesterdays_export_finished_today_is_not_the_export_of_the_day(healthy, tmp_path):
+    """A scheduled run that resumed yesterday's export writes a fresh manifest over data read yesterday: the
+    export's age counts from when it began reading the pool, so it does not stand for today's."""
+    snapshot = copy.deepcopy(healthy)
+    export = snapshot["exports"][1]
+    export.update(day="2026-11-26", manifest_key=export["manifest_key"].replace("2026-11-27", "2026-11-26"),
+                  started_at=iso(NOW - timedelta(hours=34)), completed_at=iso(NOW - timedelta(hours=9)))
+    report = run_audit(snapshot, report_dir=tmp_path, tags="EXP-06")
+    (control,) = report.controls
+    assert control.status == "failed" and "(day 2026-11-26) began 2026-11-26T02:00:00Z, 34.0 h ago" in control.message
+
+
+def _export_bucket(snapshot) -> dict:
+    name = next(f["environment"]["EXPORT_BUCKET"] for f in snapshot["functions"] if f["environment"].get("EXPORT_BUCKET"))
+    return next(b for b in snapshot["buckets"] if b["name"] == name)
+
+
+NONCURRENT = {"ID": "noncurrent", "Status": "Enabled", "Filter": {"Prefix": ""}, "NoncurrentVersionExpiration": {"NoncurrentDays": 35}}
+
+
+@pytest.mark.parametrize("rules, passes", [
+    ([], False),  # noncurrent versions only: what the bucket held before EXP-07
+    ([{"ID": "all", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 7}}], True),
+    ([{"ID": "all", "Status": "Disabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 7}}], False),
+    ([{"ID": "all", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 400}}], False),
+    ([{"ID": "prefix", "Status": "Enabled", "Filter": {"Prefix": "cognito-export/"}, "Expiration": {"Days": 365}}], True),
+    ([{"ID": "one-pool", "Status": "Enabled", "Filter": {"Prefix": "cognito-export/us-east-1_"}, "Expiration": {"Days": 7}}], False),
+    ([{"ID": "tagged", "Status": "Enabled", "Filter": {"And": {"Prefix": "", "Tags": [{"Key": "k", "Value": "v"}]}},
+       "Expiration": {"Days": 7}}], False),
+    ([{"ID": "small", "Status": "Enabled", "Filter": {"ObjectSizeLessThan": 1024}, "Expiration": {"Days": 7}}], False),
+    ([{"ID": "dated", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Date": "2030-01-01T00:00:00Z"}}], False),
+])
+def test_the_export_bucket_lifecycle_as_the_account_returns_it(healthy, tmp_path, rules, passes):
+    """EXP-07 on the rules of GetBucketLifecycleConfiguration, read as the live source reads them: only an
+    enabled, unfiltered rule covering the export prefix with at most 365 days keeps the promise (the
+    noncurrent-version rule EXP-02 asks for is there in every case)."""
+    from audit.sources.bucket_records import lifecycle_fields
+    from audit.sources.live_read import lifecycle_rule_from_api
+
+    snapshot = copy.deepcopy(healthy)
+    _export_bucket(snapshot).update(lifecycle_fields(lifecycle_rule_from_api(r) for r in [NONCURRENT, *rules]))
+    assert _exp(snapshot, tmp_path) == (set() if passes else {"EXP-07"})
 
 
 def test_a_configured_pool_id_missing_from_the_account_fails_the_schedule_control(healthy, tmp_path):
@@ -153,3 +198,42 @@ def test_needs_history_tags_exactly_the_controls_a_new_environment_cannot_pass(h
     assert others.controls and {c.status for c in others.controls} == {"passed"}
     tagged = run_audit(new, report_dir=tmp_path / "tagged", tags="needs-history")
     assert tagged.controls and {c.status for c in tagged.controls} == {"failed"}
+
+
+LIVE_TABLE_ORIGIN = {"account_id": "111111111111", "region": "us-east-1", "api": "dynamodb:DescribeTable"}
+
+
+@pytest.mark.parametrize("pitr, offset, expected", [
+    (False, None, "point-in-time recovery OFF, configured {configured} days"),
+    (True, -1, "point-in-time recovery on, window {actual} days, configured {configured} days (SHORTER than configured)"),
+    (True, +1, "point-in-time recovery on, window {actual} days, configured {configured} days (LONGER than configured"),
+    (True, None, "point-in-time recovery on, window unknown"),
+    (None, None, "point-in-time recovery could not be read"),
+])
+def test_point_in_time_recovery_as_the_account_reports_it(healthy, tmp_path, pitr, offset, expected):
+    """RES-01 on a table record as the live source builds it (``table_record`` from DescribeContinuousBackups):
+    off, a window other than configured (one day either side), or an answer that could not be read each
+    fail, naming the table and the account it was read in; the healthy tables pass."""
+    from audit.sources.table_records import table_record
+
+    snapshot = copy.deepcopy(healthy)
+    table = snapshot["tables"][0]
+    configured = next(t for t in snapshot["inventory"]["tables"] if t["arn"] == table["arn"])["point_in_time_recovery_days"]
+    actual = None if offset is None else configured + offset
+    snapshot["tables"][0] = table_record(
+        name=table["name"], arn=table["arn"], account_id=table["account_id"], region=table["region"], pitr=pitr,
+        pitr_recovery_period_days=actual, encryption_type=table["encryption"]["type"], kms_key=table["encryption"]["kms_key"],
+        deletion_protection=table["deletion_protection"], origin=LIVE_TABLE_ORIGIN)
+    (control,) = run_audit(snapshot, report_dir=tmp_path, tags="RES-01").controls
+    assert control.status == "failed"
+    assert f"dynamodb table {table['name']}: {expected.format(actual=actual, configured=configured)}" in control.message
+    assert "[111111111111 us-east-1 dynamodb:DescribeTable]" in control.message
+    others = [t["name"] for t in snapshot["tables"][1:]]
+    assert others and not any(f"{name}:" in control.message for name in others)
+
+
+def test_a_table_missing_from_the_account_fails_point_in_time_recovery(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    gone = snapshot["tables"].pop(0)["name"]
+    (control,) = run_audit(snapshot, report_dir=tmp_path, tags="RES-01").controls
+    assert control.status == "failed" and f"dynamodb table {gone}: not found in the live posture" in control.message

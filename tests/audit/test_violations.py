@@ -69,6 +69,18 @@ def add_resource(name: str, text: str) -> Callable[[Path, Path], None]:
     return edit_template(name, "\nResources:\n", "\nResources:\n" + text)
 
 
+def restore_deny_exempts(role_name: str) -> Callable[[Path, Path], None]:
+    """The local SSN vault's restore DENY exempting one role of the environment account, by name."""
+    return edit_template("environment-backup.yaml", """              - backup:GetRecoveryPointRestoreMetadata
+            Resource: "*"
+          - Sid: BreakGlassDenySSNCopyOut""", f"""              - backup:GetRecoveryPointRestoreMetadata
+            Resource: "*"
+            Condition:
+              ArnNotEquals:
+                aws:PrincipalArn: !Sub "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{role_name}"
+          - Sid: BreakGlassDenySSNCopyOut""")
+
+
 def _policy(data, category):
     return data["backup_policies"].setdefault(category, {})
 
@@ -118,24 +130,31 @@ VIOLATIONS = {
                   - !Sub "backup.${AWS::Region}.amazonaws.com"
                   - !Sub "dynamodb.${AWS::Region}.amazonaws.com"
                 aws:PrincipalOrgID: !Ref OrganizationId""", """                aws:PrincipalOrgID: !Ref OrganizationId"""), {"ISO-04"}),
-    "local SSN vault open to other backups": (remove_statement("environment-backup.yaml", "DenyBackupsFromAnyoneButSSNBackupRole"), {"ISO-05"}),
-    "SSN key deny removed": (remove_statement("environment-backup.yaml", "BreakGlassDenySSNKeyUse"), {"BG-01"}),
+    "local SSN vault open to other backups": (remove_statement("environment-backup.yaml", "DenyBackupsFromAnyoneButSSNBackupRole"), {"ISO-05", "BG-05"}),
+    "SSN key deny removed": (remove_statement("environment-backup.yaml", "BreakGlassDenySSNKeyUse"), {"BG-01", "BG-05"}),
     "SSN deny exemption widened to the whole account": (edit_template(
         "environment-backup.yaml", """              ArnNotEquals:
                 aws:PrincipalArn:
                   - !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${SSNBackupRoleName}"
                   - !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BreakGlassRoleName}\"""", """              StringNotEquals:
-                aws:PrincipalAccount: !Ref AWS::AccountId"""), {"BG-01"}),
+                aws:PrincipalAccount: !Ref AWS::AccountId"""), {"BG-01", "BG-05"}),
     "SSN role no longer allowed on its key": (remove_statement("environment-backup.yaml", "SSNBackupRoleUseThroughAWSBackup"), {"BG-02"}),
-    "break-glass role exempt without the statements": (edit_template(
-        "environment-backup.yaml", """              - backup:GetRecoveryPointRestoreMetadata
-            Resource: "*"
-          - Sid: BreakGlassDenySSNCopyOut""", """              - backup:GetRecoveryPointRestoreMetadata
-            Resource: "*"
+    "break-glass role exempt without the statements": (restore_deny_exempts("${BreakGlassRoleName}"), {"BG-03", "BG-05"}),
+    # issue 11: one more *named* role exempt from the restore DENY passed BG-01, BG-03 and BG-04
+    "SSN restore deny exempts one more named role": (restore_deny_exempts("ops-restore"), {"BG-05"}),
+    "SSN key tagging open to everyone": (remove_statement("backup-account.yaml", "BreakGlassDenySSNKeyTagChange"), {"BG-01", "BG-05"}),
+    "SSN vault tagging exempts an administrator": (edit_template(
+        "environment-backup.yaml", """              - backup:UntagResource
+            Resource: !Sub "arn:${AWS::Partition}:backup:${AWS::Region}:${AWS::AccountId}:backup-vault:${SSNVaultName}"
             Condition:
               ArnNotEquals:
-                aws:PrincipalArn: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BreakGlassRoleName}"
-          - Sid: BreakGlassDenySSNCopyOut"""), {"BG-03"}),
+                aws:PrincipalArn: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BreakGlassRoleName}\"""", """              - backup:UntagResource
+            Resource: !Sub "arn:${AWS::Partition}:backup:${AWS::Region}:${AWS::AccountId}:backup-vault:${SSNVaultName}"
+            Condition:
+              ArnNotLike:
+                aws:PrincipalArn:
+                  - !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BreakGlassRoleName}"
+                  - !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Admin*\""""), {"BG-01", "BG-05"}),
     "compliance lock turned into governance": (edit_template("backup-account.yaml", """        MinRetentionDays: !Ref SSNLockMinRetentionDays
         MaxRetentionDays: !Ref SSNLockMaxRetentionDays
         ChangeableForDays: !Ref LockChangeableForDays""", """        MinRetentionDays: !Ref SSNLockMinRetentionDays
@@ -256,6 +275,35 @@ VIOLATIONS.update({
     "exporter errors alarm notifies a topic nobody watches": (edit_template(
         EXPORTER, "        - !Ref AlertTopicArn\n",
         '        - !Sub "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:someone-elses-topic"\n'), {"EXP-05", "MON-04"}),
+})
+
+
+EXPORT_EXPIRY = "            ExpirationInDays: !Ref ExportExpirationDays\n"
+VIOLATIONS.update({  # EXP-07: the export bucket must expire every current export within the export retention
+    "exports never expire": (edit_template(EXPORTER, "          - Id: expire-exports\n            Status: Enabled\n" + EXPORT_EXPIRY, ""),
+                             {"EXP-07"}),
+    "exports expire after more than the export retention": (edit_template(EXPORTER, EXPORT_EXPIRY, "            ExpirationInDays: 400\n"),
+                                                            {"EXP-07"}),
+    "export expiry only for tagged objects": (edit_template(EXPORTER, EXPORT_EXPIRY, EXPORT_EXPIRY +
+                                                            "            TagFilters:\n              - {Key: expire, Value: \"yes\"}\n"),
+                                              {"EXP-07"}),
+    "export expiry only under another prefix": (edit_template(EXPORTER, EXPORT_EXPIRY, EXPORT_EXPIRY + "            Prefix: elsewhere/\n"),
+                                                {"EXP-07"}),
+})
+
+
+SAMPLE = "sample-application.yaml"
+PROVIDER_PITR = ("        PointInTimeRecoveryEnabled: true\n"
+                 "        RecoveryPeriodInDays: !Ref ProviderTableRecoveryPeriodInDays\n")
+VIOLATIONS.update({  # RES-01: point-in-time recovery on every inventory table, with its category's window
+    "point-in-time recovery off on a table": (edit_template(SAMPLE, PROVIDER_PITR, "        PointInTimeRecoveryEnabled: false\n"),
+                                              {"RES-01"}),
+    "point-in-time recovery window shorter than configured": (edit_template(
+        SAMPLE, "RecoveryPeriodInDays: !Ref SsnTableRecoveryPeriodInDays", "RecoveryPeriodInDays: 1"), {"RES-01"}),
+    # the template leaves the window to AWS's default (35 days) while the category configures a week
+    "point-in-time recovery window left to AWS's default": (combined(
+        edit_template(SAMPLE, PROVIDER_PITR, "        PointInTimeRecoveryEnabled: true\n"),
+        edit_config("defaults", lambda d: _policy(d, "critical_data").update(point_in_time_recovery_days=7))), {"RES-01"}),
 })
 
 

@@ -33,7 +33,7 @@ def test_other_data_is_required(edit_config):
 @pytest.mark.parametrize("change, field, words", [
     ({"protection": "aws-backup"}, "protection", "is not one of ['code', 'exporter', 'excluded']"),
     ({"kind": "dynamodb-table"}, "kind", "is not one of"),
-    ({"reason": ""}, "reason", "should be non-empty"),
+    ({"reason": ""}, "reason", "does not have the expected form (one line of text"),
     ({"reason": "   "}, "reason", "has an empty reason"),
 ])
 def test_bad_entry_names_the_field(edit_config, change, field, words):

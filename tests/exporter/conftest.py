@@ -65,6 +65,29 @@ class Recording:
         return call
 
 
+def rejecting(token: str, seen: list[str] | None = None) -> Callable[[str, dict, int], Exception | None]:
+    """A ``Recording`` failure: Cognito refusing the stale ``token`` a checkpoint carries, as it refuses an
+    expired pagination token (the message quotes it, as AWS's "Paging marker ... is invalid" does). Only its
+    first use is refused: in AWS a fresh listing hands out new tokens, while moto hands out the same string
+    again. ``seen`` collects each refusal."""
+    refused: list[str] = [] if seen is None else seen
+
+    def fail(op: str, kwargs: dict, _n: int) -> Exception | None:
+        if not refused and token in (kwargs.get("PaginationToken"), kwargs.get("NextToken")):
+            refused.append(op)
+            return ClientError({"Error": {"Code": "InvalidParameterException",
+                                          "Message": f"Paging marker {token} is invalid for request"}}, op)
+        return None
+    return fail
+
+
+def checkpoint_token(s3: Any, key: str) -> str:
+    """The pagination token a saved checkpoint resumes from."""
+    token = read_json(s3, key)["token"]
+    assert token, f"{key} holds no pagination token"
+    return token
+
+
 @pytest.fixture
 def aws(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)

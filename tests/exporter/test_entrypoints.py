@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
+import logging
 
 import boto3
 import pytest
@@ -8,7 +10,7 @@ import pytest
 from exporter.cli import main
 from exporter.handler import MAX_CONTINUATIONS, ExportFailed, lambda_handler
 
-from .conftest import BUCKET, make_pool
+from .conftest import BUCKET, Recording, checkpoint_token, make_pool, rejecting
 
 
 class Context:
@@ -63,21 +65,6 @@ def test_cli_incomplete_exit_1(aws, capsys):
                 cognito=cognito, s3=s3) == 1
 
 
-def test_lambda_handler_finishes_yesterdays_export_first(aws, monkeypatch):
-    import datetime as dt
-    cognito, s3 = aws
-    pool = make_pool(cognito, 130, groups=2)
-    monkeypatch.setenv("EXPORT_BUCKET", BUCKET)
-    monkeypatch.setenv("EXPORT_BUDGET", "1000")
-    yesterday = (dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1)).isoformat()
-    first = lambda_handler({"pool_id": pool["pool_id"], "day": yesterday}, Context([900_000, 10_000]))
-    assert first["status"] == "incomplete"
-    resumed = lambda_handler({"pool_id": pool["pool_id"]}, Context([900_000]))  # scheduled event: no day
-    assert resumed["status"] == "complete" and resumed["day"] == yesterday
-    today = lambda_handler({"pool_id": pool["pool_id"]}, Context([900_000]))
-    assert today["status"] == "complete" and today["day"] != yesterday
-
-
 class FakeLambda:
     def __init__(self):
         self.invocations = []
@@ -98,6 +85,119 @@ def _metric_sums(cloudwatch, namespace, pool_id):
             Statistics=["Sum"])["Datapoints"]
         sums[name] = sum(p["Sum"] for p in points)
     return sums
+
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:compact-retention-example-cognito-exporter"
+NAMESPACE = "CompactRetention/CognitoExport"
+
+
+def _days() -> tuple[str, str]:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    return (today - dt.timedelta(days=1)).isoformat(), today.isoformat()
+
+
+def _exporter_env(monkeypatch) -> None:
+    monkeypatch.setenv("EXPORT_BUCKET", BUCKET)
+    monkeypatch.setenv("EXPORT_BUDGET", "1000")
+    monkeypatch.setenv("METRICS_NAMESPACE", NAMESPACE)
+
+
+def _leave_yesterday_unfinished(pool_id: str) -> str:
+    """Yesterday's export stopped after its first page (its chain broke): its checkpoint is left behind."""
+    yesterday, _ = _days()
+    first = lambda_handler({"pool_id": pool_id, "day": yesterday}, Context([900_000, 10_000]))
+    assert first["status"] == "incomplete"
+    return first["checkpoint_key"]
+
+
+def _keys(s3, pool_id: str, day: str) -> set[str]:
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"cognito-export/{pool_id}/{day}/").get("Contents", [])
+    return {o["Key"].rsplit("/", 1)[-1] for o in listed}
+
+
+class TimeRunsOutOnceExists(Context):
+    """Plenty of time until ``key`` is in the bucket, then too little: the invocation ends right there."""
+
+    def __init__(self, s3, key):
+        super().__init__([900_000], ARN)
+        self.s3, self.key = s3, key
+
+    def get_remaining_time_in_millis(self):
+        return 10_000 if self.s3.list_objects_v2(Bucket=BUCKET, Prefix=self.key)["KeyCount"] else 900_000
+
+
+def test_a_scheduled_run_finishes_yesterdays_export_then_exports_today(aws, monkeypatch):
+    """A scheduled run used to resume yesterday's leftover and return, so the day got no export of its own."""
+    cognito, s3 = aws
+    pool_id = make_pool(cognito, 130, groups=2)["pool_id"]
+    _exporter_env(monkeypatch)
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    yesterday, today = _days()
+    _leave_yesterday_unfinished(pool_id)
+    result = lambda_handler({"pool_id": pool_id}, Context([900_000]), cloudwatch=cloudwatch)  # scheduled: no day
+    assert result["status"] == "complete" and result["day"] == today and result["counts"]["users"] == 130
+    assert result["earlier"] == [{"day": yesterday, "status": "complete",
+                                  "manifest_key": f"cognito-export/{pool_id}/{yesterday}/manifest.json"}]
+    for day in (yesterday, today):
+        assert "manifest.json" in _keys(s3, pool_id, day) and "checkpoint.json" not in _keys(s3, pool_id, day)
+    assert _metric_sums(cloudwatch, NAMESPACE, pool_id)["ExportsCompleted"] == 1.0  # today's, not yesterday's
+    assert lambda_handler({"pool_id": pool_id}, Context([900_000])) == {"status": "already_complete", "pool_id": pool_id}
+
+
+def test_yesterdays_late_export_does_not_count_as_the_export_of_the_day(aws, monkeypatch):
+    """When the invocation ends right after finishing yesterday's leftover, nothing counts as today's export
+    (the 26 h alarm keeps watching) and the continuation it starts exports today."""
+    cognito, s3 = aws
+    pool_id = make_pool(cognito, 130, groups=2)["pool_id"]
+    _exporter_env(monkeypatch)
+    cloudwatch, fake = boto3.client("cloudwatch", region_name="us-east-1"), FakeLambda()
+    yesterday, today = _days()
+    _leave_yesterday_unfinished(pool_id)
+    context = TimeRunsOutOnceExists(s3, f"cognito-export/{pool_id}/{yesterday}/manifest.json")
+    paused = lambda_handler({"pool_id": pool_id}, context, lambda_client=fake, cloudwatch=cloudwatch)
+    assert paused["status"] == "incomplete" and paused["day"] == today
+    assert _metric_sums(cloudwatch, NAMESPACE, pool_id)["ExportsCompleted"] == 0.0
+    (call,) = fake.invocations
+    assert json.loads(call["Payload"]) == {"pool_id": pool_id, "day": today, "continuation": 1}
+    done = lambda_handler(json.loads(call["Payload"]), Context([900_000], ARN), lambda_client=fake, cloudwatch=cloudwatch)
+    assert done["status"] == "complete" and done["day"] == today
+    assert _metric_sums(cloudwatch, NAMESPACE, pool_id)["ExportsCompleted"] == 1.0
+
+
+def test_a_leftover_that_outlasts_the_invocation_hands_todays_export_to_its_continuation(aws, monkeypatch):
+    cognito, s3 = aws
+    pool_id = make_pool(cognito, 130, groups=2)["pool_id"]
+    _exporter_env(monkeypatch)
+    fake = FakeLambda()
+    yesterday, today = _days()
+    _leave_yesterday_unfinished(pool_id)
+    paused = lambda_handler({"pool_id": pool_id}, Context([900_000, 10_000], ARN), lambda_client=fake)
+    assert paused["status"] == "incomplete" and paused["day"] == yesterday
+    (call,) = fake.invocations
+    event = json.loads(call["Payload"])
+    assert event == {"pool_id": pool_id, "day": yesterday, "continuation": 1, "then": today}
+    done = lambda_handler(event, Context([900_000], ARN), lambda_client=fake)
+    assert done["status"] == "complete" and done["day"] == today
+    assert "manifest.json" in _keys(s3, pool_id, yesterday) and "manifest.json" in _keys(s3, pool_id, today)
+
+
+def test_a_leftover_whose_token_cognito_refuses_is_abandoned_for_the_days_export(aws, monkeypatch, caplog):
+    """Resuming yesterday's checkpoint with an expired token used to fail every scheduled run. The leftover is
+    abandoned (its checkpoint removed, nothing else of it deleted: the lifecycle rule expires it) and today's
+    export runs."""
+    cognito, s3 = aws
+    pool_id = make_pool(cognito, 130, groups=2)["pool_id"]
+    _exporter_env(monkeypatch)
+    yesterday, today = _days()
+    checkpoint = _leave_yesterday_unfinished(pool_id)
+    token = checkpoint_token(s3, checkpoint)
+    written = _keys(s3, pool_id, yesterday) - {"checkpoint.json"}
+    caplog.set_level(logging.INFO, logger="exporter")
+    result = lambda_handler({"pool_id": pool_id}, Context([900_000]), cognito=Recording(cognito, fail=rejecting(token)))
+    assert result["status"] == "complete" and result["day"] == today
+    assert result["earlier"] == [{"day": yesterday, "status": "abandoned"}]
+    assert _keys(s3, pool_id, yesterday) == written and "manifest.json" not in written
+    assert token not in "\n".join(r.getMessage() for r in caplog.records)
 
 
 def test_lambda_continues_itself_and_publishes_metrics(aws, monkeypatch):

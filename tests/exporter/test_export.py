@@ -7,10 +7,10 @@ import logging
 import pytest
 from botocore.exceptions import ClientError
 
-from exporter.export import ExportExists, export_pool
+from exporter.export import ExportExists, abandon_checkpoint, export_pool
 from exporter.restore_check import restore_dry_run
 
-from .conftest import BUCKET, Recording, make_pool, objects, read_json, read_jsonl
+from .conftest import BUCKET, Recording, checkpoint_token, make_pool, objects, read_json, read_jsonl, rejecting
 
 DAY = "2026-11-27"
 
@@ -234,6 +234,51 @@ def test_checkpoint_resume_three_invocations_identical(aws, clock):
     assert third.complete and third.counts == one.counts
     assert objects(s3, one.run_prefix) == objects(s3, third.run_prefix)
     assert "checkpoint.json" not in objects(s3, third.run_prefix)
+
+
+@pytest.mark.parametrize("groups, checks, phase, call", [(3, 2, "users", "list_users"),
+                                                          (1, 4, "memberships", "list_users_in_group")])
+def test_a_checkpoint_whose_token_cognito_refuses_starts_the_export_afresh(aws, clock, caplog, groups, checks, phase, call):
+    """Pagination tokens expire: resuming a day-old checkpoint used to fail on its first page, and so on every
+    retry, forever. The run now starts again under the same prefix, ends byte-identical to a one-shot run, and
+    removes the stale checkpoint; the token (which can encode a user) never reaches the logs."""
+    cognito, s3 = aws
+    pool = make_pool(cognito, 130, groups=groups)
+    one = run(cognito, s3, pool["pool_id"], clock, prefix="one", chunk_size=50)
+    kw = dict(prefix="stale", chunk_size=50)
+    first = run(cognito, s3, pool["pool_id"], clock, deadline=Deadline(checks), **kw)
+    assert not first.complete and first.error is None and read_json(s3, first.checkpoint_key)["phase"] == phase
+    token, refused = checkpoint_token(s3, first.checkpoint_key), []
+    caplog.set_level(logging.INFO, logger="exporter")
+    again = run(Recording(cognito, fail=rejecting(token, refused)), s3, pool["pool_id"], clock, **kw)
+    assert again.complete and again.counts == one.counts and refused == [call]
+    assert objects(s3, one.run_prefix) == objects(s3, again.run_prefix)
+    assert "checkpoint.json" not in objects(s3, again.run_prefix)
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "starting the run again" in text and token not in text
+
+
+def test_a_refused_token_the_caller_abandons_leaves_the_checkpoint_to_it(aws, clock):
+    """With fresh_on_rejected_token=False (an earlier day's leftover) the export says so and writes nothing."""
+    cognito, s3 = aws
+    pool = make_pool(cognito, 130, groups=2)
+    first = run(cognito, s3, pool["pool_id"], clock, deadline=Deadline(2), chunk_size=50)
+    before = objects(s3, first.run_prefix)
+    result = run(Recording(cognito, fail=rejecting(checkpoint_token(s3, first.checkpoint_key))), s3, pool["pool_id"], clock,
+                 chunk_size=50, checkpoint=first.checkpoint_key, fresh_on_rejected_token=False)
+    assert not result.complete and result.error == "PaginationTokenRejected" and result.checkpoint_key == first.checkpoint_key
+    assert objects(s3, first.run_prefix) == before
+
+
+def test_abandoning_never_deletes_anything_of_a_complete_export(aws, clock):
+    cognito, s3 = aws
+    pool = make_pool(cognito, 5)
+    done = run(cognito, s3, pool["pool_id"], clock)
+    before = objects(s3, done.run_prefix)
+    for key in (done.run_prefix + "checkpoint.json", done.manifest_key, done.run_prefix + "users-00001.jsonl.gz"):
+        with pytest.raises(ValueError):
+            abandon_checkpoint(s3, BUCKET, key)
+    assert objects(s3, done.run_prefix) == before
 
 
 def test_same_day_refused_unless_overwrite(aws, clock):

@@ -265,8 +265,11 @@ def build_world(cfg: dict[str, Any], fake: FakeAws | None = None, *, full: bool 
                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
                          SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": app_key},
                          DeletionProtectionEnabled=not name.endswith("compact-configuration"))
-        if not name.endswith("compact-configuration"):
-            ddb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        if not name.endswith("compact-configuration"):  # point-in-time recovery off there
+            spec: dict[str, Any] = {"PointInTimeRecoveryEnabled": True}  # AWS's default window: 35 days
+            if name.endswith("data-event-history"):
+                spec["RecoveryPeriodInDays"] = 7  # a window shorter than the configured 35 days
+            ddb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=spec)
 
     # recovery points: a newer FAILED one, the newest COMPLETED, an older COMPLETED -------------------------
     protected = [(table_arn[t["table_name"]], t.get("category")) for t in tables]
@@ -303,7 +306,10 @@ def build_world(cfg: dict[str, Any], fake: FakeAws | None = None, *, full: bool 
     s3.put_bucket_versioning(Bucket=good, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_lifecycle_configuration(Bucket=good, LifecycleConfiguration={"Rules": [
         {"ID": "noncurrent", "Status": "Enabled", "Filter": {"Prefix": ""}, "NoncurrentVersionExpiration": {"NoncurrentDays": 35}},
-        {"ID": "disabled", "Status": "Disabled", "Filter": {"Prefix": ""}, "NoncurrentVersionExpiration": {"NoncurrentDays": 5}}]})
+        {"ID": "disabled", "Status": "Disabled", "Filter": {"Prefix": ""}, "NoncurrentVersionExpiration": {"NoncurrentDays": 5}},
+        {"ID": "expire-tagged", "Status": "Enabled", "Filter": {"And": {"Prefix": "docs/", "Tags": [{"Key": "k", "Value": "v"}]}},
+         "Expiration": {"Days": 30}},
+        {"ID": "expire-all", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 3650}}]})
     s3.put_bucket_encryption(Bucket=good, ServerSideEncryptionConfiguration={"Rules": [
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": app_key}}]})
     s3.put_public_access_block(Bucket=good, PublicAccessBlockConfiguration={

@@ -36,13 +36,14 @@ def vault(snapshot, account, name):
 
 # shape -----------------------------------------------------------------------------------------------
 def _shape(value):
-    """Keys all the way down (lists: the union of their items' shapes)."""
+    """Keys all the way down (lists: the union of their items' shapes; an empty list never hides the shape
+    another item's list has)."""
     if isinstance(value, dict):
         return {k: _shape(v) for k, v in value.items()} if not any(":" in k or "/" in k for k in value) else "mapping"
     if isinstance(value, list) and value and isinstance(value[0], dict):
         merged: dict = {}
         for item in value:
-            merged.update(_shape(item))
+            merged.update({k: v for k, v in _shape(item).items() if v is not None or k not in merged})
         return merged
     return None
 
@@ -161,11 +162,13 @@ def test_tables(live, world):
     provider = tables["compact-connect-example-provider"]
     assert provider == {"name": "compact-connect-example-provider",
                         "arn": f"arn:aws:dynamodb:{ENV_REGION}:{ENV}:table/compact-connect-example-provider",
-                        "account_id": ENV, "region": ENV_REGION, "pitr": True,
+                        "account_id": ENV, "region": ENV_REGION, "pitr": True, "pitr_recovery_period_days": 35,
                         "encryption": {"type": "KMS", "kms_key": world.keys["app"]}, "deletion_protection": True,
                         "origin": {"account_id": ENV, "region": ENV_REGION, "api": "dynamodb:DescribeTable"}}
     configuration = tables["compact-connect-example-compact-configuration"]
     assert configuration["pitr"] is False and configuration["deletion_protection"] is False
+    assert configuration["pitr_recovery_period_days"] is None  # no window without point-in-time recovery
+    assert tables["compact-connect-example-data-event-history"]["pitr_recovery_period_days"] == 7
 
 
 def test_buckets(live, world, cfg):
@@ -175,6 +178,8 @@ def test_buckets(live, world, cfg):
     good = buckets[names["provider-users"]]
     assert good == {"name": names["provider-users"], "arn": f"arn:aws:s3:::{names['provider-users']}", "account_id": ENV,
                     "region": ENV_REGION, "versioning": "Enabled", "noncurrent_expiration_days": 35,
+                    "expiration_rules": [{"id": "expire-tagged", "prefix": "docs/", "filtered": True, "days": 30},
+                                         {"id": "expire-all", "prefix": "", "filtered": False, "days": 3650}],
                     "encryption": {"algorithm": "aws:kms", "kms_key": world.keys["app"]},
                     "public_access_block": {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True,
                                             "RestrictPublicBuckets": True},
@@ -182,6 +187,7 @@ def test_buckets(live, world, cfg):
                     "origin": {"account_id": ENV, "region": ENV_REGION, "api": "s3:GetBucketVersioning"}}
     plain = buckets[names["cognito-export"]]
     assert plain["versioning"] == "Suspended" and plain["noncurrent_expiration_days"] is None
+    assert plain["expiration_rules"] == []
     assert plain["public_access_block"] == dict.fromkeys(good["public_access_block"], False)
     assert plain["policy"] is None and plain["logging"] is False
 
@@ -250,6 +256,38 @@ def test_controls_run_on_the_live_snapshot(live, tmp_path):
     statuses = {c.id: c.status for c in report.controls}
     assert statuses["ISO-06"] == "failed"  # DynamoDB advanced features off in the backup region
     assert statuses["COV-01"] == "failed"  # the transaction-history table is absent
+
+
+def _point_in_time_control(snapshot, tmp_path):
+    from audit.runner import run_audit
+
+    (control,) = run_audit({k: v for k, v in snapshot.items() if k != "_progress"}, report_dir=tmp_path, tags="RES-01").controls
+    return control
+
+
+def test_point_in_time_recovery_fails_on_each_table_the_account_does_not_hold_as_configured(live, tmp_path):
+    """RES-01 on what DescribeContinuousBackups answered: off, a shorter window and an absent table each fail
+    by name; a table with the configured window (moto's default 35 days) passes."""
+    control = _point_in_time_control(live, tmp_path)
+    assert control.status == "failed"
+    assert "compact-connect-example-compact-configuration: point-in-time recovery OFF" in control.message
+    assert "compact-connect-example-data-event-history: point-in-time recovery on, window 7 days, configured 35 days (SHORTER" \
+        in control.message
+    assert "compact-connect-example-transaction-history: not found in the live posture" in control.message
+    assert "compact-connect-example-provider" not in control.message
+
+
+def test_point_in_time_recovery_that_cannot_be_read_fails_naming_the_table(aws, cfg, tmp_path):
+    """A refused DescribeContinuousBackups is never a pass: every table fails as unreadable (and COV-05
+    names the permission)."""
+    fake = FakeAws()
+    fake.refuse(ENV, "dynamodb:DescribeContinuousBackups", "AccessDeniedException")
+    live = read(build_world(cfg, fake))
+    assert {t["pitr"] for t in live["tables"]} == {None}
+    assert {e["missing_permission"] for e in live["errors"]} == {"dynamodb:DescribeContinuousBackups"}
+    control = _point_in_time_control(live, tmp_path)
+    assert control.status == "failed"
+    assert "compact-connect-example-provider: point-in-time recovery could not be read" in control.message
 
 
 # errors ----------------------------------------------------------------------------------------------

@@ -101,11 +101,24 @@ class Deployment:
         return no_break_glass_open(self.posture())
 
     def audit_bg04(self) -> dict:
+        return self.audit_control("BG-04")
+
+    def audit_control(self, control_id: str) -> dict:
+        """The live audit of one control against the sandbox, as a user runs it."""
         result = self.run(VENV_BIN / "retention", "audit", "--mode", "live", "--env", "example", "--config-dir",
-                          self.config_dir, "--endpoint-url", self.sandbox.url, "--tags", "BG-04", "--report-dir", self.reports)
+                          self.config_dir, "--endpoint-url", self.sandbox.url, "--tags", control_id, "--report-dir", self.reports)
         assert result.returncode in (0, 1), result.stderr[-3000:]
-        control = next(c for c in json.loads((self.reports / "report.json").read_text())["controls"] if c["id"] == "BG-04")
+        control = next(c for c in json.loads((self.reports / "report.json").read_text())["controls"] if c["id"] == control_id)
         return {"exit": result.returncode, **control}
+
+    def put(self, label: str, policy: dict) -> None:
+        """Write a policy on one of the four resources behind the tool's back (an attacker, a hand change)."""
+        resource = next(r for r in self.resources() if r.label == label)
+        aws.put_policy(resource, policy)
+
+    def tag(self, label: str, tags: dict) -> None:
+        resource = next(r for r in self.resources() if r.label == label)
+        aws.tag(resource, tags)
 
 
 @pytest.fixture(scope="module")
@@ -268,3 +281,75 @@ def test_break_glass_statements_without_a_record_fail_bg04_and_close_restores_th
     assert code == 0, out
     assert deployed.policies() == deployed.deployed_policies
     assert ops.run("status", deployed.cfg, deployed.credentials, out=io.StringIO()) == 0
+
+
+# issue 11: a hostile tester ------------------------------------------------------------------------------
+ATTACKER = f"arn:aws:iam::{ENV_ACCOUNT}:role/Attacker"
+
+
+def _forged_undo_tag() -> dict:
+    """The record an earlier version trusted: the DENY conditions to 'restore' at close, here with an
+    attacker's role exempt from the restore DENY (base64 of zlib-compressed JSON, as it was written)."""
+    import base64
+    import zlib
+    undo = {bg.RESTORE_DENY_SID: {"ArnNotEquals": {"aws:PrincipalArn": ATTACKER}}}
+    return {bg.TAG_PREFIX + "undo-0": base64.urlsafe_b64encode(zlib.compress(json.dumps(undo).encode())).decode()}
+
+
+def test_a_forged_record_cannot_steer_close_and_is_never_printed_raw(deployed):
+    opened = deployed.script("open", "--role-arn", ROLE, "--ticket", TICKET)
+    assert opened.returncode == 0, opened.stdout + opened.stderr
+    assert "replaced local SSN vault policy SHA-256 " in opened.stdout  # the digest, for the ticket
+    # the attacker rewrites the record and widens the open restore DENY for their role
+    deployed.tag(bg.LOCAL_VAULT, {**_forged_undo_tag(), bg.TAG_TICKET: TICKET, bg.TAG_ROLE: "x\x1b[2J\x1b[31mclosed"})
+    policy = copy.deepcopy(next(r for r in deployed.resources() if r.label == bg.LOCAL_VAULT).policy)
+    deny = next(s for s in policy["Statement"] if s["Sid"] == bg.RESTORE_DENY_SID)
+    deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] = [ROLE, ATTACKER]
+    deployed.put(bg.LOCAL_VAULT, policy)
+
+    status = deployed.script("status")
+    assert status.returncode == 1 and "\x1b" not in status.stdout and "x\\x1b[2J" in status.stdout
+
+    closed = deployed.script("close")
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    assert deployed.policies() == deployed.deployed_policies  # the template's policies: no attacker anywhere
+    assert ATTACKER not in json.dumps(deployed.policies())
+    assert deployed.audit_control("BG-05")["status"] == "passed"
+
+
+def test_a_change_outside_the_break_glass_while_open_makes_close_refuse_and_change_nothing(deployed):
+    assert deployed.script("open", "--role-arn", ROLE, "--ticket", TICKET).returncode == 0
+    key = next(r for r in deployed.resources() if r.label == bg.CROSS_KEY)
+    tampered = copy.deepcopy(key.policy)
+    tampered["Statement"].append({"Sid": "AttackerDecrypt", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{BACKUP_ACCOUNT}:root"},
+                                  "Action": "kms:Decrypt", "Resource": "*"})
+    deployed.put(bg.CROSS_KEY, tampered)
+    before = deployed.policies()
+
+    refused = deployed.script("close")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "refused, nothing was changed" in refused.stdout and "AttackerDecrypt (not in the template)" in refused.stdout
+    assert deployed.policies() == before  # not one resource closed half-way
+
+    deployed.put(bg.CROSS_KEY, key.policy)  # the investigation removes the change; close then goes through
+    closed = deployed.script("close")
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    assert deployed.policies() == deployed.deployed_policies
+
+
+def test_an_extra_named_exemption_fails_bg05_in_the_live_audit(deployed):
+    """BG-01, BG-03 and BG-04 pass with one more named role exempt from the restore DENY; BG-05 names it."""
+    policy = copy.deepcopy(deployed.deployed_policies[bg.LOCAL_VAULT])
+    deny = next(s for s in policy["Statement"] if s["Sid"] == bg.RESTORE_DENY_SID)
+    deny["Condition"] = {"ArnNotEquals": {"aws:PrincipalArn": ATTACKER}}
+    deployed.put(bg.LOCAL_VAULT, policy)
+    try:
+        bg05 = deployed.audit_control("BG-05")
+        assert bg05["exit"] == 1 and bg05["status"] == "failed"
+        text = json.dumps(bg05)
+        assert f"DENY {bg.RESTORE_DENY_SID}: also exempts {ATTACKER}" in text
+        assert f"{ATTACKER}, named in an SSN policy, may backup:GetRecoveryPointRestoreMetadata directly" in text
+        assert deployed.audit_bg04()["status"] == "passed"  # not a break-glass: only BG-05 sees it
+    finally:
+        deployed.put(bg.LOCAL_VAULT, deployed.deployed_policies[bg.LOCAL_VAULT])
+    assert deployed.audit_control("BG-05")["status"] == "passed"

@@ -173,7 +173,9 @@ def test_backup_account_vaults_match_the_template(sandbox, deployed):
     ssn = backup.get_backup_vault_access_policy(BackupVaultName=outputs["SSNVaultName"])["Policy"]
     assert [s["Sid"] for s in json.loads(ssn)["Statement"]] == [
         "AllowSSNCopyFromEnvironmentAccount", "DenyCopyFromAnyoneButSSNBackupRole", "BreakGlassDenySSNRestore",
-        "BreakGlassDenySSNRecoveryPointDestruction", "BreakGlassDenySSNVaultPolicyChange"]
+        "BreakGlassDenySSNRecoveryPointDestruction", "BreakGlassDenySSNVaultPolicyChange", "BreakGlassDenySSNTagChange"]
+    tagging = statement(ssn, "BreakGlassDenySSNTagChange")  # the break-glass record lives in the vault's tags
+    assert tagging["Resource"].endswith(f":backup-vault:{outputs['SSNVaultName']}")
     assert statement(ssn, "DenyCopyFromAnyoneButSSNBackupRole")["Condition"]["ArnNotEquals"] == {
         "aws:PrincipalArn": f"arn:aws:iam::{ENV_ACCOUNT}:role/{params.get('SSNBackupRoleName', 'CompactConnect-SSNBackupRole')}"}
 

@@ -247,3 +247,38 @@ def test_a_managed_policy_arn_that_aws_does_not_have_fails_the_stack(sandbox, tm
     assert reasons and "service-role/AWSBackupServiceRolePolicyForS3Backup" in reasons[0]
     with pytest.raises(ClientError):
         sandbox.client("iam").get_role(RoleName="wrong-path-role")
+
+
+PITR_TABLES = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+""" + "".join(f"""  {logical}:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: pitr-{logical.lower()}
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
+      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
+{spec}""" for logical, spec in (
+    ("Windowed", "      PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7}\n"),
+    ("Defaulted", "      PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}\n"),
+    ("Off", "")))
+
+
+def test_tables_get_point_in_time_recovery_with_the_window_of_their_template(sandbox, tmp_path):
+    """RES-01 reads the window DescribeContinuousBackups reports: the sandbox applies the template's
+    RecoveryPeriodInDays (moto's CloudFormation ignored the whole specification), AWS's 35 days when none
+    is given, and nothing when point-in-time recovery is not asked for."""
+    path = tmp_path / "pitr.yaml"
+    path.write_text(PITR_TABLES)
+    result = sandbox.aws("cloudformation", "deploy", "--stack-name", "pitr-tables", "--template-file", str(path), check=False)
+    assert result.returncode == 0
+    dynamodb = sandbox.client("dynamodb")
+
+    def described(name: str) -> dict:
+        return dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+
+    windowed, defaulted = described("pitr-windowed"), described("pitr-defaulted")
+    assert (windowed["PointInTimeRecoveryStatus"], windowed["RecoveryPeriodInDays"]) == ("ENABLED", 7)
+    assert (defaulted["PointInTimeRecoveryStatus"], defaulted["RecoveryPeriodInDays"]) == ("ENABLED", 35)
+    assert described("pitr-off")["PointInTimeRecoveryStatus"] == "DISABLED"

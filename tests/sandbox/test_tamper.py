@@ -318,3 +318,19 @@ def test_a_missing_manifest_or_a_disabled_schedule_fails_the_export_controls(dep
     finally:
         events.enable_rule(Name=rule)
     assert deployed.audit() == (0, set())
+
+
+def test_an_export_bucket_that_keeps_exports_forever_fails_the_export_retention(deployed, sandbox):
+    """The lifecycle the export bucket had before EXP-07 (noncurrent versions only), put back with the S3 API:
+    the live audit reads it as the account returns it and fails EXP-07 alone; drift names the bucket."""
+    s3 = sandbox.client("s3")
+    deployed_rules = s3.get_bucket_lifecycle_configuration(Bucket=EXPORT_BUCKET)["Rules"]
+    assert any((r.get("Expiration") or {}).get("Days") for r in deployed_rules)
+    s3.put_bucket_lifecycle_configuration(Bucket=EXPORT_BUCKET, LifecycleConfiguration={"Rules": [
+        r for r in deployed_rules if not r.get("Expiration")]})
+    try:
+        assert deployed.audit() == (1, {"EXP-07"})
+        assert f"arn:aws:s3:::{EXPORT_BUCKET}: expiration_rules" in deployed.drift()
+    finally:
+        s3.put_bucket_lifecycle_configuration(Bucket=EXPORT_BUCKET, LifecycleConfiguration={"Rules": deployed_rules})
+    assert deployed.audit() == (0, set())

@@ -54,6 +54,19 @@ def test_unknown_stack_names_the_known_ones():
     assert "plan-ssn-data" in result.stderr
 
 
+def test_the_test_stand_in_for_the_gate_is_refused_for_a_deploy_to_aws(tmp_path):
+    """RETENTION_DEPLOY_GATE lets the sandbox tests replace the gate; against AWS (no --endpoint-url) the
+    deployer refuses it rather than deploy what no gate checked."""
+    marker = tmp_path / "ran"
+    stand_in = tmp_path / "gate"
+    stand_in.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    stand_in.chmod(0o755)
+    result = run(["--env", "example", "--dry-run"], {"RETENTION_DEPLOY_GATE": str(stand_in)})
+    assert result.returncode == 2, result.stderr
+    assert "RETENTION_DEPLOY_GATE" in result.stderr and "--endpoint-url" in result.stderr
+    assert not marker.exists()
+
+
 def test_missing_credentials_name_what_to_set():
     result = run(["--env", "example", "--dry-run"])
     assert result.returncode == 2

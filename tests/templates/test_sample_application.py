@@ -9,10 +9,13 @@ def by_name(env, type_name, name_key):
 
 
 def test_every_inventory_table_exists_with_pitr_cmk_and_deletion_protection(env):
+    """Point-in-time recovery with the window of the table's category, resolved from the configuration."""
     tables = by_name(env, "AWS::DynamoDB::Table", "TableName")
     for entry in env.cfg["inventory"]["dynamodb_tables"]:
         props = tables[entry["table_name"]]["Properties"]
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        window = env.cfg["backup_policies"][entry["category"]]["point_in_time_recovery_days"]
+        assert int(props["PointInTimeRecoverySpecification"]["RecoveryPeriodInDays"]) == window, entry["id"]
         assert props["SSESpecification"]["SSEType"] == "KMS" and props["SSESpecification"]["KMSMasterKeyId"]
         assert props["DeletionProtectionEnabled"] is True
 

@@ -4,6 +4,7 @@ resource is read from its tags and policy."""
 from __future__ import annotations
 
 import copy
+import json
 import random
 import re
 
@@ -67,26 +68,75 @@ def test_close_is_the_exact_inverse_of_open_on_arbitrary_policies(seed):
     change = CHANGES[seed % len(CHANGES)]
     policy = arbitrary_policy(rng, change)
     original = copy.deepcopy(policy)
-    opened, undo = bg.open_policy(policy, change)
+    opened = bg.open_policy(policy, change)
     assert policy == original  # not modified in place
     assert bg.markers(policy, change) == []
     assert {f"statement {sid}" for sid in change.added_sids} <= set(bg.markers(opened, change))
-    assert bg.open_policy(opened, change)[0] == opened  # applying it again changes nothing
-    closed = bg.close_policy(opened, change, undo)
+    assert bg.open_policy(opened, change) == opened  # applying it again changes nothing
+    closed = bg.close_policy(opened, change, original)  # the deployed template is the policy before the open
     assert closed == original
     assert bg.digest(closed) == bg.digest(original)
     assert bg.markers(closed, change) == []
+    assert bg.template_differences(closed, original) == []
 
 
-def test_close_without_the_recorded_conditions_does_not_restore_them():
-    """The negative control: close needs the record; with an empty one the exemption stays."""
+ATTACKER = f"arn:aws:iam::{ENV}:role/Attacker"
+TEMPLATE = {"Version": "2012-10-17", "Statement": [
+    {"Sid": bg.RESTORE_DENY_SID, "Effect": "Deny", "Principal": "*", "Action": "backup:StartRestoreJob", "Resource": "*"},
+    {"Sid": bg.COPY_IN_DENY_SID, "Effect": "Deny", "Principal": "*", "Action": "backup:CopyIntoBackupVault", "Resource": "*",
+     "Condition": {"ArnNotEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ENV}:role/CompactConnect-SSNBackupRole"}}},
+    {"Sid": "BreakGlassDenySSNRecoveryPointDestruction", "Effect": "Deny", "Principal": "*",
+     "Action": "backup:DeleteRecoveryPoint", "Resource": "*"}]}
+
+
+def _sid(policy: dict, sid: str) -> dict:
+    return next(s for s in policy["Statement"] if s.get("Sid") == sid)
+
+
+def test_close_takes_each_exempted_deny_from_the_template_whatever_the_policy_carries():
+    """Issue 11: a forged record once made close write an attacker's exemption into the restore DENY. The
+    statements close restores now come from the template alone: an extra exemption, a widened condition or
+    a lost DENY of the change all come back as the template has them."""
     change = bg.change(bg.LOCAL_VAULT, ROLES, REGION)
-    policy = {"Statement": [{"Sid": bg.RESTORE_DENY_SID, "Effect": "Deny", "Principal": "*",
-                             "Action": "backup:StartRestoreJob", "Resource": "*"}]}
-    opened, undo = bg.open_policy(policy, change)
-    assert undo == {bg.RESTORE_DENY_SID: None}
-    assert bg.close_policy(opened, change, {}) != policy
-    assert bg.markers(bg.close_policy(opened, change, {}), change) == [f"{bg.RESTORE_DENY_SID} exempts {ROLES.environment}"]
+    opened = bg.open_policy(TEMPLATE, change)
+    forged = copy.deepcopy(opened)
+    _sid(forged, bg.RESTORE_DENY_SID)["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] = [ROLES.environment, ATTACKER]
+    _sid(forged, bg.COPY_IN_DENY_SID)["Condition"]["StringNotEquals"] = {"aws:PrincipalAccount": "999999999999"}
+    assert bg.close_policy(forged, change, TEMPLATE) == TEMPLATE
+    assert bg.template_differences(bg.close_policy(forged, change, TEMPLATE), TEMPLATE) == []
+
+    lost = copy.deepcopy(opened)
+    lost["Statement"] = [s for s in lost["Statement"] if s["Sid"] != bg.RESTORE_DENY_SID]
+    closed = bg.close_policy(lost, change, TEMPLATE)
+    assert bg.template_differences(closed, TEMPLATE) == [] and _sid(closed, bg.RESTORE_DENY_SID) == _sid(TEMPLATE, bg.RESTORE_DENY_SID)
+
+
+def test_close_touches_no_other_statement_and_names_every_difference_from_the_template():
+    """A DENY the change does not exempt keeps whatever it carries (even with a Sid the change knows of
+    elsewhere), and the differences name it: close refuses rather than decide about it."""
+    change = bg.change(bg.LOCAL_VAULT, ROLES, REGION)
+    opened = bg.open_policy(TEMPLATE, change)
+    _sid(opened, "BreakGlassDenySSNRecoveryPointDestruction")["Condition"] = {
+        "ArnNotEquals": {"aws:PrincipalArn": ATTACKER}}
+    opened["Statement"].append({"Sid": "AttackerAllow", "Effect": "Allow", "Principal": {"AWS": ATTACKER},
+                                "Action": "backup:StartRestoreJob", "Resource": "*"})
+    closed = bg.close_policy(opened, change, TEMPLATE)
+    assert _sid(closed, "BreakGlassDenySSNRecoveryPointDestruction")["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": ATTACKER}}
+    assert bg.template_differences(closed, TEMPLATE) == [
+        "AttackerAllow (not in the template)", "BreakGlassDenySSNRecoveryPointDestruction (differs from the template)"]
+    assert bg.template_differences({"Statement": []}, TEMPLATE) == [
+        f"{s['Sid']} (in the template, missing from the policy)" for s in sorted(TEMPLATE["Statement"], key=lambda s: s["Sid"])
+    ] + ["Version None (the template has '2012-10-17')"]
+
+
+def test_a_value_only_aws_knows_matches_what_the_account_holds_and_nothing_else():
+    template = {"Version": "2012-10-17", "Statement": [{"Sid": "X", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt",
+                                                        "Resource": "*", "Condition": {"StringEquals": {"kms:KeyId": "{{Key.KeyId}}"}}}]}
+    live = copy.deepcopy(template)
+    _sid(live, "X")["Condition"]["StringEquals"]["kms:KeyId"] = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert bg.template_differences(live, template) == []
+    _sid(live, "X")["Action"] = "kms:Encrypt"
+    assert bg.template_differences(live, template) == ["X (differs from the template)"]
 
 
 def _decision(policy: dict, principal: str, action: str = "backup:StartRestoreJob") -> str:
@@ -105,7 +155,7 @@ def test_an_exemption_changes_the_decision_of_the_role_alone(seed):
     if bg.exempts(deny, ROLES.environment):
         deny.pop("Condition")
     policy = {"Statement": [deny]}
-    opened = {"Statement": [s for s in bg.open_policy(policy, change)[0]["Statement"] if s["Sid"] == bg.RESTORE_DENY_SID]}
+    opened = {"Statement": [s for s in bg.open_policy(policy, change)["Statement"] if s["Sid"] == bg.RESTORE_DENY_SID]}
     others = [f"arn:aws:iam::{ENV}:role/{name}" for name in ("A", "B", "C", "Lower", "Administrator", "CompactConnect-SSNBackupRole")]
     others += [f"arn:aws:iam::{ENV}:root", ROLES.backup, f"arn:aws:iam::999999999999:role/Administrator"]
     for who in others:
@@ -128,22 +178,39 @@ def test_the_documented_change_opens_each_resource_to_its_own_side_only():
 
 
 # the record ------------------------------------------------------------------------------------------
-def test_the_record_survives_its_tags_and_every_tag_is_one_aws_accepts():
-    big = {bg.KEY_USE_DENY_SID: {"ArnNotEquals": {"aws:PrincipalArn": [f"arn:aws:iam::{ENV}:role/R{i:03d}" for i in range(60)]}},
-           bg.RESTORE_DENY_SID: None}
+def test_the_record_is_information_only_and_every_tag_is_one_aws_accepts():
     record = bg.Record("INC-1", "2026-11-27T02:00:00Z", f"arn:aws:sts::{ENV}:assumed-role/Admin/jane,doe@example.com",
-                       ROLES.environment, "ab" * 32, big)
+                       ROLES.environment, "ab" * 32)
     tags = record.tags()
-    assert len([k for k in tags if k.startswith(bg.TAG_UNDO)]) > 1  # too long for one tag: split
+    assert set(tags) == {bg.TAG_TICKET, bg.TAG_OPENED_AT, bg.TAG_OPENED_BY, bg.TAG_ROLE, bg.TAG_PRE_OPEN}  # no instruction
     for key, value in tags.items():
         assert key.startswith(bg.TAG_PREFIX) and len(key) <= 128
         assert len(value) <= 256 and re.fullmatch(r"[\w .:/=+@-]*", value), (key, value)
     back = bg.Record.from_tags({**tags, "compact-retention:environment": "example"})
-    assert back.undo == big
     assert back == bg.Record("INC-1", "2026-11-27T02:00:00Z", f"arn:aws:sts::{ENV}:assumed-role/Admin/jane_doe@example.com",
                              ROLES.environment, "ab" * 32)  # the comma, which a tag value cannot hold, replaced
     assert bg.Record.from_tags({"compact-retention:vault": "ssn"}) is None
-    assert bg.Record.from_tags({bg.TAG_TICKET: "INC-1", f"{bg.TAG_UNDO}0": "not base64 of json"}).undo is None
+
+
+@pytest.mark.parametrize("raw", ["INC-1\x1b[2J\x1b[31mALL CLOSED", "INC-1\nclosed", "INC\u202e1", "INC\x00", "x" * 1000])
+def test_tag_values_are_never_shown_raw(raw):
+    """Issue 11: a tag value holding control characters reached the terminal through 'break-glass status'."""
+    record = bg.Record.from_tags({bg.TAG_TICKET: raw, bg.TAG_ROLE: raw})
+    shown = bg.State(bg.LOCAL_VAULT, bg.OPEN, record, ()).describe() + json.dumps(bg.break_glass_tags({bg.TAG_TICKET: raw}))
+    assert all(c.isprintable() for c in shown)
+    assert len(record.ticket) <= 128 and record.ticket.startswith(raw[:3])
+    assert record.ticket != raw
+
+
+@pytest.mark.parametrize("ticket", ["INC-77\n", "INC-77 ", "INC/77", "INC:77", "-INC", "", "a" * 65, "INC\t77"])
+def test_a_ticket_is_matched_on_its_whole_value(ticket):
+    """Issue 11: ``INC-77\\n`` passed the old ``^...$`` pattern and was recorded as ``INC-77_``; ``/`` and ``:``,
+    which the runbook forbids, passed as well."""
+    from audit import break_glass_ops as ops
+    with pytest.raises(ops.BadInput, match="--ticket"):
+        ops.check_ticket(ticket, required=True)
+    assert ops.check_ticket("INC-77", required=True) == "INC-77"
+    assert ops.check_ticket("CHG_2026.11+a=b@c", required=True) == "CHG_2026.11+a=b@c"
 
 
 def test_people_are_anonymised_but_roles_kept():
@@ -167,8 +234,8 @@ def test_the_state_comes_from_the_tags_and_the_policy(with_tags, opened, status)
     policy = {"Statement": [{"Sid": bg.RESTORE_DENY_SID, "Effect": "Deny", "Principal": "*",
                              "Action": "backup:StartRestoreJob", "Resource": "*"}]}
     if opened:
-        policy = bg.open_policy(policy, change)[0]
-    tags = bg.Record("INC-2", "2026-11-27T02:00:00Z", None, ROLES.backup, None, {}).tags() if with_tags else {}
+        policy = bg.open_policy(policy, change)
+    tags = bg.Record("INC-2", "2026-11-27T02:00:00Z", None, ROLES.backup, None).tags() if with_tags else {}
     state = bg.state(bg.CROSS_VAULT, policy, {**tags, "compact-retention:vault": "ssn"}, change)
     assert state.status == status
     text = state.describe()

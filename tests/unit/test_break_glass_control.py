@@ -37,11 +37,11 @@ def _open(snapshot, label, *, with_record=True, ticket="INC-77"):
     roles = bg.roles(env["environment_account_id"], env["backup_account_id"], env["break_glass_role_name"])
     item = _item(snapshot, label)
     field = "policy" if "policy" in item else "access_policy"
-    opened, undo = bg.open_policy(item[field], bg.change(label, roles, posture.region(bg.SIDE[label])))
+    opened = bg.open_policy(item[field], bg.change(label, roles, posture.region(bg.SIDE[label])))
     item[field] = opened
     if with_record:
         item["break_glass_tags"] = bg.Record(ticket, "2026-11-27T02:00:00Z", "arn:aws:sts::111111111111:assumed-role/Ops/jane@example.com",
-                                             roles.of(bg.SIDE[label]), "0" * 64, undo).tags()
+                                             roles.of(bg.SIDE[label]), "0" * 64).tags()
 
 
 def test_a_closed_posture_passes_with_the_four_ssn_resources_as_subjects(static):
@@ -70,7 +70,7 @@ def test_statements_without_a_record_fail(static):
 
 def test_a_record_without_the_statements_fails(static):
     snapshot = live(static)
-    _item(snapshot, bg.LOCAL_VAULT)["break_glass_tags"] = bg.Record("INC-5", "2026-11-27T01:00:00Z", None, None, None, {}).tags()
+    _item(snapshot, bg.LOCAL_VAULT)["break_glass_tags"] = bg.Record("INC-5", "2026-11-27T01:00:00Z", None, None, None).tags()
     outcome = no_break_glass_open(Posture(snapshot))
     assert not outcome.passed and "INC-5" in outcome.message and "carries none of its statements" in outcome.message
 

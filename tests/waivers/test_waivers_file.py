@@ -69,7 +69,7 @@ def test_an_expired_waiver_is_valid_input_marked_expired(tmp_path):
     (lambda t: t.replace("control: RPO-02", "control: BG-01"), 2, "BG-01 cannot be waived: SSN break-glass controls"),
     (lambda t: t.replace("control: RPO-02", "control: BG-42"), 2, "unknown control 'BG-42'"),
     (lambda t: t.replace("control: RPO-02", "control: ISO-05"), 2, "ISO-05 cannot be waived: SSN data outside the SSN vaults"),
-    (lambda t: t.replace("owner: platform-team", "owner: jane.doe@example.com"), 5, "owner looks like an e-mail address"),
+    (lambda t: t.replace("owner: platform-team", "owner: jane.doe@example.com"), 5, "owner holds what looks like an e-mail address"),
     (lambda t: t.replace("  ticket: OPS-1\n", "  ticket: OPS-1\n  expiry: 2026-12-01\n"), 7, "unknown field 'expiry'"),
     (lambda t: t.replace("  ticket: OPS-1\n", "  ticket: OPS-1\n  ticket: OPS-9\n"), 7, "not valid YAML: key 'ticket' appears twice"),
     (lambda t: t.replace("control: ENC-02\n  resource: all", "control: RPO-02\n  resource: dynamodb table compact-connect-example-history"),
