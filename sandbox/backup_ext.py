@@ -14,9 +14,11 @@ Importing this module (before moto serves its first request) installs:
   vault that still holds recovery points, lifecycles with less than 90 days between cold storage and
   deletion.
 
-Jobs finish the moment they start (COMPLETED or FAILED): there is no backup data, no schedule, no
-EventBridge event and no CloudWatch metric. Request and response shapes follow botocore's service model
-(backup 2018-11-15, REST-JSON); moto's serializer renders the responses from that model.
+Jobs finish the moment they start (COMPLETED or FAILED), with no schedule, no EventBridge event and no
+CloudWatch metric. A backup job captures the resource's data as of the job (``sandbox.recovery_data``); a
+copy job carries it to the destination recovery point; restores are ``sandbox.restore_ext``. Request and
+response shapes follow botocore's service model (backup 2018-11-15, REST-JSON); moto's serializer renders
+the responses from that model.
 
 The handlers are methods of moto.backup.responses.BackupResponse (moto finds the operation from the
 method and path of the request, then calls the snake_case method of that name); the routes are added to
@@ -43,6 +45,8 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import unix_time, utcnow
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
+
+from sandbox import recovery_data
 
 __all__ = ["install", "state", "RecoveryPoint", "BackupJob", "CopyJob", "Selection"]
 
@@ -228,6 +232,7 @@ class RecoveryPoint:
         self.completion_date = self.creation_date
         self.status = "COMPLETED"
         self.backup_size = 0
+        self.data: Any = None  # the resource's data as of the job (sandbox.recovery_data), shared by its copies
 
     def calculated_lifecycle(self) -> dict[str, Any]:
         result = {}
@@ -290,6 +295,7 @@ class _Job:
         self.state = "CREATED"
         self.status_message: str | None = None
         self.completion_date: datetime | None = None
+        self.backup_size = 0
 
     def _finish(self, failure: str | None) -> bool:
         """Ends the job, FAILED with the failure as its status message, else COMPLETED (True)."""
@@ -331,7 +337,8 @@ class BackupJob(_Job):
             "EncryptionKeyArn": self.encryption_key_arn, "IsEncrypted": True, "ResourceArn": self.resource_arn,
             "CreationDate": self.creation_date, "CompletionDate": self.completion_date, "State": self.state,
             "StatusMessage": self.status_message, "PercentDone": "100.0" if self.state == "COMPLETED" else "0.0",
-            "BackupSizeInBytes": 0, "IamRoleArn": self.iam_role_arn, "ExpectedCompletionDate": self.expected_completion,
+            "BackupSizeInBytes": self.backup_size, "IamRoleArn": self.iam_role_arn,
+            "ExpectedCompletionDate": self.expected_completion,
             "StartBy": self.start_by, "ResourceType": self.resource_type, "BytesTransferred": 0,
             "BackupOptions": self.backup_options, "BackupType": "Backup" if self.backup_options else None,
             "IsParent": False, "ResourceName": self.resource_name, "InitiationDate": self.creation_date,
@@ -367,7 +374,8 @@ class CopyJob(_Job):
             "DestinationEncryptionKeyArn": self.destination_key_arn,
             "DestinationRecoveryPointLifecycle": self.lifecycle, "ResourceArn": self.resource_arn,
             "CreationDate": self.creation_date, "CompletionDate": self.completion_date, "State": self.state,
-            "StatusMessage": self.status_message, "BackupSizeInBytes": 0, "IamRoleArn": self.iam_role_arn,
+            "StatusMessage": self.status_message, "BackupSizeInBytes": self.backup_size,
+            "IamRoleArn": self.iam_role_arn,
             "ResourceType": self.resource_type, "IsParent": False, "ResourceName": self.resource_name,
             "MessageCategory": self._message_category(),
         })
@@ -724,6 +732,8 @@ def start_backup_job(self: BackupBackend, *, vault_name: str, resource_arn: str,
                        resource_name=resource_name, iam_role_arn=iam_role_arn, lifecycle=lifecycle,
                        encryption_key_arn=vault.encryption_key_arn, created_by=created_by,
                        cold_storage_supported=cold_ok)
+    rp.data = recovery_data.capture(self.account_id, self.region_name, resource_type, resource_name)
+    rp.backup_size = job.backup_size = recovery_data.size_of(rp.data)
     _add_recovery_point(self, rp, recovery_point_tags)
     job.finish(rp.arn, None)
     return job
@@ -804,6 +814,8 @@ def start_copy_job(self: BackupBackend, *, recovery_point_arn: str, source_vault
         resource_name=source_rp.resource_name, iam_role_arn=iam_role_arn, lifecycle=lifecycle,
         encryption_key_arn=dest_vault.encryption_key_arn, source_vault_arn=source_vault.backup_vault_arn,
         cold_storage_supported=source_rp.cold_storage_supported)
+    rp.data = source_rp.data  # immutable snapshot: the copy carries the same data
+    rp.backup_size = job.backup_size = source_rp.backup_size
     _add_recovery_point(dest_backend, rp, None)
     job.finish(rp, None)
     return job

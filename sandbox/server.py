@@ -31,12 +31,13 @@ DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "sandbox"
 
 def load_extensions() -> None:
     """Install every extension of the sandbox into moto (idempotent)."""
-    from sandbox import accounts, backup_ext, cfn_types, cognito_ext, job_runner, lambda_ext, s3_policy_ext
+    from sandbox import accounts, backup_ext, cfn_types, cognito_ext, job_runner, lambda_ext, restore_ext, s3_policy_ext
 
     from sandbox import events_ext
 
     accounts.install()
     backup_ext.install()
+    restore_ext.install()
     cfn_types.install()
     cognito_ext.install()
     events_ext.install()
