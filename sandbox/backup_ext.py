@@ -1214,18 +1214,24 @@ URL_PATHS = [
 _installed = False
 
 
+def register_api(backend_methods: dict[str, Any], response_methods: dict[str, Any], url_paths: list[str]) -> None:
+    """Set backend and response methods on moto's Backup classes and add their routes: how every Backup
+    extension of the sandbox (this module, ``sandbox.restore_ext``) plugs into moto."""
+    for name, func in backend_methods.items():
+        setattr(BackupBackend, name, func)
+    for name, func in response_methods.items():
+        func.__name__ = name
+        setattr(BackupResponse, name, func)
+    for path in url_paths:
+        backup_urls.url_paths.setdefault(path, BackupResponse.dispatch)
+
+
 def install() -> None:
     """Install the extension (idempotent). Must run before moto builds its Backup app (first request)."""
     global _installed
     if _installed:
         return
-    for name, func in BACKEND_METHODS.items():
-        setattr(BackupBackend, name, func)
-    for name, func in RESPONSE_METHODS.items():
-        func.__name__ = name
-        setattr(BackupResponse, name, func)
-    for path in URL_PATHS:
-        backup_urls.url_paths.setdefault(path, BackupResponse.dispatch)
+    register_api(BACKEND_METHODS, RESPONSE_METHODS, URL_PATHS)
     _installed = True
 
 

@@ -24,7 +24,6 @@ import re
 from datetime import datetime
 from typing import Any, Callable
 
-from moto.backup import urls as backup_urls
 from moto.backup.exceptions import InvalidParameterValueException, InvalidRequestException, ResourceNotFoundException
 from moto.backup.models import BackupBackend
 from moto.backup.responses import BackupResponse
@@ -432,13 +431,7 @@ def install() -> None:
     if _installed:
         return
     backup_ext.install()
-    for name, func in BACKEND_METHODS.items():
-        setattr(BackupBackend, name, func)
-    for name, func in RESPONSE_METHODS.items():
-        func.__name__ = name
-        setattr(BackupResponse, name, func)
-    for path in URL_PATHS:
-        backup_urls.url_paths.setdefault(path, BackupResponse.dispatch)
+    backup_ext.register_api(BACKEND_METHODS, RESPONSE_METHODS, URL_PATHS)
     _installed = True
 
 

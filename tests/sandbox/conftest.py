@@ -33,6 +33,16 @@ def access_key(account: str) -> str:
     return f"AKIA{account}SBOX"
 
 
+def example_accounts(sandbox: Any, out: Path) -> tuple[dict[str, str], dict[str, Any]]:
+    """The example environment's accounts set up in the sandbox (``python -m sandbox.accounts setup``, as a
+    user runs it) into ``out``: the environment variables that reach them through its AWS config file, and
+    what the setup printed (the files it wrote)."""
+    setup = subprocess.run([sys.executable, "-m", "sandbox.accounts", "setup", "--env", "example", "--out", str(out)],
+                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
+    assert setup.returncode == 0, setup.stderr
+    return {**sandbox.env, "AWS_CONFIG_FILE": str(out / "aws-config")}, json.loads(setup.stdout)
+
+
 def isolated_env(scratch: Path) -> dict[str, str]:
     """The sandbox's isolated environment, with the venv first on PATH."""
     env = isolated_environ(scratch)

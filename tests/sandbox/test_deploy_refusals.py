@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
-from .conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT
+from .conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, example_accounts
 
 FORGED_PROFILE = ("sandbox-example-environment\tcloudformation/forged.yaml\n"
                   "forged\tcompact-retention-example-forged\tenvironment\t111111111111\tus-east-1\tsandbox-example-environment")
@@ -43,10 +42,7 @@ PY
 @pytest.fixture(scope="module")
 def accounts(sandbox, tmp_path_factory):
     out = tmp_path_factory.mktemp("sandbox-example")
-    setup = subprocess.run([sys.executable, "-m", "sandbox.accounts", "setup", "--env", "example", "--out", str(out)],
-                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
-    assert setup.returncode == 0, setup.stderr
-    return out, {**sandbox.env, "AWS_CONFIG_FILE": str(out / "aws-config")}
+    return out, example_accounts(sandbox, out)[0]
 
 
 def deploy(sandbox, config_dir, env, **extra) -> subprocess.CompletedProcess[str]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
 from audit.config import load_config
 from audit.deployment import stack_plan
 
-from .conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT
+from .conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, example_accounts
 
 PLAN = stack_plan(load_config("example").data, include_demo=True)
 
@@ -21,14 +20,11 @@ PLAN = stack_plan(load_config("example").data, include_demo=True)
 @pytest.fixture(scope="module")
 def deployment(sandbox, tmp_path_factory):
     out = tmp_path_factory.mktemp("sandbox-example")
-    setup = subprocess.run([sys.executable, "-m", "sandbox.accounts", "setup", "--env", "example", "--out", str(out)],
-                           capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
-    assert setup.returncode == 0, setup.stderr
-    env = {**sandbox.env, "AWS_CONFIG_FILE": str(out / "aws-config")}
+    env, setup = example_accounts(sandbox, out)
     result = subprocess.run([str(REPO_ROOT / "scripts" / "deploy.sh"), "--env", "example", "--config-dir",
                              str(out / "config"), "--endpoint-url", sandbox.url, "--with-sample-app"],
                             env=env, capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
-    return {"result": result, "out": out, "setup": json.loads(setup.stdout)}
+    return {"result": result, "out": out, "setup": setup}
 
 
 def test_deploy_sh_deploys_the_example_with_the_sample_app(deployment):
