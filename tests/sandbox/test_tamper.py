@@ -97,7 +97,7 @@ def test_ssn_vault_policy_replaced_by_a_permissive_one(deployed, sandbox):
     permissive = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "backup:*", "Resource": "*"}]}
     backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault-SSN", Policy=json.dumps(permissive))
     try:
-        assert deployed.audit() == (1, {"BG-01", "BG-03", "ISO-03", "ISO-05"})
+        assert deployed.audit() == (1, {"BG-01", "BG-03", "BG-05", "ISO-03", "ISO-05"})
         assert "vault CompactConnectBackupVault-SSN (111111111111, us-east-1): access_policy" in deployed.drift()
     finally:
         backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault-SSN", Policy=original)
@@ -115,7 +115,7 @@ def test_ssn_key_deny_removed(deployed, sandbox):
     policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != "BreakGlassDenySSNKeyUse"]
     kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(policy))
     try:
-        assert deployed.audit() == (1, {"BG-01"})
+        assert deployed.audit() == (1, {"BG-01", "BG-05"})
         assert "vault CompactConnectBackupVault-SSN (111111111111, us-east-1): key.policy" in deployed.drift()
     finally:
         kms.put_key_policy(KeyId=key, PolicyName="default", Policy=original)
