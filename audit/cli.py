@@ -619,6 +619,9 @@ def build_parser() -> argparse.ArgumentParser:
     from audit.break_glass_cli import add_parser as add_break_glass
 
     add_break_glass(sub, env_args, live_args)
+    from audit.drill.cli import add_parser as add_drill
+
+    add_drill(sub, env_args, live_args)
     return parser
 
 

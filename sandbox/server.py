@@ -44,6 +44,9 @@ def load_extensions() -> None:
     s3_policy_ext.install()
     lambda_ext.install()
     job_runner.install_route()
+    from sandbox import recovery_point_reader
+
+    recovery_point_reader.install_route()  # retention drill's reference (sandbox only)
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:

@@ -192,12 +192,22 @@ create_change_set() {
   return 1
 }
 
-wait_for_stack() {  # NAME PROFILE REGION: 0 when the executed change set completed, 1 when it failed
-  local status waited=0
+wait_for_stack() {  # KEY NAME PROFILE REGION: 0 when the executed change set completed (its outputs saved
+  # from the same describe-stacks call, one AWS CLI start fewer per stack), 1 when it failed
+  local key="$1" status waited=0
+  shift
   while :; do
-    status="$(stack_status "$1" "$2" "$3")"
+    if aws_side "$2" "$3" cloudformation describe-stacks --stack-name "$1" \
+         --query 'Stacks[0].{status:StackStatus,outputs:Outputs}' --output json >"$work/describe.json" 2>/dev/null; then
+      status="$("$RETENTION_PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$work/describe.json")"
+    else
+      status=NONE
+    fi
     case "$status" in
-      CREATE_COMPLETE|UPDATE_COMPLETE|IMPORT_COMPLETE) return 0 ;;
+      CREATE_COMPLETE|UPDATE_COMPLETE|IMPORT_COMPLETE)
+        "$RETENTION_PY" -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["outputs"], open(sys.argv[2], "w"))' \
+          "$work/describe.json" "$work/outputs/$key.json"
+        return 0 ;;
       *_IN_PROGRESS) ;;
       *) say "    $1: $status"; return 1 ;;
     esac
@@ -249,12 +259,13 @@ deploy_stack() {  # KEY NAME PROFILE REGION TEMPLATE: returns 0, 1 (failed), 2 (
     say "    change set for $name failed: $change_reason"
     return 1
   elif ! aws_side "$profile" "$region" cloudformation execute-change-set --stack-name "$name" \
-         --change-set-name "$change_set" >/dev/null 2>"$work/execute.err" || ! wait_for_stack "$name" "$profile" "$region"; then
+         --change-set-name "$change_set" >/dev/null 2>"$work/execute.err" || ! wait_for_stack "$key" "$name" "$profile" "$region"; then
     sed 's/^/    /' "$work/execute.err" >&2
     print_failure_events "$name" "$profile" "$region"
     return 1
   fi
-  save_outputs "$key" "$name" "$profile" "$region"
+  [ $rc -eq $NO_CHANGES ] && save_outputs "$key" "$name" "$profile" "$region"
+  return 0
 }
 
 total=${#selected[@]}

@@ -1,0 +1,183 @@
+"""``retention drill`` against the sandbox (a server of its own, scripts/sandbox.sh): the example environment's
+provider table and provider-users bucket backed up into the general vault, then changed AFTER the backup.
+The drill restores the recovery points, compares them exactly with what they held (so the later changes do
+not fail it), reports restore times, deletes its scratch resources (or keeps them with --keep); a difference
+between the restored data and the recovery point fails it; bad ids, a missing recovery point and SSN data
+without a break-glass exit 2."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from audit.cli import main
+from audit.drill import reference
+from audit.drill.plan import TAG_KEY
+from tests.sandbox.conftest import ENV_ACCOUNT, ENV_REGION, access_key, sandbox  # noqa: F401 (fixture)
+from tests.sandbox.test_restore import backup_now, make_role
+
+TABLE = "compact-connect-example-provider"
+BUCKET = f"compact-connect-example-provider-users-{ENV_ACCOUNT}"
+VAULT = "CompactConnectBackupVault"
+SECRET = "123-45-6789"
+
+
+@pytest.fixture(scope="module")
+def world(sandbox):  # noqa: F811
+    """The general vault, the general backup role (restore policies), the provider table (KMS key, a GSI, items
+    of every type) and the provider-users bucket (versioned, SSE-KMS, objects with metadata and tags, one
+    empty), each backed up once; then an item changed, one added, an object changed and one added."""
+    kms = sandbox.client("kms")
+    vault_key, table_key, bucket_key = (kms.create_key(Description=d)["KeyMetadata"]["Arn"]
+                                        for d in ("vault", "table", "bucket"))
+    backup = sandbox.client("backup")
+    backup.create_backup_vault(BackupVaultName=VAULT, EncryptionKeyArn=vault_key)
+    backup.update_region_settings(ResourceTypeOptInPreference={"S3": True})
+    role = make_role(sandbox, "AWSBackupServiceRole")
+    ddb = sandbox.client("dynamodb")
+    ddb.create_table(
+        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "state")],
+        GlobalSecondaryIndexes=[{"IndexName": "by-state", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "state", "KeyType": "HASH"}]}],
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": table_key})
+    for n in range(120):
+        ddb.put_item(TableName=TABLE, Item={
+            "pk": {"S": f"p{n}"}, "sk": {"S": "licence#1"}, "state": {"S": "OH"}, "n": {"N": str(n / 4)},
+            "ssn": {"S": SECRET}, "blob": {"B": bytes([n % 256, 0])}, "tags": {"SS": ["b", "a"]},
+            "nested": {"M": {"x": {"L": [{"BOOL": True}, {"NULL": True}]}}}})
+    s3 = sandbox.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(Bucket=BUCKET, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": bucket_key}}]})
+    for key, body in (("empty", b""), ("docs/a.pdf", b"%PDF" * 1000), ("docs/b.txt", b"hello")):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body, ContentType="application/octet-stream",
+                      Metadata={"owner": "licensing"}, Tagging="class=document")
+    points = {arn: backup_now(sandbox, VAULT, arn, role)["RecoveryPointArn"]
+              for arn in (f"arn:aws:dynamodb:{ENV_REGION}:{ENV_ACCOUNT}:table/{TABLE}", f"arn:aws:s3:::{BUCKET}")}
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "p0"}, "sk": {"S": "licence#1"}, "state": {"S": "CHANGED"}})
+    ddb.put_item(TableName=TABLE, Item={"pk": {"S": "new"}, "sk": {"S": "licence#1"}, "state": {"S": "NEW"}})
+    s3.put_object(Bucket=BUCKET, Key="docs/b.txt", Body=b"changed after the backup")
+    s3.put_object(Bucket=BUCKET, Key="docs/new.txt", Body=b"added after the backup")
+    return {"points": points, "table_key": table_key, "bucket_key": bucket_key}
+
+
+@pytest.fixture
+def aws_env(sandbox, monkeypatch, tmp_path):  # noqa: F811
+    """The drill's credentials: the environment account's sandbox keys, no profile file."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", access_key(ENV_ACCOUNT))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sandbox")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    return sandbox.url
+
+
+def drill(url: str, out: Path, *args: str) -> tuple[int, dict | None]:
+    code = main(["drill", "--env", "example", "--endpoint-url", url, "--report-dir", str(out), "--poll-seconds", "0",
+                 *args])
+    report = out / "drill.json"
+    return code, json.loads(report.read_text()) if report.exists() else None
+
+
+def scratch_tables(sandbox) -> list[str]:  # noqa: F811
+    return [t for t in sandbox.client("dynamodb").list_tables()["TableNames"] if "-drill-" in t]
+
+
+def scratch_buckets(sandbox) -> list[str]:  # noqa: F811
+    return [b["Name"] for b in sandbox.client("s3").list_buckets()["Buckets"] if "-drill-" in b["Name"]]
+
+
+def test_drill_of_a_table_and_a_bucket_passes_against_the_recovery_point(sandbox, world, aws_env, tmp_path, capsys):  # noqa: F811
+    code, report = drill(aws_env, tmp_path, "--resource", "provider", "provider-users")
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
+    assert report["environment"] == "example" and report["generated_at"].endswith("Z")
+    results = {r["id"]: r for r in report["results"]}
+    for rid, kind in (("provider", "dynamodb table"), ("provider-users", "s3 bucket")):
+        r = results[rid]
+        assert r["status"] == "passed" and r["kind"] == kind, r["checks"]
+        assert isinstance(r["restore_seconds"], float) and 0 <= r["restore_seconds"] <= r["rto_seconds"]
+        assert r["recovery_point_arn"] in world["points"].values() and r["account"] == ENV_ACCOUNT
+        assert "-drill-" in r["restored_as"] and r["reference"].startswith("exact")
+        assert r["cleanup"].startswith("deleted")
+    checks = {c["name"]: c for c in results["provider"]["checks"]}
+    assert "restored 120, recovery point 120" in checks["item count"]["detail"]  # not the item added later
+    assert results["provider"]["rto_seconds"] == 4 * 3600 and results["provider-users"]["rto_seconds"] == 12 * 3600
+    bucket_checks = {c["name"]: c for c in results["provider-users"]["checks"]}
+    assert "restored 3, recovery point 3" in bucket_checks["object count"]["detail"]
+    assert bucket_checks["encryption"]["status"] == "passed"
+    assert "restore job" in out.err and "in " in out.err  # progress on stderr
+    assert SECRET not in out.out + out.err + (tmp_path / "drill.json").read_text() + (tmp_path / "drill.md").read_text()
+    assert scratch_tables(sandbox) == [] and scratch_buckets(sandbox) == []
+
+
+def test_keep_leaves_the_tagged_scratch_resources(sandbox, world, aws_env, tmp_path):  # noqa: F811
+    code, report = drill(aws_env, tmp_path, "--resource", "provider", "provider-users", "--keep")
+    assert code == 0
+    tables, buckets = scratch_tables(sandbox), scratch_buckets(sandbox)
+    assert len(tables) == 1 and len(buckets) == 1
+    ddb, s3 = sandbox.client("dynamodb"), sandbox.client("s3")
+    arn = ddb.describe_table(TableName=tables[0])["Table"]["TableArn"]
+    assert {"Key": TAG_KEY, "Value": tables[0].rsplit("-", 1)[-1]} in ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]
+    assert s3.get_bucket_versioning(Bucket=buckets[0])["Status"] == "Enabled"
+    ddb.delete_table(TableName=tables[0])
+    for v in s3.list_object_versions(Bucket=buckets[0]).get("Versions", []):
+        s3.delete_object(Bucket=buckets[0], Key=v["Key"], VersionId=v["VersionId"])
+    s3.delete_bucket(Bucket=buckets[0])
+
+
+def _tampered(change: str):
+    """The recovery point as the drill reads it, with one item or object changed, dropped or added."""
+    original = reference.sandbox_lines
+
+    def lines(endpoint_url, point_arn):
+        rows = list(original(endpoint_url, point_arn))
+        head, body = rows[0], rows[1:]
+        sample = dict(body[0])
+        if change == "changed":
+            body[0] = {**sample, "size": sample["size"] + 1} if head["kind"] == "bucket" else {**sample, "n": {"N": "99"}}
+        elif change == "missing":
+            body.pop(0)
+        else:
+            body.append({**sample, "key": "extra"} if head["kind"] == "bucket" else {**sample, "pk": {"S": "extra"}})
+        return iter([head, *body])
+    return lines
+
+
+@pytest.mark.parametrize("change", ["changed", "missing", "extra"])
+def test_a_difference_from_the_recovery_point_fails_the_drill(world, aws_env, tmp_path, monkeypatch, change):
+    monkeypatch.setattr(reference, "sandbox_lines", _tampered(change))
+    code, report = drill(aws_env, tmp_path, "--resource", "provider", "provider-users")
+    assert code == 1
+    failed = {r["id"]: {c["name"] for c in r["checks"] if c["status"] == "failed"} for r in report["results"]}
+    assert "item digest" in failed["provider"]
+    assert failed["provider-users"] & {"object content", "objects present", "no extra objects"}
+    assert all(r["status"] == "failed" for r in report["results"])
+
+
+def test_ssn_is_refused_without_a_break_glass(world, aws_env, tmp_path, capsys):
+    code, report = drill(aws_env, tmp_path, "--resource", "ssn")
+    assert code == 2 and report is None
+    assert "docs/runbooks/break-glass.md" in capsys.readouterr().err
+
+
+def test_all_never_includes_ssn_and_stops_without_recovery_points(world, aws_env, tmp_path, capsys):
+    code, report = drill(aws_env, tmp_path, "--all")
+    err = capsys.readouterr().err
+    assert code == 2 and report is None  # the other tables were never backed up: nothing restored
+    assert "no COMPLETED recovery point" in err and "staff-users" in err and "ssn" not in err.replace("ssn-", "")
+
+
+def test_bad_ids_exit_2_naming_them(aws_env, tmp_path, capsys):
+    code, _ = drill(aws_env, tmp_path, "--resource", "provider", "nope")
+    err = capsys.readouterr().err
+    assert code == 2 and "nope" in err and "provider-users" in err
+
+
+def test_follow_ups_are_refused(aws_env, tmp_path, capsys):
+    code, _ = drill(aws_env, tmp_path, "--resource", "provider", "--from-backup-account")
+    assert code == 2 and "follow-up" in capsys.readouterr().err
