@@ -606,6 +606,9 @@ def build_parser() -> argparse.ArgumentParser:
     exports.add_argument("--endpoint-url", default="http://127.0.0.1:5000", help="the sandbox (default: http://127.0.0.1:5000)")
     exports.add_argument("--day", default=None, help="the export day YYYY-MM-DD (default: today, UTC)")
     exports.set_defaults(func=cmd_sandbox_run_exports)
+    from audit.restore_tests_cli import add_parser as add_restore_tests
+
+    add_restore_tests(sandbox, env_args)
 
     evidence = sub.add_parser("evidence", help="evidence packs").add_subparsers(dest="evidence_command", required=True, parser_class=_Parser)
     verify = evidence.add_parser("verify", help="re-check a pack against its MANIFEST.sha256: exit 1 on any changed, missing or extra file")

@@ -12,6 +12,9 @@ caches, so a stack creates, updates and deletes real moto resources for:
                                 GetAtt BackupPlanArn, BackupPlanId, VersionId
   AWS::Backup::BackupSelection  a selection (sandbox.backup_ext); Ref = selection id; GetAtt SelectionId,
                                 BackupPlanId, Id
+  AWS::Backup::RestoreTestingPlan       a restore testing plan (sandbox.restore_testing); Ref = name;
+                                        GetAtt RestoreTestingPlanArn
+  AWS::Backup::RestoreTestingSelection  a restore testing selection; Ref = plan|selection
   AWS::S3::BucketPolicy         put_bucket_policy; Ref = bucket name
   AWS::SNS::TopicPolicy         the topics' Policy attribute
   AWS::SNS::Subscription        subscribe (moto confirms it at once: no confirmation message); Ref = ARN
@@ -424,6 +427,104 @@ class BackupSelectionResource(_AttributesByName, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         _backup(account_id, region_name).delete_backup_selection(self.plan_id, self.selection_id)
+
+
+def _restore_testing(account_id: str, region_name: str) -> Any:
+    from sandbox import restore_testing
+
+    restore_testing.install()
+    return _backup(account_id, region_name)
+
+
+def _tag_dict(tags: Any) -> dict[str, str]:
+    return {t["Key"]: str(t["Value"]) for t in tags or []}
+
+
+class RestoreTestingPlanResource(_AttributesByName, CloudFormationModel):
+    """AWS::Backup::RestoreTestingPlan (sandbox.restore_testing); Ref = the name; GetAtt RestoreTestingPlanArn.
+    An update changes the plan in place (AWS's UpdateRestoreTestingPlan; the name alone requires replacement),
+    with the template's omitted optional properties back at their defaults."""
+
+    _ref, _name_property, _attributes = "name", "RestoreTestingPlanName", ("RestoreTestingPlanArn",)
+
+    def __init__(self, account_id: str, region_name: str, name: str, properties: dict[str, Any]):
+        self.account_id, self.region_name, self.name, self.properties = account_id, region_name, name, properties
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Backup::RestoreTestingPlan"
+
+    def _attribute(self, attribute_name: str) -> Any:
+        return _restore_testing(self.account_id, self.region_name).get_restore_testing_plan(self.name).arn
+
+    @staticmethod
+    def _spec(props: dict[str, Any]) -> dict[str, Any]:
+        from sandbox.restore_testing import DEFAULT_START_WINDOW_HOURS
+
+        return {"RestoreTestingPlanName": props.get("RestoreTestingPlanName"),
+                "ScheduleExpression": props.get("ScheduleExpression"),
+                "ScheduleExpressionTimezone": props.get("ScheduleExpressionTimezone") or "Etc/UTC",
+                "StartWindowHours": props.get("StartWindowHours", DEFAULT_START_WINDOW_HOURS),
+                "RecoveryPointSelection": dict(props.get("RecoveryPointSelection") or {})}
+
+    @classmethod
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> RestoreTestingPlanResource:
+        plan = _restore_testing(account_id, region_name).create_restore_testing_plan(
+            cls._spec(props), _tag_dict(props.get("Tags")), None)
+        return cls(account_id, region_name, plan.name, props)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: RestoreTestingPlanResource, new_resource_name: str,
+        cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+    ) -> RestoreTestingPlanResource:
+        props = _props(cloudformation_json)
+        if props.get("RestoreTestingPlanName") != original_resource.name:
+            replacement = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id,
+                                                              region_name)
+            original_resource.delete(account_id, region_name)
+            return replacement
+        backend = _restore_testing(account_id, region_name)
+        spec = cls._spec(props)
+        spec.pop("RestoreTestingPlanName")
+        plan = backend.update_restore_testing_plan(original_resource.name, spec)
+        _sync_tags(backend, plan.arn, _tag_dict(original_resource.properties.get("Tags")), _tag_dict(props.get("Tags")))
+        original_resource.properties = props
+        return original_resource
+
+    @staticmethod
+    def _delete_id(account_id: str, region_name: str, name: str) -> None:
+        _restore_testing(account_id, region_name).delete_restore_testing_plan(name)
+
+
+class RestoreTestingSelectionResource(_ReplacedOnUpdate, _SandboxType, CloudFormationModel):
+    """AWS::Backup::RestoreTestingSelection (sandbox.restore_testing); Ref = ``plan|selection`` (the type's two
+    identifiers). An update re-creates the selection under its name (the sandbox's simplification of AWS's
+    in-place UpdateRestoreTestingSelection: the same state, a new CreationTime)."""
+
+    _ref = "physical_id"
+
+    def __init__(self, account_id: str, region_name: str, plan: str, name: str):
+        self.account_id, self.region_name, self.plan, self.name = account_id, region_name, plan, name
+        self.physical_id = f"{plan}|{name}"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Backup::RestoreTestingSelection"
+
+    @classmethod
+    def _create(cls, account_id: str, region_name: str, resource_name: str,
+                props: dict[str, Any]) -> RestoreTestingSelectionResource:
+        spec = {k: v for k, v in props.items() if k != "RestoreTestingPlanName"}
+        selection = _restore_testing(account_id, region_name).create_restore_testing_selection(
+            props.get("RestoreTestingPlanName"), spec, None)
+        return cls(account_id, region_name, selection.plan_name, selection.name)
+
+    @staticmethod
+    def _delete_id(account_id: str, region_name: str, physical_id: str) -> None:
+        plan, _, name = physical_id.partition("|")
+        _restore_testing(account_id, region_name).delete_restore_testing_selection(plan, name)
 
 
 # ------------------------------------------------------------------------------------- S3, SNS, CW
@@ -1046,7 +1147,7 @@ class SQSQueuePolicyResource(_PolicyOfResources, CloudFormationModel):
 SANDBOX_TYPES: list[type[CloudFormationModel]] = [
     BackupVaultResource, BackupPlanResource, BackupSelectionResource, S3BucketPolicyResource,
     SNSTopicPolicyResource, SNSSubscriptionResource, CloudWatchAlarmResource, CloudTrailTrailResource, CognitoUserPoolResource,
-    CognitoUserPoolGroupResource, SQSQueuePolicyResource,
+    CognitoUserPoolGroupResource, SQSQueuePolicyResource, RestoreTestingPlanResource, RestoreTestingSelectionResource,
 ]
 
 _installed = False

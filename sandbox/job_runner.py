@@ -9,19 +9,24 @@ policy evaluator (``audit.policy``) for the plan's role, together with the role'
 
 Served inside the sandbox process on ``POST /_sandbox/run-backups`` (body ``{"at": ISO 8601,
 "organization_id": "o-..."}``), because the jobs need moto's in-memory state; ``retention sandbox
-run-backups`` calls it.
+run-backups`` calls it. Other runs at a point in time (``sandbox.restore_test_runner``) add their route to
+``ROUTES`` and are served the same way.
 """
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import unquote
 
 from audit.policy import Request, evaluate
 from sandbox import backup_ext
 
 ROUTE = "/_sandbox/run-backups"
+#: POST routes of the sandbox's runs: path -> handler(at as naive UTC, request body) -> JSON answer
+ROUTES: dict[str, Callable[[datetime, dict[str, Any]], dict[str, Any]]] = {
+    ROUTE: lambda at, body: run_backups(at, body.get("organization_id")),
+}
 
 
 def _iam_policies(account_id: str, role_arn: str) -> list[dict[str, Any]]:
@@ -148,7 +153,8 @@ def _run_rule(backend, rule: dict[str, Any], resource_arn: str, role: str, at: d
 
 
 def install_route() -> None:
-    """Serve ``POST /_sandbox/run-backups`` from the moto server's WSGI application (idempotent)."""
+    """Serve the ``ROUTES`` (``POST /_sandbox/run-backups``, ...) from the moto server's WSGI application
+    (idempotent; a route added to ``ROUTES`` later is served too)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     if getattr(DomainDispatcherApplication, "_sandbox_jobs", False):
@@ -156,7 +162,8 @@ def install_route() -> None:
     original = DomainDispatcherApplication.__call__
 
     def dispatch(self, environ, start_response):
-        if environ.get("PATH_INFO") == ROUTE and environ.get("REQUEST_METHOD") == "POST":
+        handler = ROUTES.get(environ.get("PATH_INFO"))
+        if handler is not None and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = json.loads(environ["wsgi.input"].read(length) or b"{}")
             try:
@@ -164,7 +171,7 @@ def install_route() -> None:
                     datetime.now(timezone.utc)
                 # moto keeps naive UTC datetimes: compare like with like
                 naive = at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
-                result, status = run_backups(naive, body.get("organization_id")), "200 OK"
+                result, status = handler(naive, body), "200 OK"
             except ValueError as exc:
                 result, status = {"error": str(exc)}, "400 Bad Request"
             payload = json.dumps(result).encode()

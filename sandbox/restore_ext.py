@@ -63,6 +63,9 @@ class RestoreJob:
         self.created_resource_arn: str | None = None
         self.validation_status: str | None = None
         self.validation_message: str | None = None
+        # a restore testing job's clean-up of the created resource (sandbox.restore_test_runner)
+        self.deletion_status: str | None = None
+        self.deletion_message: str | None = None
 
     @property
     def state(self) -> str:  # backup_ext._filter_jobs filters on `state`
@@ -85,7 +88,7 @@ class RestoreJob:
             "CreatedResourceArn": self.created_resource_arn, "ResourceType": self.resource_type,
             "RecoveryPointCreationDate": self.recovery_point_creation_date, "CreatedBy": self.created_by,
             "ValidationStatus": self.validation_status, "ValidationStatusMessage": self.validation_message,
-            "IsParent": False,
+            "DeletionStatus": self.deletion_status, "DeletionStatusMessage": self.deletion_message, "IsParent": False,
         })
 
 

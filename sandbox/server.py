@@ -38,12 +38,16 @@ def load_extensions() -> None:
     accounts.install()
     backup_ext.install()
     restore_ext.install()
+    from sandbox import restore_test_runner, restore_testing
+
+    restore_testing.install()  # restore testing plans and selections; their runner's route below
     cfn_types.install()
     cognito_ext.install()
     events_ext.install()
     s3_policy_ext.install()
     lambda_ext.install()
     job_runner.install_route()
+    restore_test_runner.install()
     from sandbox import recovery_point_reader
 
     recovery_point_reader.install_route()  # retention drill's reference (sandbox only)
