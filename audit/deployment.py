@@ -121,6 +121,8 @@ def _backup_account_stack(cfg: Mapping[str, Any]) -> StackSpec:
             "EnvironmentAccountId": cfg["environment_account_id"],
             "OrganizationId": cfg["organization_id"],
             "LockChangeableForDays": cfg["vault_lock"]["changeable_for_days"],
+            "CopyBackRoleName": cfg["roles"]["copy_back_role_name"],
+            "EnvironmentRegion": cfg["primary_region"],  # the copy-back role's destination vault
             **_lock_parameters(cfg),
         },
     )
@@ -142,6 +144,7 @@ def _environment_stack(cfg: Mapping[str, Any]) -> StackSpec:
         parameters={
             **_names(cfg),
             "GeneralBackupRoleName": cfg["roles"]["general_backup_role_name"],
+            "RestoreTestingRoleName": cfg["roles"]["restore_testing_role_name"],
             "BackupAccountId": cfg["backup_account_id"],
             "BackupRegion": cfg["backup_region"],
             "GeneralDestinationVaultArn": general_destination,
@@ -271,7 +274,8 @@ def _cognito_exporter_stack(cfg: Mapping[str, Any]) -> StackSpec:
     return _environment_side(
         cfg, "cognito-exporter", "cloudformation/cognito-exporter.yaml",
         parameters={**inventory_parameters(cfg), "AlertTopicArn": OutputRef("monitoring", "AlertTopicArn"),
-                    "ExportExpirationDays": cfg["cognito_export"]["expire_after_days"]},
+                    "ExportExpirationDays": cfg["cognito_export"]["expire_after_days"],
+                    "CognitoImportRoleName": cfg["roles"]["cognito_import_role_name"]},
     )
 
 
@@ -289,10 +293,107 @@ def _ssn_audit_trail_stack(cfg: Mapping[str, Any], side: str) -> StackSpec:
     )
 
 
+VALIDATION_WINDOW_HOURS = 8  # restored test resources kept for validation (the rule retries for 4 hours)
+RESTORE_TEST_START_WINDOW_HOURS = 1
+_CRON_HOUR = re.compile(r"^cron\(\s*\S+\s+(\d{1,2})\s")
+
+
+def restore_test_hour(policy: Mapping[str, Any]) -> int:
+    """The UTC hour a category's restore tests start: the first full hour after its backup could have
+    finished (backup start hour + start window + completion window), so LATEST_WITHIN_WINDOW restores the
+    night's recovery point. Derived from the backup schedule rather than configured: one number fewer to
+    keep consistent. A schedule without a fixed hour (every N hours) starts the tests at noon UTC."""
+    match = _CRON_HOUR.match(policy["schedule"])
+    if not match:
+        return 12
+    minutes = policy["start_window_minutes"] + policy["completion_window_minutes"]
+    return (int(match.group(1)) + -(-minutes // 60)) % 24
+
+
+def no_validation_alarm_hours(policy: Mapping[str, Any]) -> int:
+    """Hours without a SUCCESSFUL validation before a category's alarm: the cadence plus the start and
+    validation windows, at most 168 (CloudWatch's 7-day limit on Period x EvaluationPeriods). At a 7-day
+    cadence the limit leaves no grace: a test that validates later than 7 days after the previous one
+    raises the alarm for the hours in between."""
+    hours = policy["restore_test_every_days"] * 24 + RESTORE_TEST_START_WINDOW_HOURS + VALIDATION_WINDOW_HOURS
+    return min(hours, MAX_ALARM_RANGE_SECONDS // 3600)
+
+
+def restore_testing_plan_name(cfg: Mapping[str, Any], category: str) -> str:
+    """The plan's name as the template builds it (letters, digits and underscores only, at most 50)."""
+    return f"compact_retention_{cfg['environment'].replace('-', '_')}_{category}"
+
+
+def _restore_testing_stack(cfg: Mapping[str, Any]) -> StackSpec:
+    """The restore testing role, the validation function, its rule, dead-letter queue and alarms."""
+    policies = cfg["backup_policies"]
+    region, account = cfg["primary_region"], cfg["environment_account_id"]
+    tested_tables = [dynamodb_table_arn(region, account, t["table_name"]) for t in cfg["inventory"]["dynamodb_tables"]
+                     if not policies[t["category"]]["dedicated_vault"]]
+    export_bucket = next((b["bucket_name"] for b in cfg["inventory"]["s3_buckets"] if b["id"] == "cognito-export"), None)
+    return _environment_side(
+        cfg, "restore-testing", "cloudformation/restore-testing.yaml",
+        parameters={
+            "EnvironmentName": cfg["environment"],
+            "RestoreTestingRoleName": cfg["roles"]["restore_testing_role_name"],
+            "GeneralVaultArn": OutputRef("backup-infrastructure", "GeneralVaultArn"),
+            "GeneralVaultName": OutputRef("backup-infrastructure", "GeneralVaultName"),
+            "GeneralKeyArn": OutputRef("backup-infrastructure", "GeneralKeyArn"),
+            "SSNVaultArn": OutputRef("backup-infrastructure", "SSNVaultArn"),
+            "SSNKeyArn": OutputRef("backup-infrastructure", "SSNKeyArn"),
+            # the template needs one ARN at least: with no tested table, one that cannot exist (names end
+            # in a letter or digit, never "-")
+            "ProtectedTableArns": tested_tables or [dynamodb_table_arn(region, account, f"{STACK_PREFIX}-no-table-")],
+            "CognitoExportBucketName": export_bucket or f"{STACK_PREFIX}-{cfg['environment']}-no-export-bucket",
+            "AlertTopicArn": OutputRef("monitoring", "AlertTopicArn"),
+            "MaxObjectsVerified": 1000,
+        },
+    )
+
+
+def _restore_testing_plan_stacks(cfg: Mapping[str, Any]) -> list[StackSpec]:
+    """One restore testing plan per category that protects something and has a cadence (never SSN data:
+    config validation refuses a cadence on a dedicated-vault category)."""
+    stacks = []
+    inventory, region, account = cfg["inventory"], cfg["primary_region"], cfg["environment_account_id"]
+    for category, resources in protected_resources(cfg).items():
+        policy = cfg["backup_policies"][category]
+        if not resources or policy["dedicated_vault"] or "restore_test_every_days" not in policy:
+            continue
+        tables = [dynamodb_table_arn(region, account, t["table_name"]) for t in inventory["dynamodb_tables"]
+                  if t["category"] == category]
+        buckets = [s3_bucket_arn(b["bucket_name"]) for b in inventory["s3_buckets"]
+                   if b.get("category") == category and not b.get("excluded")]
+        stacks.append(_environment_side(
+            cfg, f"restore-test-{category_slug(category)}", "cloudformation/restore-testing-plan.yaml",
+            parameters={
+                "EnvironmentName": cfg["environment"],
+                "Category": category,
+                "RestoreTestEveryDays": policy["restore_test_every_days"],
+                "RestoreTestHour": restore_test_hour(policy),
+                "StartWindowHours": RESTORE_TEST_START_WINDOW_HOURS,
+                # the newest point of the last cadence + 1 days: one missed backup does not stop the test
+                # (the RPO controls report it); an older point is never tested silently
+                "SelectionWindowDays": policy["restore_test_every_days"] + 1,
+                "ValidationWindowHours": VALIDATION_WINDOW_HOURS,
+                "GeneralVaultArn": OutputRef("backup-infrastructure", "GeneralVaultArn"),
+                "SSNVaultArn": OutputRef("backup-infrastructure", "SSNVaultArn"),
+                "GeneralKeyArn": OutputRef("backup-infrastructure", "GeneralKeyArn"),
+                "RestoreTestingRoleArn": OutputRef("restore-testing", "RestoreTestingRoleArn"),
+                "TableArns": tables,
+                "BucketArns": buckets,
+                "AlertTopicArn": OutputRef("monitoring", "AlertTopicArn"),
+                "NoValidationAlarmHours": no_validation_alarm_hours(policy),
+            },
+        ))
+    return stacks
+
+
 def stack_plan(cfg: Mapping[str, Any], *, include_demo: bool = False) -> list[StackSpec]:
     """Every stack of the environment in deployment order: backup account first (vaults, SSN audit trail),
     then the environment account's infrastructure, SSN audit trail, monitoring and the Cognito export bucket,
-    then one plan per category that protects something."""
+    then one plan per category that protects something, then restore testing (the role, the validation
+    function) and one restore testing plan per non-SSN category that protects something."""
     stacks = [_backup_account_stack(cfg), _ssn_audit_trail_stack(cfg, SIDE_BACKUP)]
     if include_demo:
         stacks.append(_sample_application_stack(cfg))
@@ -302,6 +403,8 @@ def stack_plan(cfg: Mapping[str, Any], *, include_demo: bool = False) -> list[St
     stacks.append(_artifacts_stack(cfg))
     stacks.append(_cognito_exporter_stack(cfg))
     stacks.extend(_plan_stacks(cfg))
+    stacks.append(_restore_testing_stack(cfg))
+    stacks.extend(_restore_testing_plan_stacks(cfg))
     return stacks
 
 

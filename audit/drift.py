@@ -126,13 +126,27 @@ def _role_fields(_posture: Posture, role: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _plan_fields(_posture: Posture, plan: Mapping[str, Any]) -> dict[str, Any]:
-    rules = {r["name"]: {k: r.get(k) for k in ("target_vault", "schedule", "start_window_minutes",
+    rules = {r["name"]: {k: r.get(k) for k in ("target_vault", "schedule", "timezone", "start_window_minutes",
                                                 "completion_window_minutes", "lifecycle", "copy_actions")}
              for r in plan.get("rules", [])}
     selections = {s["name"]: {"iam_role_arn": s.get("iam_role_arn"), "resources": sorted(s.get("resources") or [])}
                   for s in plan.get("selections", [])}
     return {**{f"rule {name}": value for name, value in rules.items()},
             **{f"selection {name}": value for name, value in selections.items()}}
+
+
+def _restore_testing_fields(_posture: Posture, plan: Mapping[str, Any]) -> dict[str, Any]:
+    """A restore testing plan (RES-02..RES-05 read it): its schedule and recovery point choice, and each
+    selection's role, resources, conditions, overrides and validation window."""
+    fields = {k: plan.get(k) for k in ("schedule", "timezone", "start_window_hours", "algorithm", "recovery_point_types",
+                                       "selection_window_days")}
+    fields.update({k: sorted(plan.get(k) or []) for k in ("include_vaults", "exclude_vaults")})
+    for s in plan.get("selections", []):
+        fields[f"selection {s['name']}"] = {
+            "resource_type": s.get("resource_type"), "iam_role_arn": s.get("iam_role_arn"),
+            "resource_arns": sorted(s.get("resource_arns") or []), "conditions": s.get("conditions"),
+            "overrides": s.get("overrides"), "validation_window_hours": s.get("validation_window_hours")}
+    return fields
 
 
 def _table_fields(_posture: Posture, table: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,6 +207,7 @@ KINDS: list[tuple[str, str, Callable[[Mapping[str, Any]], str], Callable[[Postur
     ("vault", "vaults", _vault_key, _vault_fields),
     ("role", "roles", lambda r: r["arn"], _role_fields),
     ("plan", "plans", lambda p: f"{p['name']} ({p['account_id']}, {p['region']})", _plan_fields),
+    ("restore testing plan", "restore_testing_plans", _regional_name, _restore_testing_fields),
     ("table", "tables", lambda t: t["arn"], _table_fields),
     ("bucket", "buckets", lambda b: b["arn"], _bucket_fields),
     ("function", "functions", lambda f: f["arn"], _function_fields),
@@ -204,10 +219,12 @@ KINDS: list[tuple[str, str, Callable[[Mapping[str, Any]], str], Callable[[Postur
 
 
 def _relevant_roles(posture: Posture) -> set[str]:
-    """Roles that matter to backups: the two backup roles and every role a selection uses."""
+    """Roles that matter to backups: the two backup roles and every role a backup or restore testing
+    selection uses."""
     env = posture.env
     names = {env["general_role_name"], env["ssn_role_name"]}
-    arns = {s["iam_role_arn"] for p in posture.data["plans"] for s in p["selections"]}
+    arns = {s["iam_role_arn"] for p in [*posture.data["plans"], *posture.data.get("restore_testing_plans", [])]
+            for s in p["selections"]}
     return {r["arn"] for r in posture.data["roles"] if r["name"] in names or r["arn"] in arns}
 
 

@@ -20,6 +20,14 @@ Shape (lists of plain dicts; ``origin`` says where a fact came from: template li
   ``audit.sources.static_functions``), exports (live: the newest complete export per user pool, from its
   manifest, with when it began and completed).
 
+Restore testing sections (``audit.sources.restore_testing_records``): restore_testing_plans [{name, arn,
+  account_id, region, schedule, timezone, start_window_hours, algorithm, include_vaults, exclude_vaults,
+  recovery_point_types, selection_window_days, selections: [{name, resource_type, iam_role_arn,
+  resource_arns, conditions, overrides, validation_window_hours, origin}], origin}] (static and live),
+  restore_jobs (live: the restore testing jobs, newest first) and restore_test_resources (live: tables and
+  buckets a restore test or a drill left behind). Inventory tables and buckets also carry their
+  category's ``rto_hours`` and ``restore_test_every_days``.
+
 Monitoring sections, static and live in one shape (``audit.sources.monitoring_records``):
   topics [{name, arn, account_id, region, kms_key (as written/returned), policy, subscriptions: [{protocol,
   endpoint (pseudonymised: no address or token in a snapshot)}], origin}], event_rules [{name, arn,
@@ -48,6 +56,9 @@ def _inventory(cfg: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
         for key in ("category", "excluded", "exclusion_reason"):
             if key in item:
                 out[key] = item[key]
+        policy = cfg["backup_policies"].get(item.get("category") or "", {})
+        for key in ("rto_hours", "restore_test_every_days"):  # what the restore controls hold it to
+            out[key] = policy.get(key)
         return out
 
     def table(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -83,6 +94,7 @@ def new_snapshot(mode: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
         "vaults": [], "keys": [], "roles": [], "plans": [], "tables": [], "buckets": [], "user_pools": [],
         "topics": [], "event_rules": [], "alarms": [], "dashboards": [],
         "recovery_points": [], "settings": {}, "stacks": [], "functions": [], "queues": [], "exports": [], "persisted": [], "eventbridge": [],
+        "restore_testing_plans": [], "restore_jobs": [], "restore_test_resources": [],
     }
 
 

@@ -12,19 +12,19 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Callable
 
 PACKAGE = Path(__file__).resolve().parent
 FIXED_MTIME = 315532800  # 1980-01-01, the earliest time a zip can hold
 
 
-def build(out_dir: Path) -> list[Path]:
-    out_dir = Path(out_dir)
-    target = out_dir / PACKAGE.name
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
+def copy_package(package: Path, out_dir: Path) -> list[Path]:
+    """Copy a package's modules into ``out_dir/<package name>`` with the fixed timestamp (shared with
+    ``restore_validator.build``, which ships this package beside its own)."""
+    target = Path(out_dir) / package.name
     target.mkdir(parents=True)
     written = []
-    for source in sorted(PACKAGE.glob("*.py")):
+    for source in sorted(package.glob("*.py")):
         destination = target / source.name
         shutil.copyfile(source, destination)
         os.utime(destination, (FIXED_MTIME, FIXED_MTIME))
@@ -32,14 +32,26 @@ def build(out_dir: Path) -> list[Path]:
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
+def build(out_dir: Path) -> list[Path]:
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    return copy_package(PACKAGE, out_dir)
+
+
+def cli_main(module: str, build_into: Callable[[Path], list[Path]], argv: list[str] | None = None) -> int:
+    """``python -m MODULE OUT_DIR``: build, say how many modules, exit 2 on a bad command line."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m exporter.build OUT_DIR", file=sys.stderr)
+        print(f"usage: python -m {module} OUT_DIR", file=sys.stderr)
         return 2
-    files = build(Path(args[0]))
+    files = build_into(Path(args[0]))
     print(f"built {len(files)} modules into {args[0]}", file=sys.stderr)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli_main("exporter.build", build, argv)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@
 The header is the one AWS documents for a default pool (standard attributes, then cognito:mfa_enabled and
 cognito:username); the pool's custom attributes are added as custom:<name> before cognito:mfa_enabled. That
 position is the sandbox's assumption: an exporter must find columns by name, and check the header against
-AWS. User import jobs are not modelled.
+AWS. User import jobs: ``sandbox.cognito_import``.
 
 Pool ids: AWS assigns them. A pool created with the tag ``sandbox:user-pool-id`` (the demo application's
 pools carry it) gets that id in the sandbox, so a configuration naming pool ids, as a real one does, matches
 the demo's pools. AWS ignores the tag.
+
+The user import jobs (``sandbox.cognito_import``) build on the header here and are installed beside it by
+``sandbox.server`` (this module never imports them: the dependency runs one way).
 """
 from __future__ import annotations
 

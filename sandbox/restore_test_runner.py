@@ -24,8 +24,10 @@ would refuse (the SSN vault, until the break-glass) and the audit reads restore 
    ``ValidationWindowHours`` have passed since the job completed, or once a final validation result is in,
    and only while it carries the tag; the job's ``DeletionStatus`` says what happened.
 
-Served in the sandbox process on ``POST /_sandbox/run-restore-tests`` (body ``{"at": ISO 8601}``) through
-``sandbox.job_runner.ROUTES``; ``retention sandbox run-restore-tests`` calls it.
+Served in the sandbox process on ``POST /_sandbox/run-restore-tests`` (body ``{"at": ISO 8601}``, optionally
+``"latest_due": true``: each plan at its own latest scheduled start before ``at``, no clean-up) through
+``sandbox.job_runner.ROUTES``; ``retention sandbox run-restore-tests`` calls it, then runs the validation
+function for the COMPLETED jobs in its own process (``sandbox.restore_validation``).
 """
 from __future__ import annotations
 
@@ -177,7 +179,7 @@ def _refused_job(backend: Any, point: Any, selection: TestingSelection, created_
 
 
 def _restore(backend: Any, plan: TestingPlan, selection: TestingSelection, point: Any,
-             at: datetime) -> restore_ext.RestoreJob:
+             at: datetime, took: timedelta = timedelta(0)) -> restore_ext.RestoreJob:
     metadata = _metadata(point, selection)
     created_by = {"RestoreTestingPlanArn": plan.arn}
     bucket = metadata.pop("DestinationBucketName", None) if point.resource_type == "S3" else None
@@ -193,7 +195,7 @@ def _restore(backend: Any, plan: TestingPlan, selection: TestingSelection, point
         _tag(backend, job.created_resource_arn, plan)
     elif bucket:  # nothing was restored: the sandbox leaves no empty test bucket behind
         _s3(backend.account_id, backend.region_name).delete_bucket(bucket)
-    job.creation_date = job.completion_date = at
+    job.creation_date, job.completion_date = at, at + took
     job.validation_window_hours = selection.validation_window_hours
     return job
 
@@ -202,11 +204,13 @@ def _job_summary(job: restore_ext.RestoreJob, plan: TestingPlan, selection: Test
                  backend: Any) -> dict[str, Any]:
     return {"plan": plan.name, "selection": selection.name, "account": backend.account_id,
             "region": backend.region_name, "resource": job.resource_arn, "recovery_point": job.recovery_point_arn,
+            "vault": job.vault_arn,
             "job_id": job.job_id, "status": job.status, "message": job.status_message,
             "created_resource": job.created_resource_arn}
 
 
-def _run_plan(backend: Any, plan: TestingPlan, at: datetime, start: datetime) -> list[dict[str, Any]]:
+def _run_plan(backend: Any, plan: TestingPlan, at: datetime, start: datetime,
+              took: timedelta = timedelta(0)) -> list[dict[str, Any]]:
     points = list(backup_ext.state(backend).recovery_points.values())
     results = []
     for selection in plan.selections.values():
@@ -218,7 +222,7 @@ def _run_plan(backend: Any, plan: TestingPlan, at: datetime, start: datetime) ->
                                 "region": backend.region_name, "resource": resource, "status": "SKIPPED",
                                 "message": "no recovery point in the plan's vaults and selection window"})
                 continue
-            results.append(_job_summary(_restore(backend, plan, selection, point, at), plan, selection, backend))
+            results.append(_job_summary(_restore(backend, plan, selection, point, at, took), plan, selection, backend))
     plan.last_execution_time = at
     return results
 
@@ -291,22 +295,43 @@ def _backends() -> Iterator[Any]:
             yield backup_backends[account_id][region]
 
 
-def run_restore_tests(at: datetime) -> dict[str, Any]:
-    """Run every due plan at ``at`` (naive UTC), then clean up; what happened, for the CLI to print."""
+def latest_occurrence(plan: TestingPlan, at: datetime) -> datetime | None:
+    """The plan's latest scheduled start at or before ``at`` that it has not run for, as if the plan had
+    existed since then (its creation time is ignored), or None."""
+    start = _latest_start(plan, at)
+    if start is None or (plan.last_execution_time is not None and plan.last_execution_time >= start):
+        return None
+    return start
+
+
+def run_restore_tests(at: datetime, *, latest_due: bool = False, restore_minutes: float = 0) -> dict[str, Any]:
+    """Run every due plan at ``at`` (naive UTC), then clean up; what happened, for the CLI to print.
+
+    ``latest_due``: run each plan at its own latest scheduled start before ``at`` instead (the jobs are
+    dated then), and clean nothing up, so the validation function can still read every restored resource:
+    a demo's "the tests of the last cadence", each plan at its own hour. A later plain run cleans up.
+
+    ``restore_minutes``: how long each restore takes (its CompletionDate after its CreationDate). The sandbox
+    restores at once; AWS takes minutes to hours. A test sets it above a category's RTO to play a slow restore
+    (RES-06)."""
     plans, jobs, deleted = [], [], []
     for backend in list(_backends()):
         for plan in list(restore_testing.state(backend).values()):
-            start = due_occurrence(plan, at)
+            start = latest_occurrence(plan, at) if latest_due else due_occurrence(plan, at)
             plans.append({"plan": plan.name, "arn": plan.arn, "account": backend.account_id,
                           "region": backend.region_name, "due": start is not None,
                           "scheduled": start.strftime("%Y-%m-%dT%H:%M:%SZ") if start else None})
             if start is not None:
-                jobs.extend(_run_plan(backend, plan, at, start))
-        deleted.extend(clean_up(backend, at))
+                jobs.extend(_run_plan(backend, plan, start if latest_due else at, start,
+                                      timedelta(minutes=restore_minutes)))
+        if not latest_due:
+            deleted.extend(clean_up(backend, at))
     return {"at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "plans": plans, "jobs": jobs, "deleted": deleted}
 
 
 def install() -> None:
-    """Serve ``POST /_sandbox/run-restore-tests`` next to the backup runner's route (idempotent)."""
-    job_runner.ROUTES[ROUTE] = lambda at, body: run_restore_tests(at)
+    """Serve ``POST /_sandbox/run-restore-tests`` next to the backup runner's route (idempotent); the body's
+    ``latest_due`` (boolean) selects ``run_restore_tests``'s mode, ``restore_minutes`` (number) the restores' duration."""
+    job_runner.ROUTES[ROUTE] = lambda at, body: run_restore_tests(at, latest_due=bool(body.get("latest_due")),
+                                                                  restore_minutes=float(body.get("restore_minutes") or 0))
     job_runner.install_route()

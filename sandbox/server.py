@@ -31,7 +31,7 @@ DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "sandbox"
 
 def load_extensions() -> None:
     """Install every extension of the sandbox into moto (idempotent)."""
-    from sandbox import accounts, backup_ext, cfn_types, cognito_ext, job_runner, lambda_ext, restore_ext, s3_policy_ext
+    from sandbox import accounts, backup_ext, cfn_types, cognito_ext, cognito_import, job_runner, lambda_ext, restore_ext, s3_policy_ext
 
     from sandbox import events_ext
 
@@ -43,6 +43,7 @@ def load_extensions() -> None:
     restore_testing.install()  # restore testing plans and selections; their runner's route below
     cfn_types.install()
     cognito_ext.install()
+    cognito_import.install()
     events_ext.install()
     s3_policy_ext.install()
     lambda_ext.install()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole flow on this machine, against the local sandbox (moto extended with AWS Backup):
 # start the sandbox, turn on the account settings the setup guide asks for, deploy the sample application
-# and every stack of the example environment with scripts/deploy.sh, seed synthetic users, run the night's
-# Cognito exports and a day of backups, run the live audit and the drift report, and say where the reports are.
+# and every stack of the example environment with scripts/deploy.sh (restore testing included), seed synthetic
+# users, run the night's Cognito exports, last week's backups, this cadence's restore tests (validated) and a
+# day of backups, run the live audit and the drift report, and say where the reports are.
 #   scripts/demo.sh [--port N] [--keep]
 #   --keep  leave the sandbox running afterwards (scripts/sandbox.sh stop --port N ends it)
 # The sandbox is a demo and test target: what it shows is never a claim about AWS (sandbox/README.md).
@@ -51,6 +52,14 @@ step "synthetic users in both user pools (user*@example.org), then the night's C
   fail "could not seed the user pools"
 retention sandbox run-exports --env example --config-dir "$state/config" --endpoint-url "$url" ||
   fail "the Cognito export did not complete"
+
+step "last week's backups: every plan runs once, as scheduled 7 days and 1 hour ago (what this week's restore tests restore)"
+retention sandbox run-backups --env example --config-dir "$state/config" --endpoint-url "$url" \
+  --at "$(date -u -d '-7 days -1 hour' +%Y-%m-%dT%H:%M:%SZ)" || fail "the job runner failed"
+
+step "this cadence's restore tests: each plan at its latest scheduled start, validated by the validation function, then cleaned up"
+retention sandbox run-restore-tests --env example --config-dir "$state/config" --endpoint-url "$url" --latest-due ||
+  fail "a restore test or its validation failed"
 
 step "a day of backups: every plan runs once, as scheduled 3 hours ago"
 retention sandbox run-backups --env example --config-dir "$state/config" --endpoint-url "$url" \

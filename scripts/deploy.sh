@@ -133,7 +133,7 @@ print(next((o["OutputValue"] for o in outputs if o["OutputKey"] == sys.argv[2]),
 }
 
 # A template whose Lambda Code is a local folder is packaged first: the folder is built from the
-# repository (python -m exporter.build) and 'aws cloudformation package' uploads it to the artifacts
+# repository (python -m exporter.build, restore_validator.build) and 'aws cloudformation package' uploads it to the artifacts
 # bucket (stack 'artifacts', deployed earlier in the same order) and writes a template naming the upload.
 has_local_code() { grep -Eq '^ +Code: +[^{ ]' "$1"; }  # the rule of audit.deployment.has_local_code
 
@@ -154,7 +154,10 @@ checked_template() {
     say "    $key has Lambda code to upload, but the artifacts bucket (stack 'artifacts') is not deployed"
     return $NO_BUCKET
   fi
-  "$RETENTION_PY" -m exporter.build "$RETENTION_ROOT/.build/cognito-exporter" 2>/dev/null ||
+  # every code folder a template may name: the exporter's, and the restore validator's (which ships the
+  # exporter's manifest check with it)
+  { "$RETENTION_PY" -m exporter.build "$RETENTION_ROOT/.build/cognito-exporter" &&
+    "$RETENTION_PY" -m restore_validator.build "$RETENTION_ROOT/.build/restore-validator"; } 2>/dev/null ||
     { say "    could not build the Lambda code of $key"; return 1; }
   # 'package' uploads with its own S3 client, which ignores --endpoint-url: AWS_ENDPOINT_URL reaches it.
   # It reads the template where it is (its Code path is relative to it); what it writes is checked below.

@@ -301,6 +301,31 @@ def _monitoring_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
             yield f"monitoring.{topic}", "no e-mail or https subscription: its alerts would reach nobody"
 
 
+# Roles a stack of this project creates under a configured name: each must be its own role. Sharing a name
+# with another role would make two stacks create one role, or put one role's DENY statements (the restore
+# testing and copy-back roles are denied the SSN vault and key) on the SSN backup or break-glass role.
+_OWN_ROLES = {
+    "restore_testing_role_name": "the restore testing role",  # cloudformation/restore-testing.yaml
+    "cognito_import_role_name": "the Cognito import logs role",  # cloudformation/cognito-exporter.yaml
+    "copy_back_role_name": "the copy-back role",  # cloudformation/backup-account.yaml
+}
+
+
+def _own_role_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
+    """Each role of ``_OWN_ROLES`` has a name no other configured role has (IAM role names are
+    case-insensitive). The first of two equal fields names the clash."""
+    roles = cfg["roles"]
+    named = {f"roles.{key}": value for key, value in roles.items()}
+    named.update({f"backup_policies.{c}.specialized_role": p["specialized_role"]
+                  for c, p in cfg["backup_policies"].items() if p.get("specialized_role")})
+    for key, what in _OWN_ROLES.items():
+        name, own = roles[key], f"roles.{key}"
+        for field, other in named.items():
+            if field != own and name.lower() == other.lower():
+                yield own, f"{name!r} is also {field}: {what} has its own name"
+                break
+
+
 def problems(data: dict[str, Any], environment: str | None = None, *, for_audit: bool = False) -> list[Problem]:
     """All problems of a merged configuration; semantic checks run only on a structurally valid one.
 
@@ -312,7 +337,8 @@ def problems(data: dict[str, Any], environment: str | None = None, *, for_audit:
         return found
     if environment is not None and data["environment"] != environment:
         found.append(("environment", f"{data['environment']!r} does not match the file name ({environment}.json)"))
-    for check in (_account_region_problems, _policy_problems, _monitoring_problems, _cognito_export_problems):
+    for check in (_account_region_problems, _policy_problems, _monitoring_problems, _cognito_export_problems,
+                  _own_role_problems):
         found.extend(check(data))
     found.extend(_inventory_problems(data, include_controls=not for_audit))
     return found

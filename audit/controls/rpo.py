@@ -17,15 +17,16 @@ DEFAULT_COMPLETION_WINDOW_MINUTES = 10080
 def worst_case_hours(rule: dict) -> tuple[float | None, str]:
     """Worst-case age in hours of the newest recovery point a rule leaves, and how it was computed."""
     try:
-        analysis = schedule.analyse(rule["schedule"] or "")
+        analysis = schedule.analyse(rule["schedule"], timezone=rule.get("timezone"),
+                                    default=schedule.BACKUP_RULE_DEFAULT_SCHEDULE)
     except schedule.ScheduleError as exc:
         return None, f"schedule is not valid: {exc}"
     if analysis.max_gap is None:
-        return None, f"schedule {rule['schedule']} runs at most once a year"
+        return None, f"schedule {analysis.described} runs at most once a year"
     start = (rule.get("start_window_minutes") or DEFAULT_START_WINDOW_MINUTES) / 60
     completion = (rule.get("completion_window_minutes") or DEFAULT_COMPLETION_WINDOW_MINUTES) / 60
     total = analysis.max_gap_hours + start + completion
-    return total, (f"{rule['schedule']}: largest gap {analysis.max_gap_hours:g} h + start window {start:g} h + "
+    return total, (f"{analysis.described}: largest gap {analysis.max_gap_hours:g} h + start window {start:g} h + "
                    f"completion window {completion:g} h = {total:g} h")
 
 

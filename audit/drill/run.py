@@ -13,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
 from audit.drill import compare, facts, reference, restore
 from audit.drill.compare import FAILED, INFO, PASSED, Check
-from audit.drill.plan import TABLE, Target, scratch_name
+from audit.drill.plan import POOL, TABLE, Target, scratch_name
 
 Progress = Callable[[str], None]
 
@@ -28,6 +28,7 @@ class Options:
     keep: bool = False
     poll_seconds: float = 15.0
     exact_reference: bool = False
+    import_role_arn: str | None = None  # user pools: the import job's CloudWatchLogsRoleArn (--import-role)
 
 
 @dataclass
@@ -38,13 +39,28 @@ class Prepared:
 
 
 def find_point(backup: Any, target: Target) -> Prepared:
-    """The newest recovery point and its restore metadata (raises ``restore.NoRecoveryPoint``)."""
+    """The newest recovery point and its restore metadata (raises ``restore.NoRecoveryPoint``). A user pool has
+    none: ``find_source`` finds its export instead."""
     point = restore.newest_point(backup, target)
     return Prepared(target, point, restore.restore_metadata(backup, target, point["RecoveryPointArn"]))
 
 
-def drill(prepared: Prepared, clients: Callable[[str], Any], options: Options, progress: Progress) -> dict[str, Any]:
-    """The drill.json result of one resource."""
+def find_source(clients: Callable[[str], Any], target: Target) -> Any:
+    """What a target is restored from: a pool's newest complete export (``pools.NoExport``, a
+    ``restore.NoRecoveryPoint``), else the newest recovery point."""
+    if target.kind == POOL:
+        from audit.drill import pools
+
+        return pools.find_export(clients("s3"), target)
+    return find_point(clients("backup"), target)
+
+
+def drill(prepared: Prepared | Any, clients: Callable[[str], Any], options: Options, progress: Progress) -> dict[str, Any]:
+    """The drill.json result of one resource (a user pool's: ``audit.drill.pools``)."""
+    if prepared.target.kind == POOL:
+        from audit.drill import pools
+
+        return pools.drill(prepared, clients, options, progress)
     target, point = prepared.target, prepared.point
     scratch = scratch_name(target, options.drill_id)
     result: dict[str, Any] = {

@@ -281,6 +281,10 @@ def condition_matches(cond: Condition, context: Context) -> bool:
     """Evaluate one condition against the request context."""
     values = context.values_of(cond.key)
     missing = values is None or len(values) == 0
+    if cond.operator.qualifier and values == ("",):
+        # "If the key values in the request resolve to an empty data set (for example, an empty string),
+        # ForAllValues returns true, and ForAnyValue returns false" (IAM guide, multivalued context keys)
+        missing = True
     if cond.operator.family == "null":
         return any((v.lower() == "true") == missing for v in cond.values)
     if missing:

@@ -11,7 +11,11 @@ account, and on cross-account rules. Hence a real evaluator, with each rule unit
 What is modelled: identity policies, one resource-based policy (S3 bucket policy, backup vault access
 policy, SNS topic policy...) or a KMS key policy, explicit deny, same- and cross-account logic, KMS
 delegation to the account, service principals, and the account root user's implicit full access to its own
-account. Not modelled: SCPs/RCPs, permissions boundaries, session policies, VPC endpoint policies, grants.
+account. ``NotPrincipal`` follows the IAM guide's page: a ``Deny`` exempts a role session only when it lists
+the account, the role and that session; an ``Allow`` never applies to a caller it names in any way. What AWS
+refuses when a policy is saved (``grammar``: partial wildcards in principals, actions without a service
+prefix, resources that are not ARNs, principal types the resource cannot have) raises ``PolicyError``.
+Not modelled: SCPs/RCPs, permissions boundaries, session policies, VPC endpoint policies, grants.
 
 Public API: ``Request``, ``Decision``, ``evaluate``, ``statement_matches``, ``PolicyError``.
 """
@@ -19,11 +23,13 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from audit.policy.conditions import Condition, conditions_match, parse_conditions
+from audit.policy.grammar import check_actions, check_resources
 from audit.policy.matching import (
     ACCOUNT_ID,
     Caller,
@@ -62,6 +68,7 @@ class Request:
     resource: str  # resource ARN
     context: Mapping[str, Any] = field(default_factory=dict)  # condition keys (names case-insensitive)
     resource_account: str | None = None  # owner account; required when the ARN has none (S3 buckets)
+    role_path: str | None = None  # a role session's role path ("/ops/"): aws:PrincipalArn shows it; default "/"
 
     def owner_account(self) -> str:
         """The account owning the resource: ``resource_account`` or the ARN's account field."""
@@ -130,12 +137,17 @@ def _statement_where(position: str, raw: Mapping[str, Any]) -> str:
 
 
 def _parse_principal(raw: Mapping[str, Any], where: str, for_resource_policy: bool) -> tuple[Any, bool]:
-    """Resource policies must name a principal; identity policies must not."""
+    """Resource policies must name a principal; identity policies must not. ``NotPrincipal: "*"`` would
+    except everyone (a statement that never applies), and AWS allows no wildcard there: refused."""
     principal, is_not = _element_pair(raw, "Principal", where, required=for_resource_policy)
     if principal is not None and not for_resource_policy:
         raise PolicyError(f"{where}: an identity policy statement cannot have Principal or NotPrincipal")
     if principal is not None:
-        principal_values(principal, where)  # validates the shape
+        name = "NotPrincipal" if is_not else "Principal"
+        values = principal_values(principal, where, name=name)  # validates the shape and every entry
+        if is_not and "*" in values.get("AWS", []):
+            raise PolicyError(f"{where}: NotPrincipal \"*\" excepts every principal, so the statement could "
+                              "never apply; AWS allows no wildcard in NotPrincipal")
     return principal, is_not
 
 
@@ -158,14 +170,20 @@ def _parse_statement(
     resources, not_resource = _element_pair(raw, "Resource", where, required=not for_resource_policy)
     principal, not_principal = _parse_principal(raw, where, for_resource_policy)
     conditions = parse_conditions(raw["Condition"], where, variables=variables) if "Condition" in raw else ()
+    action_name, resource_name = ("NotAction" if not_action else "Action"), ("NotResource" if not_resource else "Resource")
+    action_list = _string_list(actions, action_name, where)
+    check_actions(action_list, action_name, where)
+    resource_list = None if resources is None else _string_list(resources, resource_name, where)
+    if resource_list is not None:
+        check_resources(resource_list, resource_name, where)
     return _Statement(
         label=raw.get("Sid") or position,
         source=source,
         where=where,
         effect=effect,
-        actions=_string_list(actions, "Action", where),
+        actions=action_list,
         not_action=not_action,
-        resources=None if resources is None else _string_list(resources, "Resource", where),
+        resources=resource_list,
         not_resource=not_resource,
         principal=principal,
         not_principal=not_principal,
@@ -227,7 +245,8 @@ def _parse_policy_uncached(document: Any, *, position: str, source: str, for_res
 def _default_context(caller: Caller) -> dict[str, Any]:
     """The principal keys AWS adds to every request context (the caller's own values win)."""
     if caller.is_service:
-        return {"aws:PrincipalIsAWSService": True, "aws:PrincipalServiceName": caller.raw}
+        return {"aws:PrincipalIsAWSService": True, "aws:PrincipalServiceName": caller.raw,
+                "aws:PrincipalServiceNamesList": [caller.raw]}
     return {
         "aws:PrincipalArn": caller.arn,
         "aws:PrincipalAccount": caller.account,
@@ -264,13 +283,33 @@ def _principal_match(stmt: _Statement, caller: Caller) -> PrincipalMatch:
     if stmt.principal is None:  # identity policy: applies to the identity it is attached to
         return PrincipalMatch.DIRECT
     if stmt.not_principal:
-        applies = not_principal_applies(stmt.principal, caller, stmt.where)
+        applies = not_principal_applies(stmt.principal, caller, stmt.where, effect=stmt.effect)
         return PrincipalMatch.DIRECT if applies else PrincipalMatch.NONE
     return match_principal(stmt.principal, caller, stmt.where)
 
 
+_S3_ARN = re.compile(r"^arn:[a-z-]+:s3:")
+_ROLE_ARN = re.compile(r"^arn:[a-z-]+:iam::\d{12}:role/")
+
+
+def _check_principal_kinds(stmt: _Statement, request: Request) -> None:
+    """Refuse principal types that cannot apply to the resource asked about, rather than let them match
+    nobody: ``CanonicalUser`` exists only in S3 bucket policies (IAM guide, "Principal": "Amazon S3 lets you
+    specify a canonical user ID"), ``Federated`` only in role trust policies."""
+    if not isinstance(stmt.principal, Mapping):
+        return
+    element = "NotPrincipal" if stmt.not_principal else "Principal"
+    if "CanonicalUser" in stmt.principal and not _S3_ARN.match(request.resource):
+        raise PolicyError(f"{stmt.where}: {element} CanonicalUser applies only to S3 bucket policies, "
+                          f"not to {request.resource}")
+    if "Federated" in stmt.principal and not _ROLE_ARN.match(request.resource):
+        raise PolicyError(f"{stmt.where}: {element} Federated applies only to IAM role trust policies, "
+                          f"not to {request.resource}")
+
+
 def _statement_match(stmt: _Statement, request: Request, caller: Caller, context: Context) -> PrincipalMatch:
     """How the statement applies to the request (``NONE``: it does not)."""
+    _check_principal_kinds(stmt, request)
     if not _action_matches(stmt, request.action) or not _resource_matches(stmt, request.resource, context):
         return PrincipalMatch.NONE
     matched = _principal_match(stmt, caller)
@@ -285,7 +324,7 @@ def statement_matches(statement: Mapping[str, Any], request: Request, *, for_res
     The statement is read as part of a ``Version: 2012-10-17`` policy (policy variables substituted); the
     principal's default context keys are added as in ``evaluate``.
     """
-    caller = parse_caller(request.principal)
+    caller = parse_caller(request.principal, role_path=request.role_path)
     stmt = _parse_statement(statement, position="Statement", source="the policy",
                             for_resource_policy=for_resource_policy, variables=True)
     return _statement_match(stmt, request, caller, _effective_context(request, caller)) is not PrincipalMatch.NONE
@@ -299,7 +338,7 @@ def statement_test(statement: Mapping[str, Any], *, version: str | None, for_res
                             for_resource_policy=for_resource_policy, variables=version == "2012-10-17")
 
     def applies(request: Request) -> bool:
-        caller = parse_caller(request.principal)
+        caller = parse_caller(request.principal, role_path=request.role_path)
         return _statement_match(stmt, request, caller, _effective_context(request, caller)) is not PrincipalMatch.NONE
     return applies
 
@@ -471,7 +510,7 @@ def evaluate(
     """
     if resource_policy_type not in ("resource", "kms_key"):
         raise ValueError(f"resource_policy_type must be 'resource' or 'kms_key', not {resource_policy_type!r}")
-    caller = parse_caller(request.principal)
+    caller = parse_caller(request.principal, role_path=request.role_path)
     policy_name = "key policy" if resource_policy_type == "kms_key" else "resource policy"
     identity = _parse_identity_policies(identity_policies)
     resource = (

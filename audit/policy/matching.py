@@ -3,7 +3,8 @@
 Kept apart from ``evaluator`` so that the condition operators (``conditions``) and the statement logic share
 one implementation of the tricky parts: ``*``/``?`` wildcards, ``${...}`` policy variables with their
 ``${*}``/``${?}``/``${$}`` escapes and ``${key, 'default'}`` defaults, the six-field ARN comparison of the
-``Arn*`` operators, and who a ``Principal``/``NotPrincipal`` element names.
+``Arn*`` operators, and who a ``Principal``/``NotPrincipal`` element names (``PolicyError`` itself lives in
+``errors`` and the save-time grammar in ``grammar``; both are re-exported here for existing importers).
 """
 from __future__ import annotations
 
@@ -16,22 +17,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from audit.policy.errors import PolicyError
+from audit.policy.grammar import check_aws_principal, check_named_principal, is_unique_id
+
+__all__ = ["ACCOUNT_ID", "Caller", "Context", "PolicyError", "PrincipalMatch", "arn_match", "expand", "glob_match",
+           "match_principal", "not_principal_applies", "parse_caller", "principal_values", "tokens_text",
+           "tokens_to_regex"]
+
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ROOT_ARN = re.compile(r"^arn:(?P<partition>[^:]+):iam::(?P<account>\d{12}):root$")
 _IAM_ARN = re.compile(r"^arn:(?P<partition>[^:]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?P<path>.+)$")
 _STS_ARN = re.compile(
     r"^arn:(?P<partition>[^:]+):sts::(?P<account>\d{12}):(?P<kind>assumed-role|federated-user)/(?P<rest>.+)$"
 )
+_ROLE_PATH = re.compile(r"^/(?:[!-.0-~]+/)*$")  # IAM: "/" or /segments/ of printable ASCII without "/"
 _VARIABLE_BODY = re.compile(r"^\s*(?P<key>[^\s,']+)\s*(?:,\s*'(?P<default>(?:[^']|'')*)'\s*)?$")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
-
-
-class PolicyError(ValueError):
-    """A policy document AWS would reject (or that we cannot evaluate faithfully).
-
-    Raised instead of guessing, so that a typo such as an unknown condition operator can never make a
-    ``Deny`` silently stop applying.
-    """
 
 
 # --------------------------------------------------------------------------------------------- context
@@ -244,11 +245,18 @@ class Caller:
         return _PRINCIPAL_TYPE.get(self.kind)
 
 
-def parse_caller(principal: str) -> Caller:
+def parse_caller(principal: str, *, role_path: str | None = None) -> Caller:
     """Parse an IAM role/user ARN, account root ARN, role session ARN or service principal name.
 
-    Raises ``ValueError`` for anything else, so that a typo cannot turn into "nobody matches".
+    ``role_path`` is the path of a role session's role (``/ops/``): a session ARN never shows it, but
+    ``aws:PrincipalArn`` does (IAM guide, global condition keys: "the ARN of the role"). Without it the role
+    is taken to have the default path ``/``. Raises ``ValueError`` for anything else, so that a typo cannot
+    turn into "nobody matches".
     """
+    if role_path is not None and not (principal.startswith("arn:") and ":assumed-role/" in principal):
+        raise ValueError(f"role_path is for role sessions (arn:...:sts::...:assumed-role/...), not {principal!r}")
+    if role_path is not None and not _ROLE_PATH.match(role_path):
+        raise ValueError(f"role_path {role_path!r} must be \"/\" or start and end with \"/\" (e.g. /ops/)")
     if ACCOUNT_ID.match(principal):
         return Caller(principal, "root", "aws", principal, f"arn:aws:iam::{principal}:root")
     if match := _ROOT_ARN.match(principal):
@@ -258,20 +266,20 @@ def parse_caller(principal: str) -> Caller:
         role_name = name if match["kind"] == "role" else None
         return Caller(principal, match["kind"], match["partition"], match["account"], principal, role_name)
     if match := _STS_ARN.match(principal):
-        return _parse_sts_caller(principal, match)
+        return _parse_sts_caller(principal, match, role_path or "/")
     if not principal.startswith("arn:") and re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", principal):
         return Caller(principal, "service")
     raise ValueError(f"unrecognised principal {principal!r}: expected an IAM role/user ARN, an account root "
                      "ARN, a role session ARN or a service principal such as events.amazonaws.com")
 
 
-def _parse_sts_caller(principal: str, match: re.Match[str]) -> Caller:
-    """Role sessions act as their role: ``aws:PrincipalArn`` is the role ARN (AWS drops the role path)."""
+def _parse_sts_caller(principal: str, match: re.Match[str], role_path: str) -> Caller:
+    """Role sessions act as their role: ``aws:PrincipalArn`` is the role ARN, path included."""
     partition, account = match["partition"], match["account"]
     if match["kind"] == "federated-user":
         return Caller(principal, "federated-user", partition, account, principal)
     role_name = match["rest"].split("/", 1)[0]
-    role_arn = f"arn:{partition}:iam::{account}:role/{role_name}"
+    role_arn = f"arn:{partition}:iam::{account}:role{role_path}{role_name}"
     return Caller(principal, "session", partition, account, role_arn, role_name)
 
 
@@ -283,19 +291,25 @@ class PrincipalMatch(enum.Enum):
     DIRECT = "direct"  # the caller itself ("*", its role/user/session ARN, its service name)
 
 
-def principal_values(element: Any, where: str) -> dict[str, list[str]]:
-    """Normalise a ``Principal``/``NotPrincipal`` element to ``{"AWS": [...], "Service": [...], ...}``."""
+def principal_values(element: Any, where: str, *, name: str = "Principal") -> dict[str, list[str]]:
+    """Normalise a ``Principal``/``NotPrincipal`` element to ``{"AWS": [...], "Service": [...], ...}``,
+    refusing what AWS refuses (see ``grammar``): partial wildcards, user groups, malformed names."""
     if element == "*":
         return {"AWS": ["*"]}
     if not isinstance(element, Mapping) or not element:
-        raise PolicyError(f"{where}: Principal must be \"*\" or an object such as {{\"AWS\": ...}}")
+        raise PolicyError(f"{where}: {name} must be \"*\" or an object such as {{\"AWS\": ...}}")
     result: dict[str, list[str]] = {}
     for kind, values in element.items():
         if kind not in ("AWS", "Service", "Federated", "CanonicalUser"):
-            raise PolicyError(f"{where}: Principal type {kind!r} is not AWS, Service, Federated or CanonicalUser")
+            raise PolicyError(f"{where}: {name} type {kind!r} is not AWS, Service, Federated or CanonicalUser")
         listed = [values] if isinstance(values, str) else values
         if not isinstance(listed, list) or not listed or not all(isinstance(v, str) for v in listed):
-            raise PolicyError(f"{where}: Principal {kind} must be a string or a non-empty list of strings")
+            raise PolicyError(f"{where}: {name} {kind} must be a string or a non-empty list of strings")
+        for entry in listed:
+            if kind == "AWS":
+                check_aws_principal(entry, name, where)
+            else:
+                check_named_principal(kind, entry, name, where)
         result[kind] = list(listed)
     return result
 
@@ -327,7 +341,7 @@ def _aws_entry_match(entry: str, caller: Caller) -> PrincipalMatch:
     """Match one ``AWS`` principal entry; wildcards other than a lone ``*`` are not allowed by AWS."""
     if entry == "*":
         return PrincipalMatch.DIRECT
-    if caller.is_service:
+    if caller.is_service or is_unique_id(entry):  # a unique id is a deleted principal: it names nobody
         return PrincipalMatch.NONE
     account = _account_of(entry)
     if account is not None:
@@ -357,22 +371,57 @@ def match_principal(element: Any, caller: Caller, where: str) -> PrincipalMatch:
     return PrincipalMatch.ACCOUNT if PrincipalMatch.ACCOUNT in results else PrincipalMatch.NONE
 
 
-def not_principal_applies(element: Any, caller: Caller, where: str) -> bool:
-    """Whether a statement with ``NotPrincipal`` applies to the caller.
-
-    AWS evaluates a request by an IAM principal as coming from its account *and* from the user/role (and
-    for a session, the role session), so the caller is exempt only when every one of these is listed: the
-    account (id or root ARN) and the user/role/session itself (a role ARN covers its sessions). Listing
-    only the role leaves the account unlisted, and a ``Deny`` then applies to the whole account - the
-    pitfall the AWS ``NotPrincipal`` page warns about.
-    """
-    values = principal_values(element, where)
-    aws_entries = values.get("AWS", [])
-    if "*" in aws_entries:
-        return False
+def _listed(values: Mapping[str, list[str]], caller: Caller) -> set[str]:
+    """Which of the caller's identities a ``NotPrincipal`` element lists: ``account``, ``entity`` (the user,
+    role, federated user or root itself), ``role`` (a session's role), ``session`` (the session itself),
+    ``service``."""
     if caller.is_service:
-        return not any(_service_entry_match(e, caller) is PrincipalMatch.DIRECT for e in values.get("Service", []))
-    results = [_aws_entry_match(entry, caller) for entry in aws_entries]
-    account_listed = PrincipalMatch.ACCOUNT in results
-    entity_listed = caller.kind == "root" or PrincipalMatch.DIRECT in results
-    return not (account_listed and entity_listed)
+        named = any(_service_entry_match(e, caller) is PrincipalMatch.DIRECT for e in values.get("Service", []))
+        return {"service"} if named else set()
+    found: set[str] = set()
+    for entry in values.get("AWS", []):
+        if _account_of(entry) is not None and _aws_entry_match(entry, caller) is PrincipalMatch.ACCOUNT:
+            found.add("account")
+        elif caller.kind == "session":
+            if entry == caller.raw:
+                found.add("session")
+            elif _names_role_of_session(entry, caller):
+                found.add("role")
+        elif _aws_entry_match(entry, caller) is PrincipalMatch.DIRECT:
+            found.add("entity")
+    if caller.kind == "root" and "account" in found:
+        found.add("entity")
+    return found
+
+
+_EXEMPT_WHEN = {
+    "service": {"service"},
+    "root": {"account"},
+    "user": {"account", "entity"},
+    "role": {"account", "entity"},
+    "federated-user": {"account", "entity"},
+    "session": {"account", "role", "session"},
+}
+
+
+def not_principal_applies(element: Any, caller: Caller, where: str, *, effect: str = "Deny") -> bool:
+    """Whether a statement with ``NotPrincipal`` applies to the caller (IAM guide, "NotPrincipal").
+
+    ``Deny``: AWS may check the account, then the role, then the role session, so the caller is exempt only
+    when every one of them is listed: the account (id or root ARN) and the user/role itself, and for a role
+    session the account, the role *and that session's ARN* (listing the role alone exempts no session; a
+    wildcard cannot stand for "all sessions"). Anything less and the ``Deny`` applies - the pitfall the page
+    warns about.
+
+    ``Allow`` ("allows all principals except the one named"; AWS now calls it unsupported): the statement
+    applies only to a caller none of whose identities is listed, so naming the role, its account or the
+    session is enough to keep the caller out - the safe reading for an ``Allow``.
+    """
+    values = principal_values(element, where, name="NotPrincipal")
+    if "*" in values.get("AWS", []):
+        raise PolicyError(f"{where}: NotPrincipal \"*\" excepts every principal, so the statement could never "
+                          "apply; AWS allows no wildcard in NotPrincipal")
+    listed = _listed(values, caller)
+    if effect == "Allow":
+        return not listed
+    return not _EXEMPT_WHEN[caller.kind] <= listed

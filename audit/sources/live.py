@@ -30,6 +30,7 @@ from audit.sources import live_aws
 from audit.sources.live_aws import ApiCalls, Credentials, Failed, LiveSourceError, Pacer, Side, default_session
 from audit.sources.live_eventbridge import read_eventbridge
 from audit.sources.live_read_monitoring import read_monitoring
+from audit.sources.live_read_restore_testing import read_restore_testing
 from audit.sources.live_read_functions import read_exports, read_functions, read_queues
 from audit.sources.live_read import (iso, newest_recovery_point, read_buckets, read_cross_account_backup, read_keys,
                                      read_plans, read_region_settings, read_roles, read_tables, read_user_pools, read_vaults)
@@ -60,7 +61,7 @@ def build_live_snapshot(cfg: dict, *, environment: Credentials, backup: Credenti
         results = [f.result() for f in futures]
     env, bkp = results
     for key in ("vaults", "roles", "plans", "tables", "buckets", "user_pools", "recovery_points", "functions", "queues",
-                "exports"):
+                "exports", "restore_testing_plans", "restore_jobs", "restore_test_resources"):
         snapshot[key] = env.get(key, []) + bkp.get(key, [])
     snapshot["keys"] = list({k["arn"]: k for k in [*env["keys"], *bkp["keys"]]}.values())
     snapshot["eventbridge"] = env["eventbridge"] + bkp["eventbridge"]
@@ -148,15 +149,10 @@ def _read_environment(side: Side, cfg: Mapping[str, Any], posture: Posture, now:
     keys = read_keys(side, [*(v["encryption_key_arn"] for v in vaults),
                             *(t["encryption"]["kms_key"] for t in tables if t["arn"] in protected_arns),
                             *(b["encryption"]["kms_key"] for b in buckets if b["arn"] in protected_arns)])
-    role_names = [cfg["roles"]["general_backup_role_name"], posture.env["ssn_role_name"]]
-    for plan in plans:
-        for selection in plan["selections"]:
-            try:
-                role = parse_arn(selection["iam_role_arn"] or "")
-            except ArnError:
-                continue
-            if role.account == side.account_id and role.resource.startswith("role/"):
-                role_names.append(role.resource.rsplit("/", 1)[-1])
+    restore = read_restore_testing(side, cfg, inventory, now)
+    role_names = [cfg["roles"]["general_backup_role_name"], posture.env["ssn_role_name"],
+                  *_roles_in_account(side, [s["iam_role_arn"] for p in [*plans, *restore["restore_testing_plans"]]
+                                            for s in p["selections"]])]
     prefix = f"compact-retention-{cfg['environment']}-"
     functions = read_functions(side, prefix)
     role_names += [f["role_arn"].rsplit("/", 1)[-1] for f in functions if f.get("role_arn")]
@@ -164,8 +160,10 @@ def _read_environment(side: Side, cfg: Mapping[str, Any], posture: Posture, now:
     monitoring = read_monitoring(side, prefix)
     queues = read_queues(side, prefix)
     known = {k["arn"] for k in keys}
+    override_keys = [v for p in restore["restore_testing_plans"] for s in p["selections"] for k, v in s["overrides"].items()
+                     if k.lower() in ("kmsmasterkeyarn", "kmskey")]  # the keys restored test data is put under (RES-04)
     keys += [k for k in read_keys(side, [*(t["kms_key"] for t in monitoring["topics"]), *(q["kms_key"] for q in queues),
-                                         *(f["kms_key"] for f in functions)]) if k["arn"] not in known]
+                                         *(f["kms_key"] for f in functions), *override_keys]) if k["arn"] not in known]
     user_pools = read_user_pools(side, inventory["user_pools"])
     points = [newest_recovery_point(side, source_vault_name(cfg, r), r["arn"], "source", now=now) for r in protected]
     return {"plans": plans, "vaults": vaults, "tables": tables, "buckets": buckets, "keys": keys, "roles": roles,
@@ -173,7 +171,20 @@ def _read_environment(side: Side, cfg: Mapping[str, Any], posture: Posture, now:
             "functions": functions, "queues": queues,
             "exports": read_exports(side, functions, inventory["user_pools"]),
             "cross_account_backup": read_cross_account_backup(side), "region_settings": read_region_settings(side),
-            "eventbridge": read_eventbridge(side), **monitoring}
+            "eventbridge": read_eventbridge(side), **monitoring, **restore}
+
+
+def _roles_in_account(side: Side, arns: list[str | None]) -> list[str]:
+    """The names of the roles of ``arns`` that live in the side's account (others cannot be read here)."""
+    names = []
+    for arn in arns:
+        try:
+            role = parse_arn(arn or "")
+        except ArnError:
+            continue
+        if role.account == side.account_id and role.resource.startswith("role/"):
+            names.append(role.resource.rsplit("/", 1)[-1])
+    return names
 
 
 def _read_backup(side: Side, cfg: Mapping[str, Any], posture: Posture, now: datetime) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
+from audit.schedule import DEFAULT_TIMEZONE
 from audit.arns import ArnError, backup_vault_arn, parse_arn
 from audit.sources.bucket_records import lifecycle_fields, lifecycle_rule
 from audit.sources.live_aws import Absent, Failed, Side, parse_document
@@ -194,7 +195,7 @@ def _lifecycle(lifecycle: Mapping[str, Any] | None) -> dict[str, Any]:
 def _rule(rule: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": rule.get("RuleName"), "target_vault": rule.get("TargetBackupVaultName"),
-        "schedule": rule.get("ScheduleExpression"),
+        "schedule": rule.get("ScheduleExpression"), "timezone": rule.get("ScheduleExpressionTimezone") or DEFAULT_TIMEZONE,
         "start_window_minutes": rule.get("StartWindowMinutes"),
         "completion_window_minutes": rule.get("CompletionWindowMinutes"),
         "lifecycle": _lifecycle(rule.get("Lifecycle")),

@@ -12,6 +12,7 @@ from typing import Any, Iterator, Mapping
 from audit.arns import backup_vault_arn
 from audit.break_glass import break_glass_tags
 from audit.resource_types import EVENTBRIDGE_TYPES, PERSISTED_TYPES
+from audit.schedule import DEFAULT_TIMEZONE
 from audit.snapshot import new_snapshot
 from audit.sources.bucket_records import lifecycle_fields, lifecycle_rule
 from audit.sources.static_functions import read_functions, read_queues
@@ -91,7 +92,7 @@ def _rule(rule: dict) -> dict[str, Any]:
     lifecycle = rule.get("Lifecycle") or {}
     return {
         "name": rule.get("RuleName"), "target_vault": rule.get("TargetBackupVault"),
-        "schedule": rule.get("ScheduleExpression"),
+        "schedule": rule.get("ScheduleExpression"), "timezone": rule.get("ScheduleExpressionTimezone") or DEFAULT_TIMEZONE,
         "start_window_minutes": rule.get("StartWindowMinutes"),
         "completion_window_minutes": rule.get("CompletionWindowMinutes"),
         "lifecycle": _lifecycle(lifecycle),
@@ -228,4 +229,7 @@ def build_snapshot(cfg: Mapping[str, Any], *, templates_dir: Path | None = None)
     snapshot["queues"] = read_queues(lambda type_name: _resources(stacks, type_name), _origin)
     snapshot["persisted"] = _persisted(stacks)
     snapshot["eventbridge"] = _eventbridge(stacks)
+    from audit.sources.static_restore_testing import read_restore_testing_plans  # it imports this module's helpers
+
+    snapshot["restore_testing_plans"] = read_restore_testing_plans(stacks)
     return snapshot

@@ -21,6 +21,22 @@ def iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+PLAN_ARN = "arn:aws:backup:us-east-1:111111111111:restore-testing-plan:compact_retention_example_critical_data-abc123"
+
+
+def restore_job(item: dict, *, hours_ago: float, took_minutes: float = 20, status: str = "COMPLETED",
+                validation: str | None = "SUCCESSFUL") -> dict:
+    """A restore testing job as ``restore_job_record`` builds it from ListRestoreJobs."""
+    created = NOW - timedelta(hours=hours_ago)
+    return {"job_id": f"JOB-{item['id']}-{hours_ago:g}", "account_id": "111111111111", "resource_arn": item["arn"],
+            "resource_type": "DynamoDB" if item["kind"] == "dynamodb table" else "S3", "recovery_point_arn": None,
+            "status": status, "status_message": None, "creation_date": iso(created),
+            "completion_date": iso(created + timedelta(minutes=took_minutes)) if status != "RUNNING" else None,
+            "validation_status": validation, "validation_message": None, "plan_arn": PLAN_ARN,
+            "created_resource_arn": None, "deletion_status": None,
+            "origin": {"account_id": "111111111111", "region": "us-east-1", "api": "backup:ListRestoreJobs"}}
+
+
 @pytest.fixture(scope="module")
 def healthy():
     snapshot = build_snapshot(load_config("example").data)
@@ -46,6 +62,9 @@ def healthy():
                             "completed_at": iso(NOW - timedelta(hours=10)), "format_version": 1,
                             "counts": {"users": 3, "disabled": 1, "groups": 2, "memberships": 4}, "objects": 7,
                             "objects_missing": [], "origin": {"api": "s3:GetObject"}} for p in pools]
+    snapshot["restore_jobs"] = [restore_job(item, hours_ago=30) for item in
+                                [*snapshot["inventory"]["tables"], *snapshot["inventory"]["buckets"]]
+                                if not item.get("excluded") and item["category"] != "ssn_data"]
     snapshot["settings"] = {"cross_account_backup": True, "region_settings": {
         f"{env['environment_account_id']}:{env['primary_region']}": {"dynamodb_advanced": True},
         f"{env['backup_account_id']}:{env['backup_region']}": {"dynamodb_advanced": True}}}
@@ -60,7 +79,7 @@ def failed(snapshot, tmp_path) -> set[str]:
 def test_live_controls_pass_on_a_healthy_account(healthy, tmp_path):
     report = run_audit(healthy, report_dir=tmp_path)
     ids = {c.id for c in report.controls}
-    assert {"RPO-03", "RPO-04", "RET-07", "ISO-06", "EXP-06"} <= ids and "ENC-03" not in ids  # ENC-03 is static only
+    assert {"RPO-03", "RPO-04", "RET-07", "ISO-06", "EXP-06", "RES-06", "RES-07"} <= ids and "ENC-03" not in ids  # ENC-03 is static only
     assert {c.id for c in report.controls if c.status != "passed"} == set()
     evidence = json.loads((tmp_path / "report.json").read_text())
     rpo = next(c for c in evidence["controls"] if c["id"] == "RPO-03")
@@ -193,7 +212,7 @@ def test_needs_history_tags_exactly_the_controls_a_new_environment_cannot_pass(h
     """scripts/rollout.sh --first-deploy audits with --tags "not needs-history": on an account with no
     recovery point and no export yet, every other live control passes and every tagged one fails."""
     new = copy.deepcopy(healthy)
-    new["recovery_points"], new["exports"] = [], []
+    new["recovery_points"], new["exports"], new["restore_jobs"] = [], [], []
     others = run_audit(new, report_dir=tmp_path / "others", tags="not needs-history")
     assert others.controls and {c.status for c in others.controls} == {"passed"}
     tagged = run_audit(new, report_dir=tmp_path / "tagged", tags="needs-history")
@@ -237,3 +256,108 @@ def test_a_table_missing_from_the_account_fails_point_in_time_recovery(healthy, 
     gone = snapshot["tables"].pop(0)["name"]
     (control,) = run_audit(snapshot, report_dir=tmp_path, tags="RES-01").controls
     assert control.status == "failed" and f"dynamodb table {gone}: not found in the live posture" in control.message
+
+
+# RES-06 / RES-07: the restore tests as the account lists them -----------------------------------------
+def _res(snapshot, tmp_path) -> set[str]:
+    return {c for c in failed(snapshot, tmp_path) if c.startswith("RES-")}
+
+
+def _provider(snapshot) -> dict:
+    return snapshot["inventory"]["tables"][0]
+
+
+@pytest.mark.parametrize("violation, jobs, message", [
+    ("no restore test at all", [], "no finished restore test job"),
+    ("stale: 9 days, limit 7 + 1", [dict(hours_ago=9 * 24)], "216.0 h old, limit 7 days + 1 day of grace = 192.0 h"),
+    ("failed restore", [dict(hours_ago=30, status="FAILED", validation=None)], "status FAILED"),
+    ("validation FAILED", [dict(hours_ago=30, validation="FAILED")], "validation FAILED"),
+    ("never validated", [dict(hours_ago=30, validation=None)], "validation NONE (never validated)"),
+    ("slower than the 4 h RTO", [dict(hours_ago=30, took_minutes=5 * 60)], "restore took 5.0 h, RTO 4 h"),
+    # the newest finished job decides: an older success does not hide a newer failure
+    ("newer failure", [dict(hours_ago=60), dict(hours_ago=30, validation="FAILED")], "validation FAILED"),
+])
+def test_restore_tests_that_failed_or_are_missing_fail_res_06(healthy, tmp_path, violation, jobs, message):
+    snapshot = copy.deepcopy(healthy)
+    table = _provider(snapshot)
+    snapshot["restore_jobs"] = [j for j in snapshot["restore_jobs"] if j["resource_arn"] != table["arn"]]
+    snapshot["restore_jobs"] += [restore_job(table, **job) for job in jobs]
+    assert _res(snapshot, tmp_path) == {"RES-06"}, violation
+    report = json.loads((tmp_path / "report.json").read_text())
+    res = next(c for c in report["controls"] if c["id"] == "RES-06")
+    assert table["name"] in res["message"] and message in res["message"]
+
+
+def test_a_restore_test_in_progress_does_not_hide_nor_fail_the_newest_finished_one(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    table = _provider(snapshot)
+    snapshot["restore_jobs"].append(restore_job(table, hours_ago=1, status="RUNNING", validation=None))
+    assert _res(snapshot, tmp_path) == set()
+
+
+def test_jobs_not_created_by_a_restore_testing_plan_do_not_count(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    table = _provider(snapshot)
+    for job in snapshot["restore_jobs"]:
+        if job["resource_arn"] == table["arn"]:
+            job["plan_arn"] = None  # a drill's or an operator's restore
+    assert _res(snapshot, tmp_path) == {"RES-06"}
+
+
+def test_a_refused_restore_job_listing_fails_res_06_naming_it(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    snapshot["errors"] = [{"account_id": "111111111111", "region": "us-east-1", "api": "backup:ListRestoreJobs",
+                           "resource": PLAN_ARN, "error": "AccessDeniedException", "missing_permission": "backup:ListRestoreJobs"}]
+    assert "RES-06" in failed(snapshot, tmp_path)  # and the read-errors control, which names the permission
+    report = json.loads((tmp_path / "report.json").read_text())
+    res = next(c for c in report["controls"] if c["id"] == "RES-06")
+    assert f"backup:ListRestoreJobs on {PLAN_ARN}" in res["message"]
+
+
+def leftover(name: str, *, hours_ago: float, tags: dict | None, reason: str, kind: str = "dynamodb table") -> dict:
+    arn = (f"arn:aws:dynamodb:us-east-1:111111111111:table/{name}" if kind == "dynamodb table" else f"arn:aws:s3:::{name}")
+    return {"kind": kind, "name": name, "arn": arn, "created": iso(NOW - timedelta(hours=hours_ago)), "tags": tags,
+            "reason": reason, "origin": {"account_id": "111111111111", "region": "us-east-1", "api": "dynamodb:DescribeTable"}}
+
+
+@pytest.mark.parametrize("resource, fails", [
+    # the example's selections validate for 8 h: a test resource may live 8 h + 1 day
+    (leftover("awsbackup-restore-test-abc", hours_ago=20, tags={"awsbackup-restore-test": "p"}, reason="tagged"), False),
+    (leftover("awsbackup-restore-test-abc", hours_ago=40, tags={"awsbackup-restore-test": "p"}, reason="tagged"), True),
+    (leftover("awsbackup-restore-test-b", hours_ago=40, tags={}, reason="named", kind="s3 bucket"), True),
+    (leftover("compact-connect-example-provider-drill-20261125t020000z", hours_ago=30,
+              tags={"compact-retention:drill": "20261125t020000z"}, reason="tagged compact-retention:drill"), True),
+    (leftover("compact-connect-example-provider-drill-20261127t110000z", hours_ago=1,
+              tags={"compact-retention:drill": "20261127t110000z"}, reason="tagged compact-retention:drill"), False),
+])
+def test_leftover_restore_test_and_drill_resources_fail_res_07(healthy, tmp_path, resource, fails):
+    snapshot = copy.deepcopy(healthy)
+    snapshot["restore_testing_plans"] = build_snapshot(load_config("example").data)["restore_testing_plans"]
+    snapshot["restore_test_resources"] = [resource]
+    assert _res(snapshot, tmp_path) == ({"RES-07"} if fails else set())
+    if fails:
+        report = json.loads((tmp_path / "report.json").read_text())
+        res = next(c for c in report["controls"] if c["id"] == "RES-07")
+        assert f"{resource['name']}" in res["message"] and "LEFTOVER" in res["message"]
+
+
+def test_a_restore_test_resource_is_as_old_as_the_job_that_made_it(healthy, tmp_path):
+    """The account may report a recent creation time (a resource re-created, or the sandbox's clock); the
+    restore job that created it is a fact about its making too, and the earliest counts."""
+    snapshot = copy.deepcopy(healthy)
+    snapshot["restore_testing_plans"] = build_snapshot(load_config("example").data)["restore_testing_plans"]
+    made = leftover("awsbackup-restore-test-old", hours_ago=1, tags={"awsbackup-restore-test": "p"}, reason="tagged")
+    job = restore_job(_provider(snapshot), hours_ago=50)
+    job["created_resource_arn"] = made["arn"]
+    snapshot["restore_jobs"].append(job)
+    snapshot["restore_test_resources"] = [made]
+    assert _res(snapshot, tmp_path) == {"RES-07"}
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert f"restored by job {job['job_id']}" in next(c for c in report["controls"] if c["id"] == "RES-07")["message"]
+
+
+def test_a_drill_scratch_resource_is_as_old_as_its_stamp(healthy, tmp_path):
+    snapshot = copy.deepcopy(healthy)
+    snapshot["restore_test_resources"] = [leftover("compact-connect-example-provider-drill-20261120t020000z", hours_ago=1,
+                                                   tags={}, reason="named as a retention drill scratch resource")]
+    assert _res(snapshot, tmp_path) == {"RES-07"}

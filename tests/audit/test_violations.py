@@ -307,6 +307,41 @@ VIOLATIONS.update({  # RES-01: point-in-time recovery on every inventory table, 
 })
 
 
+TESTING, TESTING_PLAN = "restore-testing.yaml", "restore-testing-plan.yaml"
+TABLE_OVERRIDES = "      RestoreMetadataOverrides:\n        encryptionType: KMS\n        kmsMasterKeyArn: !Ref GeneralKeyArn\n"
+VIOLATIONS.update({  # RES-02..05: restore testing as the templates set it up
+    "SSN vault admitted by a restore testing plan": (edit_template(
+        TESTING_PLAN, "        IncludeVaults:\n          - !Ref GeneralVaultArn\n        ExcludeVaults:\n          - !Ref SSNVaultArn\n",
+        "        IncludeVaults:\n          - !Ref GeneralVaultArn\n          - !Ref SSNVaultArn\n"), {"RES-02"}),
+    "SSN table in a restore testing selection": (edit_template(
+        TESTING_PLAN, "      ProtectedResourceArns: !Ref TableArns\n",
+        "      ProtectedResourceArns: !Split\n        - \",\"\n        - !Sub\n"
+        "          - \"${Tables},arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/compact-connect-example-ssn\"\n"
+        "          - Tables: !Join [\",\", !Ref TableArns]\n"), {"RES-02"}),
+    "every table selected by * takes in the SSN table": (edit_template(
+        TESTING_PLAN, "      ProtectedResourceArns: !Ref TableArns\n", "      ProtectedResourceArns: [\"*\"]\n"), {"RES-02"}),
+    "buckets in no restore testing selection": (remove_resource(TESTING_PLAN, "BucketRestoreTestingSelection"), {"RES-02"}),
+    "restore tests every 14 days": (edit_template(TESTING_PLAN, "*/${RestoreTestEveryDays} * ? *)", "1,15 * ? *)"), {"RES-02"}),
+    "restore testing role no longer denied the SSN vault and key": (remove_statement(TESTING, "DenySSNRestore"), {"RES-03"}),
+    "restore testing role may not use the general key": (remove_statement(TESTING, "UseTheGeneralKeyOnly"), {"RES-03"}),
+    "table restore tests without the encryption override": (edit_template(TESTING_PLAN, TABLE_OVERRIDES, ""), {"RES-04"}),
+    "bucket restore tests under an AWS-managed key": (edit_template(TESTING_PLAN, "        KMSKey: !Ref GeneralKeyArn\n",
+                                                                    "        KMSKey: alias/aws/s3\n"), {"RES-04"}),
+    "validation rule matches no completed restore": (edit_template(
+        TESTING, "          status:\n            - COMPLETED\n", "          status:\n            - RUNNING\n"), {"RES-05"}),
+    "validation rule without a dead-letter queue": (edit_template(
+        TESTING, "            MaximumEventAgeInSeconds: 14400\n          DeadLetterConfig:\n            Arn: !GetAtt RestoreValidationDLQ.Arn\n",
+        "            MaximumEventAgeInSeconds: 14400\n"), {"RES-05"}),
+    # MON-04 too: every alarm of the environment must notify an alert topic
+    "no-successful-validation alarm without actions": (edit_template(
+        TESTING_PLAN, "      TreatMissingData: breaching\n      AlarmActions:\n        - !Ref AlertTopicArn\n",
+        "      TreatMissingData: breaching\n"), {"RES-05", "MON-04"}),
+    "no-successful-validation alarm ignores missing data": (edit_template(
+        TESTING_PLAN, "TreatMissingData: breaching", "TreatMissingData: notBreaching"), {"RES-05"}),
+    "failed restore jobs alarm removed": (remove_resource(TESTING, "RestoreJobsFailedAlarm"), {"RES-05"}),
+})
+
+
 def failed_controls(tmp_path: Path, seed) -> tuple[int, set[str]]:
     templates, config = tmp_path / "cloudformation", tmp_path / "config"
     shutil.copytree(TEMPLATES, templates)

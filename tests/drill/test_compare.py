@@ -118,7 +118,7 @@ CFG = {
 
 
 def test_all_leaves_out_ssn_data_and_excluded_buckets():
-    assert [t.id for t in plan.choose(CFG, None, True)] == ["t1", "b1"]
+    assert [t.id for t in plan.choose(CFG, None, True)] == ["t1", "b1", "pool"]  # user pools too (tests/drill/test_pools.py)
     ssn = plan.choose(CFG, ["ssn"], False)[0]
     assert ssn.ssn and ssn.vault == "S" and ssn.rto_seconds == 24 * 3600
 
@@ -126,8 +126,7 @@ def test_all_leaves_out_ssn_data_and_excluded_buckets():
 def test_unknown_ids_are_named_with_the_known_ones():
     with pytest.raises(plan.DrillInputError, match=r"unknown id\(s\) nope, x; .* are t1, ssn, b1"):
         plan.choose(CFG, ["t1", "nope", "x"], False)
-    with pytest.raises(plan.DrillInputError, match="user pool drills are a follow-up"):
-        plan.choose(CFG, ["pool"], False)
+    assert plan.choose(CFG, ["pool"], False)[0].kind == plan.POOL  # pools are drilled now (tests/drill/test_pools.py)
 
 
 def test_scratch_names_carry_the_stamp_and_fit_s3():

@@ -178,6 +178,10 @@ def test_bad_ids_exit_2_naming_them(aws_env, tmp_path, capsys):
     assert code == 2 and "nope" in err and "provider-users" in err
 
 
-def test_follow_ups_are_refused(aws_env, tmp_path, capsys):
+def test_from_backup_account_no_longer_needs_a_copy_role(aws_env, tmp_path, capsys):
+    """--copy-role defaults to the configured roles.copy_back_role_name (audit/drill/cli.py); that default and the
+    copy back itself end to end: tests/drill/test_from_backup_account.py. Here only one account is reachable:
+    exit 2 for the backup side's credentials, not for a missing --copy-role."""
     code, _ = drill(aws_env, tmp_path, "--resource", "provider", "--from-backup-account")
-    assert code == 2 and "follow-up" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "needs --copy-role" not in err and "backup" in err

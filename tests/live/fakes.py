@@ -132,6 +132,9 @@ class FakeAws:
     def _describe_region_settings(self, account, params):
         return self.region_settings[account]
 
+    def _list_restore_testing_plans(self, account, params):  # no restore testing in this world (moto has none)
+        return self._page([], params, "RestoreTestingPlans")
+
 
 def recovery_point(account: str, region: str, vault: str, resource_arn: str, hours_ago: float, *, status: str = "COMPLETED",
                    delete_after_days: int | None = 2555, cold: int | None = None) -> dict[str, Any]:

@@ -98,8 +98,13 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
     scratch = tmp_path_factory.mktemp("sandbox")
     env = isolated_env(scratch)
     env["SANDBOX_STATE_DIR"] = str(scratch / "state")
-    port = free_port()
-    started = sandbox_sh("start", port, env)
+    # free_port() can only say the port was free a moment ago: with tests running on several workers, a
+    # server or a client of another one may take it before this server binds it. Another port, then.
+    for _attempt in range(3):
+        port = free_port()
+        started = sandbox_sh("start", port, env)
+        if started.returncode == 0:
+            break
     assert started.returncode == 0, f"scripts/sandbox.sh start failed:\n{started.stderr}"
     url = started.stdout.strip().splitlines()[-1]
     assert url == f"http://127.0.0.1:{port}"

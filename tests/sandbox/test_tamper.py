@@ -72,6 +72,11 @@ def deployed(sandbox, tmp_path_factory):
     env.run(REPO_ROOT / "scripts" / "deploy.sh", "--env", "example", "--config-dir", env.config_dir,
             "--endpoint-url", sandbox.url, "--with-sample-app")
     env.run_exports()
+    # last week's backups and this cadence's restore tests (validated), as scripts/demo.sh runs them: RES-06
+    # (tests/sandbox/test_restore_controls.py) needs a recent restore test of every protected resource
+    env.run_backups(hours_ago=7 * 24 + 1)
+    env.run(RETENTION, "sandbox", "run-restore-tests", "--env", "example", "--config-dir", env.config_dir,
+            "--endpoint-url", sandbox.url, "--latest-due")
     return env
 
 
@@ -97,7 +102,9 @@ def test_ssn_vault_policy_replaced_by_a_permissive_one(deployed, sandbox):
     permissive = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "backup:*", "Resource": "*"}]}
     backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault-SSN", Policy=json.dumps(permissive))
     try:
-        assert deployed.audit() == (1, {"BG-01", "BG-03", "BG-05", "ISO-03", "ISO-05"})
+        # RES-03 too: the restore testing role's own Deny names the SSN vault, not its recovery points (their ARNs
+        # do not name the vault), so with the vault's restore DENY gone a restore test could restore SSN data
+        assert deployed.audit() == (1, {"BG-01", "BG-03", "BG-05", "ISO-03", "ISO-05", "RES-03"})
         assert "vault CompactConnectBackupVault-SSN (111111111111, us-east-1): access_policy" in deployed.drift()
     finally:
         backup.put_backup_vault_access_policy(BackupVaultName="CompactConnectBackupVault-SSN", Policy=original)

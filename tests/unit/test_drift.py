@@ -122,3 +122,28 @@ def test_a_value_only_aws_knows_matches_what_the_account_holds(static):
     rule["event_pattern"] = json.loads(text.replace("CompactConnectBackupVault-SSN", "SomeOtherVault"))
     (difference,) = compare(static, live)
     assert (difference.kind, difference.field) == ("rule", "event_pattern")
+
+
+def test_restore_testing_plans_are_compared(static):
+    """The restore testing stacks are part of the drift: a plan that admits the SSN vault, a selection whose
+    override dropped the customer-managed key, a deleted plan and a plan made by hand are each named."""
+    assert static["restore_testing_plans"], "the example deploys restore testing plans"
+    live = live_copy(static)
+    first, second = live["restore_testing_plans"][:2]
+    first["exclude_vaults"] = []
+    selection = first["selections"][0]
+    selection["overrides"] = {}
+    live["restore_testing_plans"].remove(second)
+    live["restore_testing_plans"].append({**copy.deepcopy(second), "name": "made_by_hand"})
+    found = {(d.kind, d.field, d.resource.split(" ")[0]) for d in compare(static, live)}
+    assert found == {("restore testing plan", "exclude_vaults", first["name"]),
+                     ("restore testing plan", f"selection {selection['name']}", first["name"]),
+                     ("restore testing plan", "", second["name"]), ("restore testing plan", "", "made_by_hand")}
+
+
+def test_the_restore_testing_role_is_compared(static):
+    live = live_copy(static)
+    arn = static["restore_testing_plans"][0]["selections"][0]["iam_role_arn"]
+    role = next(r for r in live["roles"] if r["arn"] == arn)
+    role["inline_policies"] = {}
+    assert {(d.kind, d.field) for d in compare(static, live)} == {("role", "inline_policies")}

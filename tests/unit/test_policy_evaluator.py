@@ -172,11 +172,20 @@ class TestPrincipals:
     def test_star_principal_also_matches_service_principals(self) -> None:
         assert in_resource_policy("*", "backup.amazonaws.com")
 
-    @pytest.mark.parametrize("element", [{"Federated": "cognito-identity.amazonaws.com"},
-                                         {"CanonicalUser": "79a59df900b949e55d96a1e698fbaced"}])
-    def test_federated_and_canonical_user_never_match_iam_principals(self, element: Any) -> None:
-        assert not in_resource_policy(element, role("Admin"))
-        assert not in_resource_policy(element, ROOT)
+    def test_canonical_user_never_matches_iam_principals_in_a_bucket_policy(self) -> None:
+        element = {"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"}
+        stmt = {"Effect": "Allow", "Principal": element, "Action": "s3:*", "Resource": "*"}
+        for caller in (role("Admin"), ROOT):
+            request = Request(caller, "s3:GetObject", "arn:aws:s3:::bucket/key", resource_account=ACCT)
+            assert not statement_matches(stmt, request, for_resource_policy=True)
+
+    @pytest.mark.parametrize("element, kind", [({"Federated": "cognito-identity.amazonaws.com"}, "Federated"),
+                                               ({"CanonicalUser": "79a59df900b949e55d96a1e698fbaced"
+                                                                  "fd6e09d98eacf8f8d5218e7cd47ef2be"}, "CanonicalUser")])
+    def test_federated_and_canonical_user_refused_where_they_cannot_apply(self, element: Any, kind: str) -> None:
+        """A KMS key policy cannot name an S3 canonical user or an identity provider: refused, not ignored."""
+        with pytest.raises(PolicyError, match=kind):
+            in_resource_policy(element, role("Admin"))
 
     def test_identity_policy_cannot_name_a_principal_and_resource_policy_must(self) -> None:
         with pytest.raises(PolicyError, match="Principal"):
@@ -202,15 +211,19 @@ class TestNotPrincipal:
                        "Action": "kms:*", "Resource": "*"})
 
     def test_deny_with_role_and_account_listed_exempts_only_that_role(self) -> None:
+        """A role session is exempt only when its own session ARN is listed too (the page's second example)."""
         key_policy = self.deny_all_but(role("Audit"), ROOT)
         kms_all = [policy(allow("kms:*"))]
 
-        def decide(caller: str) -> Decision:
-            return evaluate(req(principal=caller), identity_policies=kms_all, resource_policy=key_policy,
+        def decide(caller: str, listed: dict[str, Any] = key_policy) -> Decision:
+            return evaluate(req(principal=caller), identity_policies=kms_all, resource_policy=listed,
                             resource_policy_type="kms_key")
 
-        assert decide(session("Audit")).kind == "Allow"
         assert decide(role("Audit")).kind == "Allow"
+        assert decide(session("Audit")).kind == "ExplicitDeny"
+        with_session = self.deny_all_but(session("Audit"), role("Audit"), ROOT)
+        assert decide(session("Audit"), with_session).kind == "Allow"
+        assert decide(session("Audit", session_name="other"), with_session).kind == "ExplicitDeny"
         assert decide(role("Admin")).kind == "ExplicitDeny"
         assert decide(role("Audit", OTHER)).kind == "ExplicitDeny"
 
@@ -679,3 +692,37 @@ class TestMalformedPolicies:
 
     def test_policy_error_is_a_value_error(self) -> None:
         assert issubclass(PolicyError, ValueError)
+
+
+# ------------------------------------------------------------------------------ role path and grammar
+
+
+class TestRolePathAndGrammar:
+    def test_role_path_is_for_sessions_and_must_be_a_path(self) -> None:
+        with pytest.raises(ValueError, match="role sessions"):
+            evaluate(Request(role("Admin"), "kms:Decrypt", KEY, role_path="/ops/"))
+        with pytest.raises(ValueError, match="must be"):
+            evaluate(Request(session("Admin"), "kms:Decrypt", KEY, role_path="ops"))
+
+    def test_session_principal_arn_carries_the_role_path(self) -> None:
+        request = Request(session("Admin"), "kms:Decrypt", KEY, role_path="/ops/team/")
+        condition = {"ArnEquals": {"aws:PrincipalArn": role("ops/team/Admin")}}
+        assert statement_matches(allow(Condition=condition), request, for_resource_policy=False)
+
+    @pytest.mark.parametrize("resource", ["*", "arn:aws:s3:::b", "arn:aws:kms:*", "arn:*",
+                                          "arn:aws:logs:us-east-1:1:log-group:/aws/x:*", "arn:aws:s3:::b/${aws:username}"])
+    def test_accepted_resources(self, resource: str) -> None:
+        evaluate(req(), identity_policies=[policy(allow("kms:Decrypt", resource))])
+
+    @pytest.mark.parametrize("action", ["*", "kms:*", "KMS:Decrypt", "s3:Get?bject", "cognito-idp:ListUsers"])
+    def test_accepted_actions(self, action: str) -> None:
+        evaluate(req(), identity_policies=[policy(allow(action))])
+
+    def test_refusal_names_the_statement_position_when_there_is_no_sid(self) -> None:
+        with pytest.raises(PolicyError, match=r"policy\[0\]\.Statement\[1\]: Action 'Decrypt'"):
+            evaluate(req(), identity_policies=[policy(allow(), allow("Decrypt"))])
+
+    def test_allow_with_not_principal_is_not_a_grant_to_the_named_session(self) -> None:
+        stmt = {"Effect": "Allow", "NotPrincipal": {"AWS": session("App")}, "Action": "kms:*", "Resource": "*"}
+        assert not statement_matches(stmt, req(principal=session("App")), for_resource_policy=True)
+        assert statement_matches(stmt, req(principal=session("App", session_name="other")), for_resource_policy=True)
