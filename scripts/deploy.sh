@@ -144,8 +144,8 @@ REFUSED=5 NO_BUCKET=3
 # Returns REFUSED (the template is not what the gate checked), NO_BUCKET (its code has nowhere to go yet)
 # or 1 (the code could not be built or uploaded).
 checked_template() {
-  local key="$1" profile="$2" region="$3" template="$4" copy="$work/$key.checked.yaml" bucket
-  cp -- "$template" "$copy" 2>"$work/cp.err" || { say "    cannot copy $template: $(head -c 200 "$work/cp.err")"; return $REFUSED; }
+  local key="$1" profile="$2" region="$3" template="$4" copy="$work/cfn/$key.checked.yaml" bucket
+  mkdir -p "$work/cfn" && cp -- "$template" "$copy" 2>"$work/cp.err" || { say "    cannot copy $template: $(head -c 200 "$work/cp.err")"; return $REFUSED; }
   retention gate verify --manifest "$manifest" --template "$template" --file "$copy" | sed 's/^/    /' >&2 ||
     return $REFUSED
   has_local_code "$copy" || { echo "$copy"; return 0; }
@@ -155,14 +155,17 @@ checked_template() {
     return $NO_BUCKET
   fi
   # every code folder a template may name: the exporter's, and the restore validator's (which ships the
-  # exporter's manifest check with it)
-  { "$RETENTION_PY" -m exporter.build "$RETENTION_ROOT/.build/cognito-exporter" &&
-    "$RETENTION_PY" -m restore_validator.build "$RETENTION_ROOT/.build/restore-validator"; } 2>/dev/null ||
+  # exporter's manifest check with it), built into this run's own folder: the checked copy sits in
+  # $work/cfn/, so its '../.build/...' Code path names $work/.build/, and what is packaged is the very copy
+  # the gate verified (never the repository's file, which could change in between, nor a folder another
+  # run is building)
+  { "$RETENTION_PY" -m exporter.build "$work/.build/cognito-exporter" &&
+    "$RETENTION_PY" -m restore_validator.build "$work/.build/restore-validator"; } 2>/dev/null ||
     { say "    could not build the Lambda code of $key"; return 1; }
   # 'package' uploads with its own S3 client, which ignores --endpoint-url: AWS_ENDPOINT_URL reaches it.
   # It reads the template where it is (its Code path is relative to it); what it writes is checked below.
   [ ${#endpoint[@]} -gt 0 ] && export AWS_ENDPOINT_URL="${endpoint[1]}"
-  aws_side "$profile" "$region" cloudformation package --template-file "$template" --s3-bucket "$bucket" \
+  aws_side "$profile" "$region" cloudformation package --template-file "$copy" --s3-bucket "$bucket" \
     --s3-prefix "$env/$key" --output-template-file "$work/$key.packaged.yaml" >"$work/package.out" 2>&1 ||
     { sed 's/^/    /' "$work/package.out" >&2; say "    could not upload the Lambda code of $key to s3://$bucket"; return 1; }
   say "    code of $key uploaded to s3://$bucket/$env/$key/"

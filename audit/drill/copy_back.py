@@ -33,6 +33,7 @@ from typing import Any, Callable, Mapping
 
 from audit.arns import ArnError, backup_vault_arn, parse_arn
 from audit.drill.compare import FAILED, PASSED, Check
+from audit.drill import restore
 from audit.drill.plan import BUCKET, TABLE, DrillInputError, Target
 from audit.policy import Request, evaluate
 
@@ -148,7 +149,7 @@ def start(backup: Any, source: Source, destination_vault_arn: str, copy_role: st
     return backup.start_copy_job(
         RecoveryPointArn=source.point_arn, SourceBackupVaultName=source.vault_name,
         DestinationBackupVaultArn=destination_vault_arn, IamRoleArn=copy_role,
-        IdempotencyToken=f"drill-{drill_id}-{source.target.id}-copy",
+        IdempotencyToken=restore.idempotency_token(drill_id, f"{source.target.id}-copy"),
         Lifecycle={"DeleteAfterDays": retention_days})["CopyJobId"]
 
 

@@ -10,6 +10,7 @@ whose name carries this drill's stamp AND whose ``compact-retention:drill`` tag 
 """
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,10 +79,17 @@ def prepare(clients: Callable[[str], Any], target: Target, scratch: str, drill_i
     return {"DestinationBucketName": scratch, "EncryptionType": "SSE-S3"}
 
 
+def idempotency_token(drill_id: str, what: str) -> str:
+    """A token for one Start*Job call: botocore's retries of that call reuse it (one job, not two), while a
+    second drill started in the same second (the same stamp) gets its own, never the first drill's job
+    (AWS returns the job of a token it has seen, whose resource the first drill may have deleted)."""
+    return f"drill-{drill_id}-{what}-{secrets.token_hex(4)}"
+
+
 def start(backup: Any, target: Target, point_arn: str, metadata: dict[str, str], role_arn: str, drill_id: str) -> str:
     return backup.start_restore_job(RecoveryPointArn=point_arn, Metadata=metadata, IamRoleArn=role_arn,
                                     ResourceType=target.resource_type,
-                                    IdempotencyToken=f"drill-{drill_id}-{target.id}")["RestoreJobId"]
+                                    IdempotencyToken=idempotency_token(drill_id, target.id))["RestoreJobId"]
 
 
 def wait(backup: Any, job_id: str, label: str, progress: Progress, *, poll_seconds: float, timeout_seconds: float,
@@ -112,7 +120,8 @@ def tag_table(dynamodb: Any, arn: str, drill_id: str) -> None:
 
 
 def wait_table(dynamodb: Any, name: str) -> dict[str, Any]:
-    dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 720})
+    # the job has COMPLETED, so the table exists or is about to: ten minutes at most, never an hour's hang
+    dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 120})
     return dynamodb.describe_table(TableName=name)["Table"]
 
 

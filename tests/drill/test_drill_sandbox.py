@@ -115,6 +115,19 @@ def test_drill_of_a_table_and_a_bucket_passes_against_the_recovery_point(sandbox
     assert scratch_tables(sandbox) == [] and scratch_buckets(sandbox) == []
 
 
+def test_two_drills_with_the_same_stamp_each_restore_their_own(sandbox, world, aws_env, tmp_path, monkeypatch):  # noqa: F811
+    """Two drills started in the same second share a stamp: the second must start its own restore jobs, not be
+    handed the first drill's (AWS returns the job of an idempotency token it has seen, whose scratch table the
+    first drill has deleted: a wait for a table that never comes)."""
+    from audit.drill import plan
+
+    monkeypatch.setattr(plan, "stamp", lambda _now: "20261203t120000z")
+    first, second = (drill(aws_env, tmp_path / name, "--resource", "provider") for name in ("first", "second"))
+    assert first[0] == 0 and second[0] == 0, (first[1], second[1])
+    assert first[1]["results"][0]["restore_job_id"] != second[1]["results"][0]["restore_job_id"]
+    assert scratch_tables(sandbox) == []
+
+
 def test_keep_leaves_the_tagged_scratch_resources(sandbox, world, aws_env, tmp_path):  # noqa: F811
     code, report = drill(aws_env, tmp_path, "--resource", "provider", "provider-users", "--keep")
     assert code == 0

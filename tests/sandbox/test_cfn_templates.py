@@ -8,6 +8,7 @@ This shows the templates deploy in the sandbox's model of AWS; it is no proof th
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -50,10 +51,15 @@ def packaged(sandbox, stack: dict[str, str], artifacts_bucket: str | None, out: 
     if not has_local_code((REPO_ROOT / stack["template"]).read_text()):
         return stack["template"]
     assert artifacts_bucket, "the artifacts stack deploys before any stack with code"
-    subprocess.run([str(VENV_BIN / "python"), "-m", "exporter.build", str(REPO_ROOT / ".build" / "cognito-exporter")],
-                   check=True, cwd=REPO_ROOT, capture_output=True)
+    # as deploy.sh: the template copied into a private folder whose ../.build/ holds every code folder
+    copy = out / "cfn" / Path(stack["template"]).name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO_ROOT / stack["template"], copy)
+    for module, folder in (("exporter.build", "cognito-exporter"), ("restore_validator.build", "restore-validator")):
+        subprocess.run([str(VENV_BIN / "python"), "-m", module, str(out / ".build" / folder)],
+                       check=True, cwd=REPO_ROOT, capture_output=True)
     target = out / f"{stack['key']}.packaged.yaml"
-    sandbox.aws("cloudformation", "package", "--template-file", stack["template"], "--s3-bucket", artifacts_bucket,
+    sandbox.aws("cloudformation", "package", "--template-file", str(copy), "--s3-bucket", artifacts_bucket,
                 "--output-template-file", str(target), account=stack["account"], region=stack["region"])
     return str(target)
 
