@@ -14,12 +14,7 @@ from typing import Any, NoReturn, Sequence
 from audit import deployment
 from audit.config import ConfigError, list_environments, load_config
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-class UsageError(Exception):
-    """Bad command-line input; the message names the argument."""
+from audit.cli_common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, REPO_ROOT, UsageError, credentials
 
 
 def _refuse(message: str) -> NoReturn:
@@ -188,18 +183,7 @@ def _static_snapshot(args: argparse.Namespace):
     return loaded, portable_origins(cached_snapshot(loaded.data, templates_dir, build), templates_dir)
 
 
-def _credentials(args: argparse.Namespace, cfg: dict) -> dict:
-    from audit.sources.live import Credentials
-
-    roles: dict[str, str] = {}
-    for item in args.assume_role or []:
-        side, _, arn = item.partition("=")
-        if side not in ("environment", "backup") or not arn.startswith("arn:"):
-            raise UsageError(f"--assume-role {item!r}: expected environment=ARN or backup=ARN")
-        roles[side] = arn
-    profiles = cfg.get("profiles") or {}
-    return {side: Credentials(profile=profiles.get(side), role_arn=roles.get(side), endpoint_url=args.endpoint_url)
-            for side in ("environment", "backup")}
+_credentials = credentials  # the name the subcommands of this module use
 
 
 def _live_snapshot(args: argparse.Namespace):

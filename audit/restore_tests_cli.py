@@ -25,7 +25,7 @@ ROUTE = "/_sandbox/run-restore-tests"
 
 
 def _at(text: str | None) -> str:
-    from audit.cli import UsageError
+    from audit.cli_common import UsageError
 
     at = text or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
@@ -40,7 +40,7 @@ def post(endpoint_url: str, route: str, body: dict[str, Any]) -> dict[str, Any]:
     import urllib.error
     import urllib.request
 
-    from audit.cli import UsageError
+    from audit.cli_common import UsageError
 
     request = urllib.request.Request(endpoint_url.rstrip("/") + route, data=json.dumps(body).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
@@ -65,7 +65,8 @@ def _validate(endpoint_url: str, jobs: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def cmd_run_restore_tests(args: argparse.Namespace) -> int:
-    from audit.cli import EXIT_FAILED, EXIT_OK, UsageError, load_config
+    from audit.cli_common import EXIT_FAILED, EXIT_OK, UsageError
+    from audit.config import load_config
 
     load_config(args.env, args.config_dir)  # a bad environment is bad input before anything runs
     at = _at(args.at)

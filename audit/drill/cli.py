@@ -79,7 +79,8 @@ def _say(line: str) -> None:
 
 
 def cmd_drill(args: argparse.Namespace) -> int:
-    from audit.cli import REPO_ROOT, UsageError, _credentials
+    from audit.cli_common import REPO_ROOT, UsageError
+    from audit.cli_common import credentials as _credentials
     from audit.config import load_config
     from audit.drill import plan
 

@@ -7,7 +7,7 @@ live source fills from the accounts. Nothing here decides pass or fail.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from audit.arns import backup_vault_arn
 from audit.break_glass import break_glass_tags
@@ -16,28 +16,11 @@ from audit.schedule import DEFAULT_TIMEZONE
 from audit.snapshot import new_snapshot
 from audit.sources.bucket_records import lifecycle_fields, lifecycle_rule
 from audit.sources.static_functions import read_functions, read_queues
-from audit.sources.static_stacks import ResolvedStack, resolve_environment
+from audit.sources.static_stacks import ResolvedStack, origin, resolve_environment, resources_of, scoped
 from audit.sources.table_records import DEFAULT_RECOVERY_PERIOD_DAYS, table_record
 from audit.templates import Symbol
 
 ALLOW_ALL_MANAGED = "aws-managed policy (content not in the template: modelled as allowing every action)"
-
-
-def _origin(stack: ResolvedStack, logical_id: str) -> dict[str, Any]:
-    return {"stack": stack.spec.name, "file": str(stack.template_path), "logical_id": logical_id,
-            "line": stack.template.line_of(logical_id)}
-
-
-def _resources(stacks: Mapping[str, ResolvedStack], type_name: str) -> Iterator[tuple[ResolvedStack, str, dict]]:
-    for stack in stacks.values():
-        for logical_id, resource in stack.template.resources_of_type(type_name).items():
-            yield stack, logical_id, resource
-
-
-def _scoped(stack: ResolvedStack, value: Any) -> str:
-    """A reference to a resource of the same stack, unique across stacks (``stack:LogicalId``)."""
-    refs = Symbol.find_all(str(value))
-    return f"{stack.spec.name}:{refs[0][0]}" if refs else str(value)
 
 
 def _vault(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
@@ -57,7 +40,7 @@ def _vault(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, A
         "notifications": props.get("Notifications"),
         "break_glass_tags": break_glass_tags(props.get("BackupVaultTags")),
         "deletion_policy": resource.get("DeletionPolicy"), "update_replace_policy": resource.get("UpdateReplacePolicy"),
-        "origin": _origin(stack, logical_id),
+        "origin": origin(stack, logical_id),
     }
 
 
@@ -71,7 +54,7 @@ def _key(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any
         "policy": props.get("KeyPolicy"),
         "break_glass_tags": break_glass_tags({t.get("Key"): t.get("Value") for t in props.get("Tags") or []}),
         "deletion_policy": resource.get("DeletionPolicy"), "update_replace_policy": resource.get("UpdateReplacePolicy"),
-        "origin": _origin(stack, logical_id),
+        "origin": origin(stack, logical_id),
     }
 
 
@@ -84,7 +67,7 @@ def _role(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, An
         "trust_policy": props.get("AssumeRolePolicyDocument"),
         "inline_policies": {p["PolicyName"]: p["PolicyDocument"] for p in props.get("Policies", [])},
         "managed_policies": {arn: None for arn in props.get("ManagedPolicyArns", [])},
-        "origin": _origin(stack, logical_id),
+        "origin": origin(stack, logical_id),
     }
 
 
@@ -108,22 +91,22 @@ def _lifecycle(lifecycle: dict) -> dict[str, Any]:
 
 def _plans(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
     plans: dict[str, dict[str, Any]] = {}
-    for stack, logical_id, resource in _resources(stacks, "AWS::Backup::BackupPlan"):
+    for stack, logical_id, resource in resources_of(stacks, "AWS::Backup::BackupPlan"):
         body = resource["Properties"]["BackupPlan"]
         plans[f"{stack.spec.name}:{logical_id}"] = {
             "id": f"{stack.spec.name}:{logical_id}", "name": body.get("BackupPlanName"),
             "account_id": stack.spec.account_id, "region": stack.spec.region,
             "rules": [_rule(r) for r in body.get("BackupPlanRule", [])], "selections": [],
-            "tags": resource["Properties"].get("BackupPlanTags") or {}, "origin": _origin(stack, logical_id),
+            "tags": resource["Properties"].get("BackupPlanTags") or {}, "origin": origin(stack, logical_id),
         }
-    for stack, logical_id, resource in _resources(stacks, "AWS::Backup::BackupSelection"):
+    for stack, logical_id, resource in resources_of(stacks, "AWS::Backup::BackupSelection"):
         props = resource["Properties"]
         selection = props["BackupSelection"]
-        plan = plans.get(_scoped(stack, props.get("BackupPlanId")))
+        plan = plans.get(scoped(stack, props.get("BackupPlanId")))
         entry = {"name": selection.get("SelectionName"), "iam_role_arn": selection.get("IamRoleArn"),
                  "resources": list(selection.get("Resources") or []), "not_resources": list(selection.get("NotResources") or []),
                  "has_conditions": bool(selection.get("ListOfTags") or selection.get("Conditions")),
-                 "origin": _origin(stack, logical_id)}
+                 "origin": origin(stack, logical_id)}
         if plan is not None:
             plan["selections"].append(entry)
     return list(plans.values())
@@ -142,7 +125,7 @@ def _table(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, A
         pitr_recovery_period_days=pitr.get("RecoveryPeriodInDays", DEFAULT_RECOVERY_PERIOD_DAYS),
         encryption_type="KMS" if sse.get("SSEEnabled") and sse.get("SSEType", "KMS") == "KMS" else "AWS_OWNED",
         kms_key=sse.get("KMSMasterKeyId"), deletion_protection=props.get("DeletionProtectionEnabled") is True,
-        origin=_origin(stack, logical_id),
+        origin=origin(stack, logical_id),
     )
 
 
@@ -163,7 +146,7 @@ def _bucket(stack: ResolvedStack, logical_id: str, resource: dict, policies: dic
         "logging": bool(props.get("LoggingConfiguration")),
         "policy": policies.get(name),
         "deletion_policy": resource.get("DeletionPolicy"),
-        "origin": _origin(stack, logical_id),
+        "origin": origin(stack, logical_id),
     }
 
 
@@ -185,16 +168,16 @@ def _name(props: dict, name_property: str, logical_id: str) -> str:
 def _persisted(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
     found = []
     for type_name, (kind, name_property) in PERSISTED_TYPES.items():
-        for stack, logical_id, resource in _resources(stacks, type_name):
+        for stack, logical_id, resource in resources_of(stacks, type_name):
             found.append({"kind": kind, "type": type_name, "name": _name(resource.get("Properties") or {}, name_property, logical_id),
-                          "account_id": stack.spec.account_id, "region": stack.spec.region, "origin": _origin(stack, logical_id)})
+                          "account_id": stack.spec.account_id, "region": stack.spec.region, "origin": origin(stack, logical_id)})
     return found
 
 
 def _eventbridge(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
     found = []
     for type_name, (kind, name_property) in EVENTBRIDGE_TYPES.items():
-        for stack, logical_id, resource in _resources(stacks, type_name):
+        for stack, logical_id, resource in resources_of(stacks, type_name):
             props = resource.get("Properties") or {}
             archive = kind == "archive"
             found.append({"kind": kind, "name": _name(props, name_property, logical_id),
@@ -202,7 +185,7 @@ def _eventbridge(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
                           "stack": stack.spec.name, "managed_by": None,
                           "retention_days": props.get("RetentionDays", 0) if archive else None,
                           "kms_key": props.get("KmsKeyIdentifier") if archive else None,
-                          "origin": _origin(stack, logical_id)})
+                          "origin": origin(stack, logical_id)})
     return found
 
 
@@ -211,25 +194,25 @@ def build_snapshot(cfg: Mapping[str, Any], *, templates_dir: Path | None = None)
     snapshot = new_snapshot("static", cfg)
     snapshot["stacks"] = [{"key": s.spec.key, "name": s.spec.name, "account_id": s.spec.account_id,
                            "region": s.spec.region, "template": str(s.template_path)} for s in stacks.values()]
-    snapshot["vaults"] = [_vault(*r) for r in _resources(stacks, "AWS::Backup::BackupVault")]
-    snapshot["keys"] = [_key(*r) for r in _resources(stacks, "AWS::KMS::Key")]
-    snapshot["roles"] = [_role(*r) for r in _resources(stacks, "AWS::IAM::Role")]
+    snapshot["vaults"] = [_vault(*r) for r in resources_of(stacks, "AWS::Backup::BackupVault")]
+    snapshot["keys"] = [_key(*r) for r in resources_of(stacks, "AWS::KMS::Key")]
+    snapshot["roles"] = [_role(*r) for r in resources_of(stacks, "AWS::IAM::Role")]
     snapshot["plans"] = _plans(stacks)
-    from audit.sources.static_monitoring import read_monitoring  # it imports this module's helpers
+    from audit.sources.static_monitoring import read_monitoring
 
     snapshot.update(read_monitoring(stacks))
-    snapshot["tables"] = [_table(*r) for r in _resources(stacks, "AWS::DynamoDB::Table")]
+    snapshot["tables"] = [_table(*r) for r in resources_of(stacks, "AWS::DynamoDB::Table")]
     policies = {r["Properties"].get("Bucket"): r["Properties"].get("PolicyDocument")
-                for _, _, r in _resources(stacks, "AWS::S3::BucketPolicy")}
-    snapshot["buckets"] = [_bucket(*r, policies) for r in _resources(stacks, "AWS::S3::Bucket")]
+                for _, _, r in resources_of(stacks, "AWS::S3::BucketPolicy")}
+    snapshot["buckets"] = [_bucket(*r, policies) for r in resources_of(stacks, "AWS::S3::Bucket")]
     snapshot["user_pools"] = [{"name": r["Properties"].get("UserPoolName"), "user_pool_id": str(Symbol(lid, "Ref")),
-                               "estimated_users": None, "origin": _origin(s, lid)}
-                              for s, lid, r in _resources(stacks, "AWS::Cognito::UserPool")]
-    snapshot["functions"] = read_functions(lambda type_name: _resources(stacks, type_name), _origin)
-    snapshot["queues"] = read_queues(lambda type_name: _resources(stacks, type_name), _origin)
+                               "estimated_users": None, "origin": origin(s, lid)}
+                              for s, lid, r in resources_of(stacks, "AWS::Cognito::UserPool")]
+    snapshot["functions"] = read_functions(lambda type_name: resources_of(stacks, type_name), origin)
+    snapshot["queues"] = read_queues(lambda type_name: resources_of(stacks, type_name), origin)
     snapshot["persisted"] = _persisted(stacks)
     snapshot["eventbridge"] = _eventbridge(stacks)
-    from audit.sources.static_restore_testing import read_restore_testing_plans  # it imports this module's helpers
+    from audit.sources.static_restore_testing import read_restore_testing_plans
 
     snapshot["restore_testing_plans"] = read_restore_testing_plans(stacks)
     return snapshot

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from audit.sources.monitoring_records import alarm_record, dashboard_record, rule_record, subscription_record, topic_record
-from audit.sources.static import _origin, _resources
+from audit.sources.static_stacks import origin, resources_of
 from audit.sources.static_stacks import ResolvedStack
 from audit.templates.physical import URL_SUFFIXES, Env, attribute_value
 
@@ -27,41 +27,41 @@ def _as_list(value: Any) -> list[Any]:
 
 def read_topics(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
     policies: dict[str, Any] = {}
-    for _, _, resource in _resources(stacks, "AWS::SNS::TopicPolicy"):
+    for _, _, resource in resources_of(stacks, "AWS::SNS::TopicPolicy"):
         for topic_arn in _as_list(resource["Properties"].get("Topics") or []):
             policies[str(topic_arn)] = resource["Properties"].get("PolicyDocument")
     subscriptions: dict[str, list[dict[str, Any]]] = {}
-    for _, _, resource in _resources(stacks, "AWS::SNS::Subscription"):
+    for _, _, resource in resources_of(stacks, "AWS::SNS::Subscription"):
         props = resource["Properties"]
         subscriptions.setdefault(str(props.get("TopicArn")), []).append(subscription_record(props.get("Protocol"), props.get("Endpoint")))
     topics = []
-    for stack, logical_id, resource in _resources(stacks, "AWS::SNS::Topic"):
+    for stack, logical_id, resource in resources_of(stacks, "AWS::SNS::Topic"):
         props = resource["Properties"]
         arn = str(resource_attribute(stack, logical_id, resource, "Ref"))
         inline = [subscription_record(s.get("Protocol"), s.get("Endpoint")) for s in props.get("Subscription") or []]
         topics.append(topic_record(name=props.get("TopicName"), arn=arn, account_id=stack.spec.account_id,
                                    region=stack.spec.region, kms_key=props.get("KmsMasterKeyId"), policy=policies.get(arn),
-                                   subscriptions=inline + subscriptions.get(arn, []), origin=_origin(stack, logical_id)))
+                                   subscriptions=inline + subscriptions.get(arn, []), origin=origin(stack, logical_id)))
     return topics
 
 
 def read_event_rules(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
     return [rule_record(resource["Properties"], resource["Properties"].get("Targets") or [],
                         arn=str(resource_attribute(stack, logical_id, resource, "Arn")), account_id=stack.spec.account_id,
-                        region=stack.spec.region, origin=_origin(stack, logical_id))
-            for stack, logical_id, resource in _resources(stacks, "AWS::Events::Rule")]
+                        region=stack.spec.region, origin=origin(stack, logical_id))
+            for stack, logical_id, resource in resources_of(stacks, "AWS::Events::Rule")]
 
 
 def read_alarms(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
     return [alarm_record(resource["Properties"], account_id=stack.spec.account_id, region=stack.spec.region,
-                         origin=_origin(stack, logical_id))
-            for stack, logical_id, resource in _resources(stacks, "AWS::CloudWatch::Alarm")]
+                         origin=origin(stack, logical_id))
+            for stack, logical_id, resource in resources_of(stacks, "AWS::CloudWatch::Alarm")]
 
 
 def read_dashboards(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
     return [dashboard_record(resource["Properties"].get("DashboardName"), resource["Properties"].get("DashboardBody"),
-                             _origin(stack, logical_id))
-            for stack, logical_id, resource in _resources(stacks, "AWS::CloudWatch::Dashboard")]
+                             origin(stack, logical_id))
+            for stack, logical_id, resource in resources_of(stacks, "AWS::CloudWatch::Dashboard")]
 
 
 def read_monitoring(stacks: Mapping[str, ResolvedStack]) -> dict[str, list[dict[str, Any]]]:

@@ -10,26 +10,26 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from audit.sources.restore_testing_records import plan_record, selection_record
-from audit.sources.static import _origin, _resources, _scoped
+from audit.sources.static_stacks import origin, resources_of, scoped
 from audit.sources.static_stacks import ResolvedStack
 
 
 def read_restore_testing_plans(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
     plans: dict[str, dict[str, Any]] = {}
     by_name: dict[str, dict[str, Any]] = {}
-    for stack, logical_id, resource in _resources(stacks, "AWS::Backup::RestoreTestingPlan"):
+    for stack, logical_id, resource in resources_of(stacks, "AWS::Backup::RestoreTestingPlan"):
         props = resource["Properties"]
         spec = stack.spec
         name = props.get("RestoreTestingPlanName")
         plan = plan_record(props, arn=f"arn:aws:backup:{spec.region}:{spec.account_id}:restore-testing-plan:{name}",
                            account_id=spec.account_id, region=spec.region, selections=[],
-                           origin=_origin(stack, logical_id))
+                           origin=origin(stack, logical_id))
         plans[f"{spec.name}:{logical_id}"] = plan
         by_name[str(name)] = plan
-    for stack, logical_id, resource in _resources(stacks, "AWS::Backup::RestoreTestingSelection"):
+    for stack, logical_id, resource in resources_of(stacks, "AWS::Backup::RestoreTestingSelection"):
         props = resource["Properties"]
         reference = props.get("RestoreTestingPlanName")
-        plan = plans.get(_scoped(stack, reference)) or by_name.get(str(reference))
+        plan = plans.get(scoped(stack, reference)) or by_name.get(str(reference))
         if plan is not None:
-            plan["selections"].append(selection_record(props, origin=_origin(stack, logical_id)))
+            plan["selections"].append(selection_record(props, origin=origin(stack, logical_id)))
     return list(plans.values())

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from audit import deployment
-from audit.templates import ResolvedTemplate, TemplateError, load_template, resolve_template
+from audit.templates import ResolvedTemplate, Symbol, TemplateError, load_template, resolve_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TEMPLATES_DIR = REPO_ROOT / "cloudformation"
@@ -58,3 +58,22 @@ def resolve_environment(cfg: Mapping[str, Any], *, templates_dir: Path | None = 
         outputs[spec.key] = template.outputs
         resolved[spec.key] = ResolvedStack(spec, path, template)
     return resolved
+
+
+def origin(stack: ResolvedStack, logical_id: str) -> dict[str, Any]:
+    """Where a resource of a resolved stack is written (a finding's template origin)."""
+    return {"stack": stack.spec.name, "file": str(stack.template_path), "logical_id": logical_id,
+            "line": stack.template.line_of(logical_id)}
+
+
+def resources_of(stacks: Mapping[str, ResolvedStack], type_name: str) -> Iterator[tuple[ResolvedStack, str, dict]]:
+    """Every resource of one type across the resolved stacks, with its stack and logical id."""
+    for stack in stacks.values():
+        for logical_id, resource in stack.template.resources_of_type(type_name).items():
+            yield stack, logical_id, resource
+
+
+def scoped(stack: ResolvedStack, value: Any) -> str:
+    """A reference to a resource of the same stack, unique across stacks (``stack:LogicalId``)."""
+    refs = Symbol.find_all(str(value))
+    return f"{stack.spec.name}:{refs[0][0]}" if refs else str(value)
