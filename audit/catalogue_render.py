@@ -1,6 +1,11 @@
 """``retention controls``: the control catalogue as a terminal table, JSON or Markdown, either one row per
 control or, with a framework, one row per framework requirement with the controls that map to it.
 
+Each control's JSON joins its catalogue entry (title, rationale, mappings, waivability) and its declaration
+on the function that decides it (modes, history, severity, fix, steps: ``audit.controls.registry``).
+``docs_table`` is the control table of ``docs/audit.md``, generated (``python -m audit.docs_tables
+--write``) and checked by the tests, so no count or list of controls is typed by hand.
+
 For a framework whose whole control list is known (AWS Backup Audit Manager) the requirements no control
 covers are listed too, with no control: a gap is shown, never hidden.
 """
@@ -33,12 +38,51 @@ def requirements(catalogue: Catalogue, framework: str) -> list[dict[str, Any]]:
             for rid in sorted(ids, key=_natural)]
 
 
+def _declared() -> dict[str, Any]:
+    from audit.controls import registry
+
+    return registry.controls()
+
+
+def _declaration(control: Any) -> dict[str, Any]:
+    """The declared fields of a control; an entry whose control is not declared says so (``--check`` fails)."""
+    if control is None:
+        return {"modes": [], "needs_history": False, "severity": "", "fix": "", "steps": [], "function": [],
+                "module": "", "declared": False}
+    return {**control.to_json(), "declared": True}
+
+
+def docs_table(catalogue: Catalogue) -> str:
+    """The control table of ``docs/audit.md``: one row per catalogue entry with where it runs, its severity
+    and mappings, from the catalogue and the declarations; a count line under it."""
+    from audit.report.render import md_escape as e
+
+    declared = _declared()
+    titles = list(FRAMEWORK_TITLES.items())
+    lines = ["| ID | Control | Runs in | Needs history | Severity | " + " | ".join(e(t) for _, t in titles) + " |",
+             "|---|---|---|---|---|" + "---|" * len(titles)]
+    for entry in catalogue.entries:
+        control = declared.get(entry.id)
+        modes = ", ".join(control.modes) if control else "not declared"
+        history = "yes" if control and control.needs_history else "no"
+        cells = [e(", ".join(entry.mappings.get(name, ()))) for name, _ in titles]
+        lines.append(f"| {e(entry.id)} | {e(entry.title)} | {modes} | {history} | {control.severity if control else ''} | "
+                     + " | ".join(cells) + " |")
+    static = sum(1 for c in declared.values() if c.runs_in("static"))
+    live = sum(1 for c in declared.values() if c.runs_in("live"))
+    lines += ["", f"{len(catalogue.entries)} controls: {static} run in the static audit, {live} in the live audit, "
+              f"{sum(1 for c in declared.values() if c.needs_history)} of them need a day of history."]
+    return "\n".join(lines) + "\n"
+
+
 def as_json(catalogue: Catalogue, framework: str | None = None) -> str:
     if framework:
         data: dict[str, Any] = {"framework": framework, "title": FRAMEWORK_TITLES[framework],
                                 "requirements": requirements(catalogue, framework)}
     else:
-        data = {"frameworks": dict(FRAMEWORK_TITLES), "controls": [entry.to_json() for entry in catalogue.entries]}
+        declared = _declared()
+        data = {"frameworks": dict(FRAMEWORK_TITLES),
+                "controls": [{**entry.to_json(), **_declaration(declared.get(entry.id))} for entry in catalogue.entries]}
     return json.dumps(data, indent=2) + "\n"
 
 

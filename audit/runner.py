@@ -1,7 +1,8 @@
 """Run the feature files against a posture snapshot and write the reports.
 
-The features run through pytest-bdd in this process (``steps.run_features`` binds every scenario; the
-``steps`` modules define the steps; ``steps.plugin`` hands them the snapshot and records what each
+The features run through pytest-bdd in this process (``steps.run_features`` binds every scenario;
+``steps.bindings`` binds every step phrase the controls declare; ``steps.plugin`` hands them the snapshot,
+gives each scenario the markers its control's declaration and catalogue entry imply, and records what each
 scenario decided). pytest writes ``junit.xml`` and ``cucumber.json`` itself; ``audit.report`` writes
 ``report.json``, ``report.md`` and ``report.html`` from the recorded outcomes. A scenario outline's
 examples are one control: it fails when any example fails.
@@ -26,14 +27,15 @@ import pytest
 from audit.controls import Outcome
 from audit.evidence_provenance import canonical_sha256, package_version
 from audit.report import AuditReport, ControlResult, StepResult, write_reports
-from audit.report.cucumber import mark_waived
+from audit.report.cucumber import add_tags, mark_waived
 from audit.snapshot import Posture
 from audit.waivers import WaiverSet
 from steps.plugin import AuditPlugin, ScenarioRecord, waived_message
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FEATURES_DIR = REPO_ROOT / "features"
-STEP_MODULES = ("steps.common", "steps.protection", "steps.access", "steps.monitoring", "steps.cognito_export", "steps.restore")
+# the one step library: it binds every phrase the controls declare (audit.controls.registry)
+STEP_MODULES = ("steps.bindings",)
 MODE_EXCLUDES = {"static": "live", "live": "static"}
 # pytest plugins that only cost start-up time here. unraisableexception alone runs gc.collect() five times
 # at the end of a session (about 0.2 s); plugin auto-loading scans every installed package's entry points.
@@ -163,6 +165,8 @@ def run_audit(snapshot: dict[str, Any], *, report_dir: Path, features_dir: Path 
     grouped: dict[str, list[ScenarioRecord]] = {}
     for record in plugin.records.values():
         grouped.setdefault(record.control_id, []).append(record)
+    add_tags(report_dir / "cucumber.json", {(r.feature, r.line): plugin.derived.get(r.control_id, [])
+                                             for r in plugin.records.values()})
     mark_waived(report_dir / "cucumber.json", {
         (r.feature, r.line): {line: waived_message(r.waivers) for line in r.waived_steps}
         for r in plugin.records.values() if r.waived})

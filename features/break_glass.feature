@@ -9,7 +9,7 @@ Feature: SSN break-glass
   Background:
     Given the posture of the environment
 
-  @BG-01 @nist:AC-6 @nist:SC-28
+  @BG-01
   Scenario: People are explicitly denied restore, decrypt, deletion and tagging on the SSN vaults and keys
     An explicit DENY, not only a missing Allow: no statement added later (a key grant, an IAM policy) can
     open these actions without removing the DENY first. Tagging is denied too: the break-glass record lives in
@@ -47,7 +47,7 @@ Feature: SSN break-glass
       | the account root                           | kms:TagResource                        | cross-account SSN key   |
       | the SSN backup role                        | backup:TagResource                     | local SSN vault         |
 
-  @BG-02 @nist:CP-9 @nist:AC-6
+  @BG-02
   Scenario: The SSN backup role can still back up and AWS Backup can still copy
     Then each principal below is allowed the action on the target
       | principal                              | action                      | target                  |
@@ -56,7 +56,7 @@ Feature: SSN break-glass
       | the SSN backup role through AWS Backup | kms:GenerateDataKey         | cross-account SSN key   |
       | the SSN backup role                    | backup:CopyIntoBackupVault  | cross-account SSN vault |
 
-  @BG-03 @nist:AC-6 @nist:CP-10
+  @BG-03
   Scenario: The break-glass role is denied until the documented break-glass statements are applied
     Then each principal below is denied the action on the target
       | principal            | action                 | target                  |
@@ -77,7 +77,7 @@ Feature: SSN break-glass
       | an administrator | backup:StartRestoreJob | cross-account SSN vault |
       | an administrator | kms:Decrypt            | cross-account SSN key   |
 
-  @BG-04 @live @nist:AC-6 @nist:AU-6 @nist:CP-10
+  @BG-04
   Scenario: No break-glass is open
     An emergency restore opens the SSN vaults and keys with scripts/break-glass.sh, which records the ticket,
     the time, the caller and the role in tags on each of them; until it is closed this control fails and
@@ -85,7 +85,7 @@ Feature: SSN break-glass
     it too. Live only: the templates never carry a record.
     Then no break-glass is open on the SSN vaults and keys
 
-  @BG-05 @nist:AC-3 @nist:AC-6
+  @BG-05
   Scenario: The SSN DENY statements exempt exactly the documented principals, and nobody else named gains anything
     A fixed list of principals cannot see a DENY that exempts one more named role. For every DENY statement on
     the SSN vaults and keys, the principals it does not apply to (the standard ones of both accounts and every

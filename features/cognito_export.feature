@@ -9,15 +9,15 @@ Feature: Cognito user pools are exported daily, completely and safely
   Background:
     Given the posture of the environment
 
-  @EXP-01 @nist:CP-9 @nist:CP-9(1)
+  @EXP-01
   Scenario: Every user pool of the inventory is exported at least once a day
     Then every user pool of the inventory has an enabled schedule into the exporter with its id, at least every 24 hours
 
-  @EXP-02 @nist:SC-28 @nist:SC-12 @nist:SC-8
+  @EXP-02
   Scenario: Exports are encrypted with a customer-managed key, versioned, private and TLS-only
     Then the export bucket, the exporter's environment and its dead-letter queue are encrypted, and the bucket is versioned, private and TLS-only
 
-  @EXP-03 @nist:AC-6
+  @EXP-03
   Scenario: The exporter's role reads only the exported pools and writes only the export prefix
     The decisions are evaluated as IAM evaluates the role's policies with the bucket and key policies.
     Then the exporter's role is decided as below
@@ -49,22 +49,22 @@ Feature: Cognito user pools are exported daily, completely and safely
       | iam:PassRole                 | any role                             | denied   |
     And no statement of the exporter's role allows every action of a service, or every resource without a condition
 
-  @EXP-04 @nist:CP-9 @nist:CP-6 @nist:CP-6(1) @backup-audit-manager:BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN @backup-audit-manager:BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT
+  @EXP-04
   Scenario: The export bucket is itself backed up and copied to the backup account
     Then the bucket the exporter writes to is in the inventory, selected by a backup plan, and copied to the backup account
 
-  @EXP-05 @nist:CP-9 @nist:AU-5
+  @EXP-05
   Scenario: A failed or missing export reaches an alert topic
     Then the exporter has a dead-letter queue, an errors alarm and per pool a "no complete export in 26 hours" alarm, all notifying an alert topic
 
-  @EXP-06 @live @needs-history @nist:CP-9 @nist:CP-4
+  @EXP-06
   Scenario: Every user pool has a complete export from the last 26 hours
     A complete export has its manifest (written last), and every object the manifest names is present with
     its recorded size. Its age counts from when it began reading the pool, not from its manifest: a day's
     export resumed and finished the next day holds the pool as it was the day before.
     Then every user pool of the inventory has a complete export at most 26 hours old
 
-  @EXP-07 @nist:SI-12 @nist:SI-12(3)
+  @EXP-07
   Scenario: The export bucket keeps each export no longer than the export retention
     Every daily export is a full copy of the users' personal data; the backups keep the history for the
     export retention, so the bucket itself expires every current object (exports, manifests, checkpoints of

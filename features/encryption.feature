@@ -8,15 +8,15 @@ Feature: Encryption and durability of the backups
   Background:
     Given the posture of the environment
 
-  @ENC-01 @nist:SC-28 @nist:SC-12 @nist:CP-9(8) @backup-audit-manager:BACKUP_RECOVERY_POINT_ENCRYPTED
+  @ENC-01
   Scenario: Every vault uses a customer-managed key with rotation
     Then every backup vault is encrypted with a customer-managed key that rotates
 
-  @ENC-02 @nist:SC-28 @nist:SC-8 @nist:AC-3
+  @ENC-02
   Scenario: Protected buckets are encrypted with KMS, TLS-only and private
     Then every protected bucket uses SSE-KMS, refuses requests without TLS and blocks public access
 
-  @ENC-03 @static @nist:CP-9
+  @ENC-03
   Scenario: Vaults and their keys are retained when their stack is deleted or replaced
     Deletion policies exist only in templates; the live audit checks the vaults and keys themselves.
     Then every backup vault and its key are retained on stack deletion and replacement

@@ -8,12 +8,12 @@ Feature: EventBridge state is recoverable from code
   Background:
     Given the posture of the environment
 
-  @EVB-01 @live @nist:CP-9 @nist:CP-10 @nist:CM-2
+  @EVB-01
   Scenario: Every EventBridge resource of both accounts is defined by a CloudFormation stack
     Live only: a template defines what it defines; only the accounts show what was created by hand. A rule
     an AWS service created and keeps (its ManagedBy field) is that service's.
     Then every EventBridge resource in both accounts is defined by a CloudFormation stack or kept by an AWS service
 
-  @EVB-02 @nist:SI-12 @nist:SC-28
+  @EVB-02
   Scenario: Every EventBridge archive keeps events a limited time under a customer-managed key
     Then every EventBridge archive keeps its events a limited number of days under a customer-managed key

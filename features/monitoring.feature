@@ -10,7 +10,7 @@ Feature: Monitoring that really alerts
   Background:
     Given the posture of the environment
 
-  @MON-01 @nist:SI-4 @nist:IR-6 @nist:CP-9
+  @MON-01
   Scenario: Every backup failure class reaches the alerts topic
     Then each failure class below reaches the alerts topic through an enabled EventBridge rule
       | failure class           | sample event            | vault   |
@@ -26,24 +26,24 @@ Feature: Monitoring that really alerts
       | plan modified           | backup-plan-modified    | -       |
       | plan deleted            | backup-plan-deleted     | -       |
 
-  @MON-02 @nist:SC-28 @nist:SC-12 @nist:IR-6
+  @MON-02
   Scenario: Alert topics are encrypted with a rotating customer-managed key and have subscribers
     Only a customer-managed key's policy can let EventBridge and CloudWatch use it; the AWS-managed SNS key
     cannot.
     Then every alert topic is encrypted with a customer-managed key that rotates and has at least one subscriber
 
-  @MON-03 @nist:SI-4 @nist:AC-3
+  @MON-03
   Scenario: Every rule and alarm can actually publish to its alert topic
     EventBridge (events.amazonaws.com) and CloudWatch (cloudwatch.amazonaws.com) need sns:Publish from the
     topic policy and kms:GenerateDataKey* and kms:Decrypt from the key policy; otherwise SNS drops the
     message without an error anyone sees.
     Then every rule and alarm that targets an alert topic may publish to it, by the topic policy and by the key policy
 
-  @MON-04 @nist:SI-4 @nist:IR-6
+  @MON-04
   Scenario: Every alarm notifies an alert topic
     Then every alarm of the environment has its actions enabled and notifies an alert topic
 
-  @MON-05 @nist:SI-4 @nist:IR-6 @nist:AC-6
+  @MON-05
   Scenario: SSN vault events, restores and policy changes reach the critical alerts topic
     A restore whose event names no vault could be from the SSN vault and is treated as critical. The policy
     changes arrive through CloudTrail, which needs a trail logging management events.
@@ -61,13 +61,13 @@ Feature: Monitoring that really alerts
       | SSN vault access policy changed     | cloudtrail-put-backup-vault-access-policy | SSN   |
       | SSN key policy changed              | cloudtrail-put-key-policy                 | SSN   |
 
-  @MON-06 @nist:CP-9 @nist:SI-4
+  @MON-06
   Scenario: An alarm fires when a vault misses its RPO
     The threshold is the number of protected resources of the vault, counted from the inventory; no
     datapoint at all (no completed job) counts as a breach.
     Then each local vault has an alarm that fires when it completes fewer backup jobs within 24 hours plus at most 8 hours of grace than it protects resources
 
-  @MON-07 @nist:SI-4 @nist:CP-9
+  @MON-07
   Scenario: Every local vault alarms on failed, expired and partial backups, the SSN vault to the critical topic
     Then each local vault has an alarm on each metric below that fires on its first occurrence
       | metric                        |
@@ -76,7 +76,7 @@ Feature: Monitoring that really alerts
       | NumberOfBackupJobsExpired     |
       | NumberOfRecoveryPointsPartial |
 
-  @MON-08 @nist:SI-4 @nist:IR-6 @nist:AU-5
+  @MON-08
   Scenario: An alert a rule cannot deliver is kept and raises an alarm
     EventBridge retries an event its target refuses for a day and then drops it. Every alert rule's target
     sends what it cannot deliver to an encrypted dead-letter queue that EventBridge may write to, and an

@@ -10,20 +10,20 @@ Feature: Recovery point objective
   Background:
     Given the posture of the environment
 
-  @RPO-01 @nist:CP-9 @backup-audit-manager:BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK
+  @RPO-01
   Scenario: The newest local recovery point of every protected resource is within the RPO
     Then the newest recovery point of every protected resource is at most 24 hours old plus 8 hours of grace
 
-  @RPO-02 @nist:CP-9 @nist:CP-6(1) @backup-audit-manager:BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT
+  @RPO-02
   Scenario: The newest cross-account copy of every protected resource is within the RPO
     Then the newest copy in the backup account of every protected resource is at most 24 hours old plus 8 hours of grace
 
-  @RPO-03 @live @needs-history @nist:CP-9 @backup-audit-manager:BACKUP_LAST_RECOVERY_POINT_CREATED
+  @RPO-03
   Scenario: The newest completed recovery point of every protected resource is younger than the RPO
     Only the accounts hold recovery points: this control runs in the live audit.
     Then the newest completed recovery point of every protected resource in the environment account is at most 24 hours old plus 8 hours of grace
 
-  @RPO-04 @live @needs-history @nist:CP-9 @nist:CP-6(1) @backup-audit-manager:BACKUP_LAST_RECOVERY_POINT_CREATED
+  @RPO-04
   Scenario: The newest completed copy of every protected resource in the backup account is younger than the RPO
     Only the accounts hold recovery points: this control runs in the live audit.
     Then the newest completed copy of every protected resource in the backup account is at most 24 hours old plus 8 hours of grace

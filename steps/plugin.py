@@ -1,6 +1,12 @@
 """The pytest plugin that connects the features to a posture snapshot and records what each scenario
 decided: the control id and framework tags, the steps as written, the outcomes of the controls.
 
+A scenario carries only its control id tag (``@RPO-01``). At collection, before ``-m`` selects, the plugin
+gives it the markers its control implies: ``live`` or ``static`` and ``needs-history`` from the control's
+declaration (``audit.controls.registry``), the framework tags (``nist:CP-9``) from its catalogue entry. So
+``--tags nist:CP-9`` and the mode's exclusion select on what is declared once, and the features stay what
+an auditor reads.
+
 Waivers (``audit.waivers``) are applied as each outcome is recorded: a failure a waiver covers does not
 fail its step, so the scenario's later steps still run; a scenario whose only failures were waived ends
 as a pytest skip whose message carries the justification (junit.xml: ``<skipped message="WAIVED ...">``)."""
@@ -12,8 +18,8 @@ from typing import Callable
 
 import pytest
 
-from audit.catalogue import CONTROL_ID
-from audit.controls import Outcome
+from audit.catalogue import CONTROL_ID, Catalogue, load_catalogue
+from audit.controls import Outcome, registry
 from audit.report.model import Waiver
 from audit.snapshot import Posture
 from audit.waivers import WaiverSet
@@ -55,11 +61,37 @@ def step_text(step) -> str:
     return step.name + "\n" + "\n".join(lines)
 
 
+def derived_tags(control_id: str, catalogue: Catalogue | None = None) -> list[str]:
+    """The tags a scenario of ``control_id`` gets from what is declared: mode and history markers from its
+    declaration, framework tags from its catalogue entry (sorted, as the reports list them)."""
+    declared = registry.get(control_id)
+    entry = (catalogue or load_catalogue()).get(control_id)
+    return (declared.markers() if declared else []) + (sorted(entry.tags()) if entry else [])
+
+
+def _control_id(tags: set[str]) -> str | None:
+    ids = sorted(t for t in tags if CONTROL_ID.match(t))
+    return ids[0] if ids else None
+
+
 class AuditPlugin:
     def __init__(self, posture: Posture, waivers: WaiverSet | None = None):
         self._posture = posture
         self._waivers = waivers if waivers is not None else WaiverSet()
         self.records: dict[str, ScenarioRecord] = {}
+        self._catalogue = load_catalogue()
+        self.derived: dict[str, list[str]] = {}  # control id -> the tags derived for its scenarios
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items) -> None:
+        """Before ``-m`` deselects: each scenario gets the markers of its control's declaration and entry."""
+        for item in items:
+            control_id = _control_id({mark.name for mark in item.iter_markers()})
+            if control_id is None:
+                continue
+            tags = self.derived.setdefault(control_id, derived_tags(control_id, self._catalogue))
+            for tag in tags:
+                item.add_marker(tag)
 
     @pytest.fixture
     def posture(self) -> Posture:
@@ -83,10 +115,10 @@ class AuditPlugin:
 
     # pytest-bdd hooks ---------------------------------------------------------------------------------
     def pytest_bdd_before_scenario(self, request, feature, scenario) -> None:
-        tags = sorted(set(scenario.tags) | set(feature.tags))
-        ids = [t for t in tags if CONTROL_ID.match(t)]
+        control_id = _control_id(set(scenario.tags) | set(feature.tags))
+        tags = sorted(set(scenario.tags) | set(feature.tags) | set(self.derived.get(control_id or "", [])))
         self.records[request.node.nodeid] = ScenarioRecord(
-            control_id=ids[0] if ids else f"UNTAGGED:{scenario.name}", title=scenario.name,
+            control_id=control_id or f"UNTAGGED:{scenario.name}", title=scenario.name,
             feature=Path(feature.filename).name, feature_title=feature.name,
             description=(scenario.description or "").strip(), frameworks=[t for t in tags if ":" in t],
             steps=[(step.keyword, step_text(step), "skipped") for step in scenario.steps],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from audit import break_glass
 from audit.controls import Outcome
+from audit.controls.registry import LIVE, check, control, declare
 from audit.controls.access import decide, principal, side_of_target, target
 from audit.snapshot import Posture
 
@@ -34,6 +35,10 @@ def _decision_check(outcome: Outcome, posture: Posture, who_label: str, action: 
     return outcome
 
 
+@check("each principal below is (?P<expected>allowed|denied|explicitly denied) the action on the target")
+@check("after the documented break-glass statements are applied, each principal below is "
+       "(?P<expected>allowed|denied|explicitly denied) the action on the target",
+       opened=True)
 def access_decisions(posture: Posture, table: list[dict[str, str]], expected: str, *, opened: bool = False) -> Outcome:
     """Every row (principal, action, target) of a feature's table must get the ``expected`` decision;
     with ``opened`` the documented break-glass change is applied to the target's policy first."""
@@ -45,12 +50,25 @@ def access_decisions(posture: Posture, table: list[dict[str, str]], expected: st
     return outcome
 
 
+# BG-01, BG-02 and BG-03 are tables of access decisions: their scenarios use the reusable steps above
+declare("BG-01", severity="critical", module=__name__,
+        fix="restore the SSN DENY statements and exemptions of docs/break-glass-design.md")
+declare("BG-02", severity="critical", module=__name__,
+        fix="restore the SSN DENY statements and exemptions of docs/break-glass-design.md")
+declare("BG-03", severity="critical", module=__name__,
+        fix="restore the SSN DENY statements and exemptions of docs/break-glass-design.md; the break-glass "
+            "statements must open restore and decrypt to the break-glass role alone")
+
+
+@control("BG-04", "no break-glass is open on the SSN vaults and keys",
+         severity="critical", modes=LIVE,
+         fix="close it when the restore is done: scripts/break-glass.sh close --env ENV "
+             "(docs/runbooks/break-glass.md); statements without a record: investigate in CloudTrail, then close")
 def no_break_glass_open(posture: Posture) -> Outcome:
     """Every SSN vault and key is closed: no break-glass record in its tags and none of the break-glass
     statements in its policy. A record names the ticket and since when; statements without a record are a
     change outside the runbook and fail as well."""
-    outcome = Outcome(fix="close it when the restore is done: scripts/break-glass.sh close --env ENV "
-                          "(docs/runbooks/break-glass.md); statements without a record: investigate in CloudTrail, then close")
+    outcome = Outcome()
     role_of = _roles(posture)
     for label in break_glass.RESOURCES:
         where = target(posture, label)

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 from audit import schedule
 from audit.controls import Outcome
+from audit.controls.registry import LIVE, check, control
 from audit.controls.access import Principal, Target, decide, identity_policies
 from audit.controls.common import parse_time, protecting_rules, taken_at
 from audit.controls.coverage import check_bucket_versioned
@@ -66,6 +67,11 @@ def schedules_of(posture: Posture, function_arn: str, pool_id: str | None) -> li
 
 
 # EXP-01 ------------------------------------------------------------------------------------------------
+@control("EXP-01", "every user pool of the inventory has an enabled schedule into the exporter with its id, at "
+         "least every {max_hours:d} hours",
+         severity="high",
+         fix='add an enabled EventBridge schedule per user pool targeting the exporter with {"pool_id": "<id>"}, '
+             "running at least every stated hours")
 def every_pool_exported_daily(posture: Posture, max_hours: int) -> Outcome:
     outcome = Outcome(fix='add an enabled EventBridge schedule per user pool targeting the exporter with {"pool_id": "<id>"}, '
                           f"running at least every {max_hours} hours")
@@ -105,9 +111,13 @@ def every_pool_exported_daily(posture: Posture, max_hours: int) -> Outcome:
 
 
 # EXP-02 ------------------------------------------------------------------------------------------------
+@control("EXP-02", "the export bucket, the exporter's environment and its dead-letter queue are encrypted, and the "
+         "bucket is versioned, private and TLS-only",
+         severity="critical",
+         fix="export bucket: SSE-KMS with a rotating customer-managed key, versioning with noncurrent-version "
+             "expiry, all public access blocks, TLS-only; exporter environment and dead-letter queue KMS-encrypted")
 def exports_encrypted_and_private(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="export bucket: SSE-KMS with a rotating customer-managed key, versioning with noncurrent-version "
-                          "expiry, all public access blocks, TLS-only; exporter environment and dead-letter queue KMS-encrypted")
+    outcome = Outcome()
     if _no_exporter(posture, outcome):
         return outcome
     for function in exporters(posture):
@@ -185,10 +195,13 @@ def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[tup
     return table[label]()
 
 
+@control("EXP-03", "the exporter's role is decided as below",
+         severity="high", table="rows",
+         fix="limit the exporter role to the Cognito read calls on the inventory's pools, s3:PutObject/GetObject "
+             "under the export prefix (DeleteObject on checkpoints only) and the export key")
 def exporter_role_decisions(posture: Posture, rows: list[dict[str, str]]) -> Outcome:
     """Each row: action, resource (a label of ``_targets``), decision (allowed | denied)."""
-    outcome = Outcome(fix="limit the exporter role to the Cognito read calls on the inventory's pools, s3:PutObject/GetObject "
-                          "under the export prefix (DeleteObject on checkpoints only) and the export key")
+    outcome = Outcome()
     if _no_exporter(posture, outcome):
         return outcome
     for function in exporters(posture):
@@ -210,9 +223,11 @@ def exporter_role_decisions(posture: Posture, rows: list[dict[str, str]]) -> Out
     return outcome
 
 
+@check("no statement of the exporter's role allows every action of a service, or every resource without a condition",
+       fix='scope every Allow of the exporter role to named resources, or give "*" a condition')
 def exporter_role_has_no_unconditioned_wildcards(posture: Posture) -> Outcome:
     """No Allow of the exporter's role names every resource without a condition, or every action of a service."""
-    outcome = Outcome(fix='scope every Allow of the exporter role to named resources, or give "*" a condition')
+    outcome = Outcome()
     if _no_exporter(posture, outcome):
         return outcome
     for function in exporters(posture):
@@ -250,9 +265,13 @@ def _as_list(value: Any) -> list[str]:
 
 
 # EXP-04 ------------------------------------------------------------------------------------------------
+@control("EXP-04", "the bucket the exporter writes to is in the inventory, selected by a backup plan, and copied "
+         "to the backup account",
+         severity="high",
+         fix="list the export bucket in the inventory (not excluded) and select it in its category's plan with a "
+             "copy action to the backup account")
 def export_bucket_backed_up(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="list the export bucket in the inventory (not excluded) and select it in its category's plan with a "
-                          "copy action to the backup account")
+    outcome = Outcome()
     if _no_exporter(posture, outcome):
         return outcome
     backup_account = posture.account("backup")
@@ -277,6 +296,12 @@ def export_bucket_backed_up(posture: Posture) -> Outcome:
 
 
 # EXP-05 ------------------------------------------------------------------------------------------------
+@control("EXP-05", 'the exporter has a dead-letter queue, an errors alarm and per pool a "no complete export in '
+         '{max_hours:d} hours" alarm, all notifying an alert topic',
+         severity="medium",
+         fix="give the exporter a dead-letter queue (and its schedules one EventBridge can write to, by its policy "
+             "and its key), an alarm on its Errors and, per pool, an alarm when ExportsCompleted stays below 1 for "
+             "the stated hours (missing data breaching), each notifying an alert topic")
 def exporter_failures_alert(posture: Posture, max_hours: int) -> Outcome:
     outcome = Outcome(fix="give the exporter a dead-letter queue (and its schedules one EventBridge can write to, by its policy "
                           "and its key), an alarm on its Errors and, per pool, "
@@ -321,9 +346,12 @@ def _missing_export_alarm_ok(alarm: dict[str, Any], max_hours: int) -> bool:
 
 
 # EXP-06 (live) -----------------------------------------------------------------------------------------
+@control("EXP-06", "every user pool of the inventory has a complete export at most {max_hours:d} hours old",
+         severity="high", modes=LIVE, history=True,
+         fix="run the exporter (retention export --pool-id ID --bucket NAME) and find why the scheduled run did "
+             "not complete (docs/operations.md)")
 def recent_complete_export(posture: Posture, max_hours: int, *, now: datetime | None = None) -> Outcome:
-    outcome = Outcome(fix="run the exporter (retention export --pool-id ID --bucket NAME) and find why the scheduled run "
-                          "did not complete (docs/operations.md)")
+    outcome = Outcome()
     now = now or taken_at(posture)
     exports = {e["pool_id"]: e for e in posture.data.get("exports", [])}
     for label, pool in _pools(posture, outcome):
@@ -358,6 +386,11 @@ def expiring_rule(bucket: dict[str, Any], key: str) -> dict[str, Any] | None:
     return min(covering, key=lambda r: r["days"], default=None)
 
 
+@control("EXP-07", "the export bucket expires every current object under the export prefix after at most "
+         "{max_days:d} days",
+         severity="low",
+         fix="give the export bucket an enabled lifecycle rule, without tag or size filters, that expires current "
+             "objects under the export prefix after cognito_export.expire_after_days (at most the stated days)")
 def exports_expire_within_retention(posture: Posture, max_days: int) -> Outcome:
     """Each daily export is a full copy of every user's personal data. Versioning with noncurrent expiry
     (EXP-02) removes only REPLACED versions; the current objects stay unless a rule expires them. The export

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from audit.controls import Outcome
+from audit.controls.registry import LIVE, control
 from audit.controls.common import protected_buckets
 from audit.snapshot import Posture, describe
 
 
+@control("COV-01", "every protected resource exists and is selected by exactly one backup plan",
+         severity="high",
+         fix="create the resource, and list its ARN in the selection of exactly one plan of its category")
 def protected_resources_selected(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="create the resource, and list its ARN in the selection of exactly one plan of its category")
+    outcome = Outcome()
     for resource in posture.protected():
         name = describe(resource)
         outcome.subject(name)
@@ -19,8 +23,11 @@ def protected_resources_selected(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("COV-02", "every excluded bucket has a reason and no plan selects it",
+         severity="medium",
+         fix="give every excluded bucket an exclusion_reason in the inventory")
 def excluded_buckets_have_reasons(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="give every excluded bucket an exclusion_reason in the inventory")
+    outcome = Outcome()
     excluded = [b for b in posture.data["inventory"]["buckets"] if b.get("excluded")]
     for bucket in excluded:
         outcome.subject(describe(bucket))
@@ -35,8 +42,11 @@ def excluded_buckets_have_reasons(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("COV-03", "no table is excluded from backup",
+         severity="high",
+         fix="remove 'excluded' from the table: every DynamoDB table holds primary data")
 def no_table_excluded(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="remove 'excluded' from the table: every DynamoDB table holds primary data")
+    outcome = Outcome()
     for table in posture.data["inventory"]["tables"]:
         outcome.subject(describe(table))
         outcome.check(not table.get("excluded") and "exclusion_reason" not in table,
@@ -44,8 +54,11 @@ def no_table_excluded(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("COV-04", "every protected bucket is versioned and expires noncurrent versions",
+         severity="high",
+         fix="enable versioning (AWS Backup needs it) and expire noncurrent versions with a lifecycle rule")
 def protected_buckets_versioned(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="enable versioning (AWS Backup needs it) and expire noncurrent versions with a lifecycle rule")
+    outcome = Outcome()
     for name, bucket in protected_buckets(posture, outcome):
         check_bucket_versioned(outcome, name, bucket)
     return outcome
@@ -59,10 +72,13 @@ def check_bucket_versioned(outcome: Outcome, name: str, bucket: dict) -> None:
                   f"{name}: noncurrent versions never expire (every backup would carry every old version)", origin=bucket.get("origin"))
 
 
+@control("COV-05", "every read of the audit succeeded",
+         severity="high", modes=LIVE,
+         fix="grant the audit role the permissions named (see docs/live-audit.md)")
 def every_read_succeeded(posture: Posture) -> Outcome:
     """Live: a read the account refused (AccessDenied, throttling that outlasted the retries) is a failure
     naming the permission the audit role lacks, never a silent gap in the evidence."""
-    outcome = Outcome(fix="grant the audit role the permissions named (see docs/live-audit.md)")
+    outcome = Outcome()
     outcome.subject(f"{posture.mode} reads")
     errors = posture.data.get("errors") or []
     outcome.evidence.append(f"{sum((posture.data.get('api_calls') or {}).values())} API calls made")

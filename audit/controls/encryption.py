@@ -3,6 +3,7 @@ encrypted TLS-only private buckets, vaults and keys that survive the deletion of
 from __future__ import annotations
 
 from audit.controls import Outcome
+from audit.controls.registry import STATIC, control
 from audit.controls.access import Target, decide, principal
 from audit.controls.common import protected_buckets
 from audit.snapshot import Posture
@@ -19,8 +20,11 @@ def _expected_vaults(posture: Posture, outcome: Outcome) -> None:
                 outcome.check(False, f"vault {name} not found in the {side} account {posture.account(side)}, {posture.region(side)}")
 
 
+@control("ENC-01", "every backup vault is encrypted with a customer-managed key that rotates",
+         severity="critical",
+         fix="encrypt the vault with a customer-managed KMS key that has rotation enabled")
 def vaults_use_rotating_customer_keys(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="encrypt the vault with a customer-managed KMS key that has rotation enabled")
+    outcome = Outcome()
     _expected_vaults(posture, outcome)
     for vault in posture.data["vaults"]:
         label = f"vault {vault['name']} ({vault['account_id']}, {vault['region']})"
@@ -53,15 +57,21 @@ def check_key_customer_managed_rotating(outcome: Outcome, label: str, key: dict 
                   origin=key.get("origin"))
 
 
+@control("ENC-02", "every protected bucket uses SSE-KMS, refuses requests without TLS and blocks public access",
+         severity="critical",
+         fix="SSE-KMS default encryption, all four public access blocks, and a Deny of aws:SecureTransport=false")
 def protected_buckets_encrypted_private_tls_only(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="SSE-KMS default encryption, all four public access blocks, and a Deny of aws:SecureTransport=false")
+    outcome = Outcome()
     for name, bucket in protected_buckets(posture, outcome):
         check_bucket_encrypted_private_tls_only(posture, outcome, name, bucket)
     return outcome
 
 
+@control("ENC-03", "every backup vault and its key are retained on stack deletion and replacement",
+         severity="high", modes=STATIC,
+         fix="set DeletionPolicy and UpdateReplacePolicy to Retain on every vault and vault key")
 def vaults_and_keys_retained(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="set DeletionPolicy and UpdateReplacePolicy to Retain on every vault and vault key")
+    outcome = Outcome()
     _expected_vaults(posture, outcome)
     for vault in posture.data["vaults"]:
         resources = [(f"vault {vault['name']} ({vault['account_id']})", vault)]

@@ -6,6 +6,7 @@ event data, must keep it a limited time under a customer-managed key.
 from __future__ import annotations
 
 from audit.controls import Outcome
+from audit.controls.registry import LIVE, control
 from audit.snapshot import Posture
 
 EVENTBRIDGE_APIS = ("events:", "scheduler:", "pipes:", "cloudformation:")
@@ -15,9 +16,13 @@ def _label(resource: dict) -> str:
     return f"{resource['kind']} {resource['name']} ({resource['account_id']} {resource['region']})"
 
 
+@control("EVB-01", "every EventBridge resource in both accounts is defined by a CloudFormation stack or kept by an "
+         "AWS service",
+         severity="medium", modes=LIVE,
+         fix="define the resource in a CloudFormation template (this product's or the application's) and deploy "
+             "it, or delete it if nobody needs it: AWS Backup cannot bring it back")
 def defined_in_code(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="define the resource in a CloudFormation template (this product's or the application's) and "
-                          "deploy it, or delete it if nobody needs it: AWS Backup cannot bring it back")
+    outcome = Outcome()
     for resource in posture.data.get("eventbridge", []):
         label = _label(resource)
         outcome.subject(label)
@@ -38,9 +43,13 @@ def defined_in_code(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("EVB-02", "every EventBridge archive keeps its events a limited number of days under a customer-managed "
+         "key",
+         severity="low",
+         fix="give the archive a RetentionDays above 0 (0 keeps events forever) and a KmsKeyIdentifier of a "
+             "customer-managed key")
 def archives_bounded(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="give the archive a RetentionDays above 0 (0 keeps events forever) and a KmsKeyIdentifier "
-                          "of a customer-managed key")
+    outcome = Outcome()
     archives = [r for r in posture.data.get("eventbridge", []) if r["kind"] == "archive"]
     for archive in archives:
         label = _label(archive)

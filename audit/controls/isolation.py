@@ -6,6 +6,7 @@ from typing import Any
 
 from audit.arns import ArnError, parse_arn
 from audit.controls import Outcome
+from audit.controls.registry import LIVE, control
 from audit.controls.access import OUTSIDE_ACCOUNT, Principal, Target, decide, principal
 from audit.controls.common import describe, protected_with_rules, rule_label
 from audit.snapshot import Posture
@@ -19,8 +20,12 @@ def _kind_for(posture: Posture, category: str | None) -> str:
     return "ssn" if category in posture.env["dedicated_categories"] else "general"
 
 
+@control("ISO-01", "every rule protecting a resource copies into the vault of its category in the backup account "
+         "and region",
+         severity="high",
+         fix="give every rule a copy action into its category's vault in the backup account and region")
 def copies_to_category_vault(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="give every rule a copy action into its category's vault in the backup account and region")
+    outcome = Outcome()
     env, backup_account, backup_region = posture.env, posture.account("backup"), posture.region("backup")
     for resource, rules in protected_with_rules(posture):
         outcome.subject(describe(resource))
@@ -60,9 +65,13 @@ def _allow_actions(policy: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return found
 
 
+@control("ISO-02", "the cross-account vault policies allow only backup:CopyIntoBackupVault from the environment "
+         "account in the organization",
+         severity="critical",
+         fix="let the cross-account vault policy allow only backup:CopyIntoBackupVault, to the environment "
+             "account, with aws:PrincipalOrgID")
 def destination_vault_policies(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="let the cross-account vault policy allow only backup:CopyIntoBackupVault, to the environment "
-                          "account, with aws:PrincipalOrgID")
+    outcome = Outcome()
     vaults = posture.vaults(side="backup")
     for kind in ("general", "ssn"):
         if not posture.vaults(side="backup", kind=kind):
@@ -102,8 +111,11 @@ def _wildcard(principal_value: Any) -> bool:
     return False
 
 
+@control("ISO-03", "no vault, key or bucket policy allows principal * without a condition",
+         severity="critical",
+         fix="add a Condition (e.g. aws:PrincipalOrgID, aws:SourceAccount) or name the principals")
 def no_unconditioned_wildcard_principal(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="add a Condition (e.g. aws:PrincipalOrgID, aws:SourceAccount) or name the principals")
+    outcome = Outcome()
     policies = [(f"vault {v['name']} ({v['account_id']}) access policy", v["access_policy"]) for v in posture.data["vaults"]]
     policies += [(f"key {k['arn']} policy", k["policy"]) for k in posture.data["keys"]]
     policies += [(f"bucket {b['name']} policy", b["policy"]) for b in posture.data["buckets"]]
@@ -126,8 +138,12 @@ def no_unconditioned_wildcard_principal(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("ISO-04", "the keys of the cross-account vaults can be used by the environment account only through AWS "
+         "Backup",
+         severity="critical",
+         fix="allow the environment account on the destination key only with kms:ViaService = AWS Backup")
 def destination_keys_only_through_backup(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="allow the environment account on the destination key only with kms:ViaService = AWS Backup")
+    outcome = Outcome()
     backup_region = posture.region("backup")
     for kind in ("general", "ssn"):
         vaults = posture.vaults(side="backup", kind=kind)
@@ -152,8 +168,11 @@ def destination_keys_only_through_backup(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("ISO-05", "SSN data is backed up and copied only into the SSN vaults, and no other role can put data there",
+         severity="critical",
+         fix="back up and copy SSN data only into the SSN vaults, and nothing else there")
 def ssn_data_only_in_ssn_vaults(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="back up and copy SSN data only into the SSN vaults, and nothing else there")
+    outcome = Outcome()
     ssn_name = posture.env["vault_names"]["ssn"]
     for resource, rules in protected_with_rules(posture):
         is_ssn = resource.get("category") in posture.env["dedicated_categories"]
@@ -182,10 +201,14 @@ def ssn_data_only_in_ssn_vaults(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("ISO-06", "cross-account backup is enabled for the organization and DynamoDB advanced features in both "
+         "accounts' regions",
+         severity="high", modes=LIVE,
+         fix="enable cross-account backup from the management account and DynamoDB advanced features "
+             "(UpdateRegionSettings) in both accounts' regions; see docs/setup.md")
 def account_settings_enabled(posture: Posture) -> Outcome:
     """Live: cross-account backup enabled for the organization; DynamoDB advanced features in both regions."""
-    outcome = Outcome(fix="enable cross-account backup from the management account and DynamoDB advanced features "
-                          "(UpdateRegionSettings) in both accounts' regions; see docs/setup.md")
+    outcome = Outcome()
     settings = posture.data.get("settings") or {}
     outcome.subject("organization cross-account backup")
     enabled = settings.get("cross_account_backup")

@@ -20,6 +20,7 @@ from typing import Any
 
 from audit.arns import backup_vault_arn
 from audit.controls import Outcome
+from audit.controls.registry import control
 from audit.controls.access import Principal, Target, decide
 from audit.events import EventPatternError, mismatch, sample_event
 from audit.snapshot import Posture
@@ -102,10 +103,19 @@ def _rules_here(posture: Posture) -> list[dict[str, Any]]:
             and r["account_id"] == posture.account("environment") and r["region"] == posture.region("environment")]
 
 
+@control("MON-01", "each failure class below reaches the (?P<topic_label>alerts) topic through an enabled "
+         "EventBridge rule",
+         severity="medium",
+         fix="add or fix an enabled EventBridge rule on the default bus whose pattern matches the event and whose "
+             "target is the alerts topic")
+@control("MON-05", "each failure class below reaches the (?P<topic_label>critical alerts) topic through an enabled "
+         "EventBridge rule",
+         severity="medium",
+         fix="add or fix an enabled EventBridge rule on the default bus whose pattern matches the event and whose "
+             "target is the critical alerts topic")
 def failure_classes_reach_topic(posture: Posture, table: list[dict[str, str]], topic_label: str) -> Outcome:
     """Each row (failure class, sample event, vault) is matched by an enabled rule targeting the topic."""
-    outcome = Outcome(fix=f"add or fix an enabled EventBridge rule on the default bus whose pattern matches the event and "
-                          f"whose target is the {topic_label} topic")
+    outcome = Outcome()
     wanted = topic_arn(posture, topic_label)
     if posture.topic_by_arn(wanted) is None:
         outcome.subject(f"{topic_label} topic")
@@ -143,9 +153,13 @@ def failure_classes_reach_topic(posture: Posture, table: list[dict[str, str]], t
 
 
 # topics ----------------------------------------------------------------------------------------------
+@control("MON-02", "every alert topic is encrypted with a customer-managed key that rotates and has at least one "
+         "subscriber",
+         severity="medium",
+         fix="encrypt the alert topics with a customer-managed KMS key that rotates (KmsMasterKeyId) and subscribe "
+             "someone (config: monitoring)")
 def alert_topics_encrypted_and_subscribed(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="encrypt the alert topics with a customer-managed KMS key that rotates (KmsMasterKeyId) and "
-                          "subscribe someone (config: monitoring)")
+    outcome = Outcome()
     _expect_topics(posture, outcome)
     for topic in alert_topics(posture):
         label = f"topic {topic['name']}"
@@ -175,12 +189,16 @@ def _publishers(posture: Posture, topic: dict[str, Any]) -> list[tuple[str, str,
     return found
 
 
+@control("MON-03", "every rule and alarm that targets an alert topic may publish to it, by the topic policy and by "
+         "the key policy",
+         severity="medium",
+         fix="allow sns:Publish to events.amazonaws.com / cloudwatch.amazonaws.com in the topic policy and "
+             "kms:GenerateDataKey* + kms:Decrypt to them in the topic key's policy (no source conditions on the "
+             "EventBridge key statement: its request carries none)")
 def sources_can_publish(posture: Posture) -> Outcome:
     """The topic policy lets every rule and alarm targeting the topic publish, and the topic's key policy
     lets their service use the key (kms:GenerateDataKey* and kms:Decrypt)."""
-    outcome = Outcome(fix="allow sns:Publish to events.amazonaws.com / cloudwatch.amazonaws.com in the topic policy and "
-                          "kms:GenerateDataKey* + kms:Decrypt to them in the topic key's policy (no source conditions on "
-                          "the EventBridge key statement: its request carries none)")
+    outcome = Outcome()
     _expect_topics(posture, outcome)
     for topic in alert_topics(posture):
         label = f"topic {topic['name']}"
@@ -214,8 +232,11 @@ def environment_alarms(posture: Posture) -> list[dict[str, Any]]:
     return [a for a in posture.data.get("alarms", []) if str(a["name"] or "").startswith(prefix(posture))]
 
 
+@control("MON-04", "every alarm of the environment has its actions enabled and notifies an alert topic",
+         severity="medium",
+         fix="set ActionsEnabled and put an alert topic among the AlarmActions of every alarm")
 def alarms_notify_alert_topics(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="set ActionsEnabled and put an alert topic among the AlarmActions of every alarm")
+    outcome = Outcome()
     topics = {t["arn"] for t in alert_topics(posture)}
     alarms = environment_alarms(posture)
     if not alarms:
@@ -249,11 +270,15 @@ def _protected_counts(posture: Posture) -> dict[str, int]:
     return counts
 
 
+@control("MON-06", "each local vault has an alarm that fires when it completes fewer backup jobs within "
+         "{rpo_hours:d} hours plus at most {grace_hours:d} hours of grace than it protects resources",
+         severity="medium",
+         fix="alarm on Sum(AWS/Backup NumberOfBackupJobsCompleted) per vault, LessThanThreshold the vault's "
+             "protected resources, period between the RPO and RPO + grace, TreatMissingData breaching")
 def rpo_breach_alarms(posture: Posture, rpo_hours: int, grace_hours: int) -> Outcome:
     """Each local vault: Sum of NumberOfBackupJobsCompleted over a window of RPO to RPO + grace below the
     number of protected resources of the vault (from the inventory), missing data breaching."""
-    outcome = Outcome(fix="alarm on Sum(AWS/Backup NumberOfBackupJobsCompleted) per vault, LessThanThreshold the vault's "
-                          "protected resources, period between the RPO and RPO + grace, TreatMissingData breaching")
+    outcome = Outcome()
     counts = _protected_counts(posture)
     for kind in ("general", "ssn"):
         vault = posture.env["vault_names"][kind]
@@ -275,11 +300,14 @@ def rpo_breach_alarms(posture: Posture, rpo_hours: int, grace_hours: int) -> Out
     return outcome
 
 
+@control("MON-07", "each local vault has an alarm on each metric below that fires on its first occurrence",
+         severity="medium", table="metrics", column="metric",
+         fix="alarm on each AWS/Backup failure metric per vault with Sum >= 1; the SSN vault's to the critical "
+             "alerts topic")
 def failure_alarms_per_vault(posture: Posture, metrics: list[str]) -> Outcome:
     """Each local vault has, for each metric, an alarm that fires on the first occurrence (Sum >= 1 or > 0),
     the SSN vault's notifying the critical alerts topic."""
-    outcome = Outcome(fix="alarm on each AWS/Backup failure metric per vault with Sum >= 1; the SSN vault's to the "
-                          "critical alerts topic")
+    outcome = Outcome()
     for kind in ("general", "ssn"):
         for metric in metrics:
             label = f"{metric} of vault {posture.env['vault_names'][kind]}"
@@ -338,13 +366,17 @@ def dead_letter_checks(posture: Posture, outcome: Outcome, label: str, rule: dic
     return queue
 
 
+@control("MON-08", "every alert rule target dead-letters undeliverable events to a queue EventBridge can write to, "
+         "watched by an alarm",
+         severity="medium",
+         fix="give every alert rule target a DeadLetterConfig naming an encrypted SQS queue whose policy lets "
+             "events.amazonaws.com send for the rule (and whose key lets it encrypt), and alarm on the queue")
 def undelivered_alerts_kept(posture: Posture) -> Outcome:
     """Every target of an alert rule keeps what it cannot deliver: a dead-letter queue of the posture,
     encrypted, that EventBridge may send to for this rule (queue policy and queue key, decided), watched by
     an alarm notifying an alert topic. Without it, an event the topic refuses is retried for a day and
     dropped, and nothing shows that an alert was lost."""
-    outcome = Outcome(fix="give every alert rule target a DeadLetterConfig naming an encrypted SQS queue whose policy lets "
-                          "events.amazonaws.com send for the rule (and whose key lets it encrypt), and alarm on the queue")
+    outcome = Outcome()
     topics = {t["arn"] for t in alert_topics(posture)}
     _expect_topics(posture, outcome)
     targets = [(r, t) for r in _rules_here(posture) if _enabled(r) for t in r["targets"] if t["arn"] in topics]

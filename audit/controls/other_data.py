@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from audit.controls import Outcome
+from audit.controls.registry import STATIC, control
 from audit.snapshot import Posture
 
 GENERATED_NAME = re.compile(r"\{\{[^{}]+\.[A-Za-z]+\}\}")  # a name CloudFormation would generate at deploy time
@@ -34,10 +35,14 @@ def _listed(posture: Posture) -> dict[tuple[str, str], str]:
     return listed
 
 
+@control("COV-06", "every persisted resource the templates create is in the inventory with its protection and "
+         "reason",
+         severity="medium", modes=STATIC,
+         fix="name the resource (a fixed physical name) and list it in the inventory: tables in dynamodb_tables, "
+             "application buckets in s3_buckets, user pools in cognito_user_pools, anything else in other_data "
+             "with its protection (code, exporter or excluded) and the reason")
 def persisted_resources_inventoried(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="name the resource (a fixed physical name) and list it in the inventory: tables in dynamodb_tables, "
-                          "application buckets in s3_buckets, user pools in cognito_user_pools, anything else in other_data "
-                          "with its protection (code, exporter or excluded) and the reason")
+    outcome = Outcome()
     listed = _listed(posture)
     for resource in posture.data.get("persisted", []):
         kind, name = resource["kind"], resource["name"]

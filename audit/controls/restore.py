@@ -10,12 +10,17 @@ runs on the templates and on the accounts; a table whose setting cannot be read 
 from __future__ import annotations
 
 from audit.controls import Outcome
+from audit.controls.registry import control
 from audit.snapshot import Posture, describe
 
 
+@control("RES-01", "every inventory table has point-in-time recovery on with exactly the window its category "
+         "configures",
+         severity="high",
+         fix="enable PointInTimeRecoverySpecification on the table with RecoveryPeriodInDays equal to its "
+             "category's point_in_time_recovery_days (UpdateContinuousBackups on a live table)")
 def point_in_time_recovery(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="enable PointInTimeRecoverySpecification on the table with RecoveryPeriodInDays equal to its "
-                          "category's point_in_time_recovery_days (UpdateContinuousBackups on a live table)")
+    outcome = Outcome()
     for item in posture.data["inventory"]["tables"]:
         name = describe(item)
         outcome.subject(name)

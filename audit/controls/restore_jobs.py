@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from audit.controls import Outcome
+from audit.controls.registry import LIVE, control
 from audit.controls.common import parse_time, taken_at
 from audit.controls.restore_testing import local_plans, read_failures, tested_resources
 from audit.snapshot import Posture, describe
@@ -42,9 +43,13 @@ def _hours(delta: timedelta) -> str:
 
 
 # RES-06 ------------------------------------------------------------------------------------------------
+@control("RES-06", "the newest restore test of every protected resource outside the SSN data completed, validated "
+         "SUCCESSFUL, is at most its cadence plus 1 day old and took at most its category's RTO",
+         severity="high", modes=LIVE, history=True,
+         fix="find why the restore test failed, was not validated, stopped running or ran longer than the RTO "
+             "(docs/operations.md: when a restore test fails), fix it and run the plan again")
 def newest_restore_tests_passed(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="find why the restore test failed, was not validated, stopped running or ran longer than the "
-                          "RTO (docs/operations.md: when a restore test fails), fix it and run the plan again")
+    outcome = Outcome()
     read_failures(posture, outcome, RESTORE_TESTING_APIS + RESTORE_JOB_APIS)
     now = taken_at(posture)
     jobs = [j for j in posture.data.get("restore_jobs") or [] if j.get("plan_arn")]
@@ -119,9 +124,12 @@ def _since(posture: Posture, leftover: dict[str, Any]) -> tuple[datetime | None,
     return min(found) if found else (None, "")
 
 
+@control("RES-07", "no restore-test or drill resource is older than its validation window plus 1 day",
+         severity="low", modes=LIVE,
+         fix="delete the leftover restore-test or drill resource (after checking it is one: its tag and name say "
+             "so), and find why the clean-up did not (restore testing deletion status, drill --keep)")
 def no_leftover_test_resources(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="delete the leftover restore-test or drill resource (after checking it is one: its tag and "
-                          "name say so), and find why the clean-up did not (restore testing deletion status, drill --keep)")
+    outcome = Outcome()
     read_failures(posture, outcome, LEFTOVER_APIS + RESTORE_TESTING_APIS)
     now = taken_at(posture)
     leftovers = posture.data.get("restore_test_resources") or []

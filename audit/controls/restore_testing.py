@@ -31,6 +31,7 @@ from typing import Any, Iterator
 from audit import schedule
 from audit.arns import backup_vault_arn
 from audit.controls import Outcome
+from audit.controls.registry import check, control
 from audit.controls.access import Principal, Target, decide, identity_policies, target
 from audit.policy import Request, evaluate
 from audit.snapshot import Posture, describe
@@ -111,10 +112,14 @@ def gap_hours(plan: dict[str, Any]) -> tuple[float | None, str]:
 
 
 # RES-02 ------------------------------------------------------------------------------------------------
+@control("RES-02", "every protected resource outside the SSN data is in a restore testing selection whose plan "
+         "runs at least as often as its category's restore_test_every_days from the general vault",
+         severity="high",
+         fix="list the resource's ARN in a restore testing selection of its type, in a plan whose schedule runs at "
+             "least every restore_test_every_days of its category and whose IncludeVaults holds the general vault; "
+             "keep the SSN vault in ExcludeVaults and SSN resources out of every selection")
 def every_resource_restore_tested(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="list the resource's ARN in a restore testing selection of its type, in a plan whose schedule "
-                          "runs at least every restore_test_every_days of its category and whose IncludeVaults holds the "
-                          "general vault; keep the SSN vault in ExcludeVaults and SSN resources out of every selection")
+    outcome = Outcome()
     read_failures(posture, outcome, RESTORE_TESTING_APIS)
     general = vault_arn(posture, "general")
     plans = local_plans(posture)
@@ -153,10 +158,12 @@ def every_resource_restore_tested(posture: Posture) -> Outcome:
     return outcome
 
 
+@check("no restore testing plan admits the SSN vault and no selection names SSN data",
+       fix="keep the SSN vault in every restore testing plan's ExcludeVaults (and out of IncludeVaults) and SSN "
+           "resources out of every selection: SSN data is restored only through the break-glass")
 def ssn_never_restore_tested(posture: Posture) -> Outcome:
     """No plan admits the SSN vault, no selection names an SSN resource (a ``*`` selection of its type does)."""
-    outcome = Outcome(fix="keep the SSN vault in every restore testing plan's ExcludeVaults (and out of IncludeVaults) and "
-                          "SSN resources out of every selection: SSN data is restored only through the break-glass")
+    outcome = Outcome()
     read_failures(posture, outcome, RESTORE_TESTING_APIS)
     ssn_vault = vault_arn(posture, "ssn")
     ssn = [r for r in posture.protected() if is_ssn(posture, r)]
@@ -211,10 +218,14 @@ def _own_deny(who: Principal, action: str, resource: str, account: str, **contex
                     identity_policies=who.identity_policies)
 
 
+@control("RES-03", "the role of every restore testing selection can restore from the general vault and is denied "
+         "the SSN vault and the SSN key",
+         severity="critical",
+         fix="give the restore testing role (trusted by backup.amazonaws.com) restore, write and general-key "
+             "permissions for awsbackup-restore-test-* resources, and an explicit Deny of backup:StartRestoreJob "
+             "on the SSN vault and of kms:* on the SSN key")
 def testing_role_confined(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="give the restore testing role (trusted by backup.amazonaws.com) restore, write and general-key "
-                          "permissions for awsbackup-restore-test-* resources, and an explicit Deny of backup:StartRestoreJob "
-                          "on the SSN vault and of kms:* on the SSN key")
+    outcome = Outcome()
     read_failures(posture, outcome, RESTORE_TESTING_APIS)
     found = list(selections(posture))
     if not found:
@@ -298,9 +309,13 @@ def _field(overrides: dict[str, Any], name: str) -> Any:
     return next((v for k, v in overrides.items() if k.lower() == name.lower()), None)
 
 
+@control("RES-04", "every restore testing selection keeps the restored data under a customer-managed key of the "
+         "environment",
+         severity="high",
+         fix="set RestoreMetadataOverrides on the selection: DynamoDB encryptionType KMS and kmsMasterKeyArn, S3 "
+             "EncryptionType SSE-KMS and KMSKey, naming the general customer-managed key")
 def restored_data_under_customer_keys(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="set RestoreMetadataOverrides on the selection: DynamoDB encryptionType KMS and kmsMasterKeyArn, "
-                          "S3 EncryptionType SSE-KMS and KMSKey, naming the general customer-managed key")
+    outcome = Outcome()
     read_failures(posture, outcome, RESTORE_TESTING_APIS)
     found = list(selections(posture))
     if not found:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.controls import Outcome
+from audit.controls.registry import control
 from audit.controls.monitoring import (_enabled, _rules_here, alarms_on, alert_topics, dead_letter_checks, placed_event,
                                        prefix)
 from audit.controls.restore_testing import tested_resources
@@ -54,11 +55,15 @@ def _named(alarms: list[dict[str, Any]]) -> str:
     return ", ".join(a["name"] for a in alarms) or "none"
 
 
+@control("RES-05", "restore validation is triggered by every completed restore and its failures and absence alarm "
+         "to the alert topics",
+         severity="medium",
+         fix="route Restore Job State Change COMPLETED events of aws.backup with an enabled rule to the restore "
+             "validation function (with a dead-letter queue EventBridge can write to), and alarm to the alert "
+             "topic on failed restore jobs, failed validations, function errors, dead letters and, per tested "
+             "category, on no SUCCESSFUL validation (TreatMissingData breaching)")
 def validation_wired(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="route Restore Job State Change COMPLETED events of aws.backup with an enabled rule to the restore "
-                          "validation function (with a dead-letter queue EventBridge can write to), and alarm to the alert "
-                          "topic on failed restore jobs, failed validations, function errors, dead letters and, per tested "
-                          "category, on no SUCCESSFUL validation (TreatMissingData breaching)")
+    outcome = Outcome()
     function = next((f for f in posture.data.get("functions") or [] if f["name"] == validator_name(posture)), None)
     label = f"validation function {validator_name(posture)}"
     outcome.subject(label)

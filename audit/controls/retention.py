@@ -3,6 +3,7 @@ nothing (lifecycle, cold storage, vault lock) cuts that short or stretches it.""
 from __future__ import annotations
 
 from audit.controls import Outcome
+from audit.controls.registry import LIVE, control
 from audit.controls.common import describe, protecting_rules, resources_of_category, rule_label
 from audit.snapshot import Posture
 
@@ -54,8 +55,11 @@ def category_cold_storage(posture: Posture, category: str, cold: str) -> Outcome
     return outcome
 
 
+@control("RET-03", "every lifecycle deletes its recovery points at least 90 days after moving them to cold storage",
+         severity="high",
+         fix="set DeleteAfterDays to at least MoveToColdStorageAfterDays + 90")
 def delete_after_cold_plus_90(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="set DeleteAfterDays to at least MoveToColdStorageAfterDays + 90")
+    outcome = Outcome()
     for plan, rule in posture.rules():
         for where, lifecycle in _lifecycles(rule):
             outcome.subject(f"{rule_label(plan, rule)} {where}")
@@ -69,8 +73,11 @@ def delete_after_cold_plus_90(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("RET-04", "every copy action keeps the lifecycle of its rule",
+         severity="high",
+         fix="give every copy action the lifecycle of its rule")
 def copies_keep_the_lifecycle(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="give every copy action the lifecycle of its rule")
+    outcome = Outcome()
     for plan, rule in posture.rules():
         for copy in rule["copy_actions"]:
             outcome.subject(f"{rule_label(plan, rule)} copy to {copy['destination_vault_arn']}")
@@ -79,9 +86,12 @@ def copies_keep_the_lifecycle(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("RET-05", "the lock of every vault a rule writes into allows exactly that rule's retention",
+         severity="high",
+         fix="keep each vault lock's [MinRetentionDays, MaxRetentionDays] around the retention of every rule "
+             "writing into the vault")
 def vault_locks_fit_the_lifecycles(posture: Posture) -> Outcome:
-    outcome = Outcome(fix="keep each vault lock's [MinRetentionDays, MaxRetentionDays] around the retention of every "
-                          "rule writing into the vault")
+    outcome = Outcome()
     for plan, rule in posture.rules():
         targets = [("rule", posture.vault_named(rule["target_vault"], plan["account_id"], plan["region"]),
                     rule["target_vault"], rule["lifecycle"])]
@@ -103,20 +113,31 @@ def vault_locks_fit_the_lifecycles(posture: Posture) -> Outcome:
     return outcome
 
 
+@control("RET-01", "every rule protecting each category below deletes its recovery points after the days stated",
+         severity="high",
+         fix="set DeleteAfterDays to the stated days on the rule and its copy actions")
 def categories_retention(posture: Posture, table: list[dict[str, str]]) -> Outcome:
     """``category_retention`` for every row (category, days) of a feature's table."""
     return Outcome.merged([category_retention(posture, row["category"], int(row["days"])) for row in table])
 
 
+@control("RET-02", "every rule protecting each category below moves its recovery points to cold storage after the "
+         "days stated",
+         severity="high",
+         fix="move to cold storage only where the resource type supports it, after the stated days")
 def categories_cold_storage(posture: Posture, table: list[dict[str, str]]) -> Outcome:
     """``category_cold_storage`` for every row (category, cold) of a feature's table."""
     return Outcome.merged([category_cold_storage(posture, row["category"], row["cold"]) for row in table])
 
 
+@control("RET-06", "the backup account's vaults have compliance-mode locks changeable for at least "
+         "{min_cooling_off_days:d} days and the environment account's vaults have governance-mode locks",
+         severity="high",
+         fix="compliance-mode lock (ChangeableForDays >= 3) on the backup account's vaults, governance mode on the "
+             "environment account's")
 def vault_lock_modes(posture: Posture, min_cooling_off_days: int) -> Outcome:
     """Compliance-mode locks (with the cooling-off) in the backup account, governance-mode locally."""
-    outcome = Outcome(fix="compliance-mode lock (ChangeableForDays >= 3) on the backup account's vaults, governance "
-                          "mode on the environment account's")
+    outcome = Outcome()
     for side, expected in (("backup", "compliance"), ("environment", "governance")):
         for kind in ("general", "ssn"):
             vaults = posture.vaults(side=side, kind=kind)
@@ -137,11 +158,15 @@ def vault_lock_modes(posture: Posture, min_cooling_off_days: int) -> Outcome:
     return outcome
 
 
+@control("RET-07", "the newest recovery point and copy of every protected resource of each category below are "
+         "deleted after the days stated",
+         severity="high", modes=LIVE, history=True,
+         fix="recovery points keep the lifecycle they were created with: fix the rule, then the points with "
+             "UpdateRecoveryPointLifecycle where the vault lock allows it")
 def recovery_point_lifecycles(posture: Posture, table: list[dict[str, str]]) -> Outcome:
     """Live: the newest recovery point and copy of every protected resource of each category carry the
     category's retention."""
-    outcome = Outcome(fix="recovery points keep the lifecycle they were created with: fix the rule, then the points "
-                          "with UpdateRecoveryPointLifecycle where the vault lock allows it")
+    outcome = Outcome()
     days_of = {row["category"]: int(row["days"]) for row in table}
     for resource in posture.protected():
         days = days_of.get(resource.get("category"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from audit import schedule
 from audit.controls import Outcome
+from audit.controls.registry import LIVE, control
 from audit.controls.common import describe, parse_time, protected_with_rules, rule_label, taken_at
 from audit.snapshot import Posture
 
@@ -31,8 +32,7 @@ def worst_case_hours(rule: dict) -> tuple[float | None, str]:
 
 
 def _age_check(posture: Posture, rpo_hours: int, grace_hours: int, *, copies: bool) -> Outcome:
-    outcome = Outcome(fix="schedule a rule at least daily with windows that fit the grace" +
-                      (", with a copy action to the backup account" if copies else ""))
+    outcome = Outcome()
     limit = rpo_hours + grace_hours
     backup_account = posture.account("backup")
     for resource, rules in protected_with_rules(posture):
@@ -57,18 +57,35 @@ def _age_check(posture: Posture, rpo_hours: int, grace_hours: int, *, copies: bo
     return outcome
 
 
+@control("RPO-01", "the newest recovery point of every protected resource is at most {rpo_hours:d} hours old plus "
+         "{grace_hours:d} hours of grace",
+         severity="high",
+         fix="schedule a rule at least daily with windows that fit the grace")
 def local_recovery_point_age(posture: Posture, rpo_hours: int, grace_hours: int) -> Outcome:
     return _age_check(posture, rpo_hours, grace_hours, copies=False)
 
 
+@control("RPO-02", "the newest copy in the backup account of every protected resource is at most {rpo_hours:d} "
+         "hours old plus {grace_hours:d} hours of grace",
+         severity="high",
+         fix="schedule a rule at least daily with windows that fit the grace, with a copy action to the backup "
+             "account")
 def cross_account_copy_age(posture: Posture, rpo_hours: int, grace_hours: int) -> Outcome:
     return _age_check(posture, rpo_hours, grace_hours, copies=True)
 
 
+@control("RPO-03", "the newest completed recovery point of every protected resource in the environment account is "
+         "at most {rpo_hours:d} hours old plus {grace_hours:d} hours of grace",
+         severity="high", modes=LIVE, history=True, kind="source",
+         fix="find why the backup or copy jobs stopped (job runner, role, vault or key policy) and run one")
+@control("RPO-04", "the newest completed copy of every protected resource in the backup account is at most "
+         "{rpo_hours:d} hours old plus {grace_hours:d} hours of grace",
+         severity="high", modes=LIVE, history=True, kind="copy",
+         fix="find why the backup or copy jobs stopped (job runner, role, vault or key policy) and run one")
 def newest_recovery_point_age(posture: Posture, rpo_hours: int, grace_hours: int, *, kind: str) -> Outcome:
     """Live: the newest COMPLETED recovery point (``kind`` "source", in the environment account) or copy
     (``kind`` "copy", in the backup account) of every protected resource is younger than RPO + grace."""
-    outcome = Outcome(fix="find why the backup or copy jobs stopped (job runner, role, vault or key policy) and run one")
+    outcome = Outcome()
     limit = rpo_hours + grace_hours
     now = taken_at(posture)
     where = "environment account" if kind == "source" else "backup account"

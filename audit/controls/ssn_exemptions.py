@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping
 
 from audit import break_glass as bg
 from audit.controls import Outcome
+from audit.controls.registry import control
 from audit.controls.access import ALLOW_ALL, OUTSIDE_ACCOUNT, Target, target
 from audit.policy import PolicyError, Request, evaluate, statement_test
 from audit.snapshot import Posture
@@ -301,10 +302,14 @@ def _open_exemptions(posture: Posture, label: str, policy: Mapping[str, Any] | N
     return [role for exempt_sid, role in change.exemptions if exempt_sid == sid] if state.status == bg.OPEN else []
 
 
+@control("BG-05", "the SSN DENY statements exempt exactly the documented principals, and no other principal named "
+         "in the SSN policies may restore, decrypt, copy out, delete or tag",
+         severity="critical",
+         fix="exempt exactly the documented principals in the SSN DENY statements and name no other principal in "
+             "the SSN vault and key policies (docs/break-glass-design.md); redeploy the stack")
 def exact_exemptions(posture: Posture) -> Outcome:
     """BG-05 (see the module docstring)."""
-    outcome = Outcome(fix="exempt exactly the documented principals in the SSN DENY statements and name no other "
-                          "principal in the SSN vault and key policies (docs/break-glass-design.md); redeploy the stack")
+    outcome = Outcome()
     targets = {label: target(posture, label) for label in bg.RESOURCES}
     standard, extra = candidates(posture, [t.policy for t in targets.values() if t.found])
     asked = standard + extra

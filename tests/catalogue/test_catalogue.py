@@ -1,6 +1,7 @@
 """The control catalogue: it loads strictly (every problem named by line), it agrees with the bundled
-feature files, and the check that keeps it in agreement fails, with a message saying what to add, on
-every kind of disagreement (made in temporary feature folders and catalogues)."""
+feature files and the controls declared in audit/controls, and the check that keeps the three in agreement
+fails, with a message saying what to add or remove, on every kind of disagreement (made in temporary
+feature folders, catalogues and declarations)."""
 from __future__ import annotations
 
 import textwrap
@@ -11,6 +12,7 @@ import pytest
 from audit.catalogue import CATALOGUE_FILE, CatalogueError, load_catalogue
 from audit.catalogue_check import check
 from audit.catalogue_frameworks import BACKUP_AUDIT_MANAGER_CONTROLS, NIST_CONTROLS
+from audit.controls.registry import Check, Control
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,14 +36,26 @@ FEATURE = """\
 @sample
 Feature: Sample
 
-  @ABC-01 @nist:CP-9 @nist:CP-6(1) @backup-audit-manager:BACKUP_LAST_RECOVERY_POINT_CREATED
+  @ABC-01
   Scenario: First scenario
     Then something holds
 
-  @ABC-02 @nist:AC-6
+  @ABC-02
   Scenario: Second scenario
     Then something else holds
 """
+
+
+def _declared(control_id: str, phrase: str) -> Control:
+    own = Check(phrase=phrase, function=lambda posture: None, table=None, column=None, fixed=(), fix="do it",
+                control_id=control_id)
+    return Control(id=control_id, modes=("static", "live"), needs_history=False, severity="high", fix="do it",
+                   checks=(own,), module="tests.sample_controls")
+
+
+# the declarations the sample pair agrees with (the check takes any registry's, not only the bundled one)
+DECLARED = {"ABC-01": _declared("ABC-01", "something holds"), "ABC-02": _declared("ABC-02", "something else holds")}
+CHECKS = [check for control in DECLARED.values() for check in control.checks]
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -57,8 +71,9 @@ def pair(tmp_path):
     return write(tmp_path, "catalogue.yaml", CATALOGUE), write(tmp_path / "features", "sample.feature", FEATURE).parent
 
 
-def problems_of(catalogue: Path, features: Path) -> list[str]:
-    return check(load_catalogue(catalogue), features)
+def problems_of(catalogue: Path, features: Path, declared: dict | None = None) -> list[str]:
+    declared = DECLARED if declared is None else declared
+    return check(load_catalogue(catalogue), features, declared, [c for d in declared.values() for c in d.checks])
 
 
 # --------------------------------------------------------------------------- the bundle
@@ -93,59 +108,68 @@ def test_a_feature_control_missing_from_the_catalogue_says_what_to_add(pair):
     catalogue, features = pair
     write(features, "more.feature", """\
         Feature: More
-          @XYZ-07 @nist:SC-28
+          @XYZ-07
           Scenario: A new control
             Then it holds
         """)
-    [problem] = problems_of(catalogue, features)
+    declared = {**DECLARED, "XYZ-07": _declared("XYZ-07", "it holds")}
+    [problem] = problems_of(catalogue, features, declared)
     assert problem.startswith(f"{features / 'more.feature'}:3: control XYZ-07")
-    assert "is not in the catalogue: add an entry" in problem and "@nist:SC-28" in problem
+    assert "is not in the catalogue: add an entry" in problem
 
 
 def test_a_catalogue_entry_without_scenario_names_its_line(pair):
     catalogue, features = pair
-    (features / "sample.feature").write_text(FEATURE.replace("@ABC-02 @nist:AC-6", "@nist:AC-6 @ABC-03"))
+    (features / "sample.feature").write_text(FEATURE.replace("@ABC-02", "@ABC-03"))
     found = problems_of(catalogue, features)
     assert any(p.startswith(f"{catalogue}:8: control ABC-02 has no scenario") for p in found), found
     assert any("control ABC-03" in p and "not in the catalogue" in p for p in found), found
+    assert any("control ABC-03 is not declared: decorate the function" in p for p in found), found
+    assert any("control ABC-02 is declared but has no scenario" in p for p in found), found
 
 
-def test_framework_tags_differing_from_the_catalogue_fail_with_what_to_add_and_remove(pair):
+@pytest.mark.parametrize("tags, expected", [
+    ("@nist:CP-9 @nist:CP-6(1)", "ABC-01: remove @nist:CP-6(1) @nist:CP-9: framework mappings are written once"),
+    ("@live @needs-history", "ABC-01: remove @live @needs-history: where a control runs"),
+    ("@static", "ABC-01: remove @static: where a control runs"),
+])
+def test_tags_declared_elsewhere_fail_with_what_to_remove(pair, tags, expected):
+    """The catalogue owns the mappings and the declaration owns the modes: a feature repeating them (even
+    rightly) is a second place to keep in step, and fails."""
     catalogue, features = pair
-    (features / "sample.feature").write_text(FEATURE.replace("@nist:CP-6(1) ", "@nist:CP-9(8) "))
+    (features / "sample.feature").write_text(FEATURE.replace("@ABC-01", f"@ABC-01 {tags}"))
     [problem] = problems_of(catalogue, features)
-    assert problem.startswith(f"{features / 'sample.feature'}:5: ABC-01: framework tags differ from the catalogue")
-    assert "add @nist:CP-6(1)" in problem and "remove @nist:CP-9(8)" in problem
+    assert problem.startswith(f"{features / 'sample.feature'}:5: {expected}")
+
+
+def test_a_step_no_control_declares_and_a_control_whose_step_is_missing_fail(pair):
+    catalogue, features = pair
+    (features / "sample.feature").write_text(FEATURE.replace("Then something else holds", "Then nothing holds"))
+    found = "\n".join(problems_of(catalogue, features))
+    assert "sample.feature:10: ABC-02: no control declares the step 'nothing holds'" in found
+    assert "sample.feature:9: ABC-02: the scenario does not use the step its control declares" in found
 
 
 def test_scenarios_without_or_with_two_control_ids_and_duplicate_ids_fail(pair):
     catalogue, features = pair
     write(features, "bad.feature", """\
         Feature: Bad
-          @nist:CP-9
+          @sample
           Scenario: No id
-            Then it holds
+            Then something holds
 
           @ABC-01 @ABC-02
           Scenario: Two ids
-            Then it holds
+            Then something holds
 
-          @ABC-01 @nist:CP-9 @nist:CP-6(1) @backup-audit-manager:BACKUP_LAST_RECOVERY_POINT_CREATED
+          @ABC-01
           Scenario: Same id again
-            Then it holds
+            Then something holds
         """)
     found = "\n".join(problems_of(catalogue, features))
     assert "bad.feature:3: scenario 'No id' has no control id tag" in found
     assert "bad.feature:7: scenario 'Two ids' has several control id tags: ABC-01, ABC-02" in found
     assert "ABC-01 is already the id of the scenario at" in found
-
-
-def test_tags_naming_unknown_framework_controls_fail(pair):
-    catalogue, features = pair
-    (features / "sample.feature").write_text(FEATURE.replace("@nist:AC-6", "@nist:AC-6 @nist:XX-99 @iso:A.8.13"))
-    found = "\n".join(problems_of(catalogue, features))
-    assert "tag @nist:XX-99: NIST SP 800-53 rev. 5 has no control 'XX-99'" in found
-    assert "tag @iso:A.8.13 names an unknown framework 'iso'" in found
 
 
 def test_a_feature_folder_without_features_is_a_problem(tmp_path, pair):

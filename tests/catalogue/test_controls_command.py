@@ -3,13 +3,18 @@ requirement; ``--check`` exits 1 on a disagreement with the features; a bad cata
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from audit.catalogue import load_catalogue
 from audit.catalogue_frameworks import BACKUP_AUDIT_MANAGER_CONTROLS
 from audit.cli import main
-from tests.catalogue.test_catalogue import CATALOGUE, FEATURE, write
+from audit.controls import registry
+from tests.catalogue.test_catalogue import CATALOGUE, write
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -35,7 +40,17 @@ def test_json_is_the_catalogue(capsys):
     code, out, _ = run(capsys, "--format", "json")
     data = json.loads(out)
     assert code == 0
-    assert data["controls"] == [entry.to_json() for entry in load_catalogue().entries]
+    declared = registry.controls()
+    assert [c["id"] for c in data["controls"]] == [entry.id for entry in load_catalogue().entries]
+    for control, entry in zip(data["controls"], load_catalogue().entries):
+        assert {k: control[k] for k in entry.to_json()} == entry.to_json()  # the catalogue entry, whole
+        own = declared[entry.id]  # and the declaration on the control's function
+        assert (control["modes"], control["needs_history"], control["severity"], control["fix"]) == (
+            list(own.modes), own.needs_history, own.severity, own.fix)
+    by_id = {c["id"]: c for c in data["controls"]}
+    assert by_id["RPO-03"]["modes"] == ["live"] and by_id["RPO-03"]["needs_history"] is True
+    assert by_id["ENC-03"]["modes"] == ["static"] and by_id["RPO-01"]["modes"] == ["static", "live"]
+    assert by_id["BG-01"]["severity"] == "critical" and by_id["BG-01"]["steps"] == []
     assert data["frameworks"]["nist"] == "NIST SP 800-53 rev. 5"
 
 
@@ -61,15 +76,17 @@ def test_per_framework_listing_names_the_controls_and_the_gaps(capsys):
     assert all(len(line) <= 100 for line in lines)
 
 
-def test_check_passes_on_agreeing_files_and_fails_on_a_missing_entry(capsys, tmp_path):
-    catalogue = write(tmp_path, "catalogue.yaml", CATALOGUE)
-    features = write(tmp_path / "features", "sample.feature", FEATURE).parent
-    code, out, _ = run(capsys, "--check", "--catalogue", str(catalogue), "--features-dir", str(features))
-    assert (code, out) == (0, "catalogue and features agree: 2 controls\n")
-    (features / "sample.feature").write_text(FEATURE.replace("@ABC-02", "@ABC-09"))
-    code, out, _ = run(capsys, "--check", "--catalogue", str(catalogue), "--features-dir", str(features))
-    assert code == 1 and "control ABC-09" in out and "control ABC-02 has no scenario" in out
-    assert out.splitlines()[-1] == "catalogue and features: 2 difference(s)"
+def test_check_passes_on_the_bundle_and_fails_on_a_missing_entry(capsys, tmp_path):
+    code, out, _ = run(capsys, "--check")
+    assert (code, out) == (0, f"catalogue and features agree: {len(load_catalogue().entries)} controls\n")
+    features = tmp_path / "features"
+    shutil.copytree(REPO / "features", features)
+    rpo = features / "rpo.feature"
+    rpo.write_text(rpo.read_text().replace("@RPO-02\n", "@RPO-09\n"))
+    code, out, _ = run(capsys, "--check", "--features-dir", str(features))
+    assert code == 1 and "control RPO-09" in out and "control RPO-02 has no scenario" in out
+    assert "control RPO-09 is not declared" in out and "control RPO-02 is declared but has no scenario" in out
+    assert out.splitlines()[-1] == "catalogue and features: 4 difference(s)"
 
 
 @pytest.mark.parametrize("argv, expected", [
