@@ -26,6 +26,7 @@ import pytest
 
 from audit.controls import Outcome
 from audit.evidence_provenance import canonical_sha256, package_version
+from audit.findings import Finding, waived
 from audit.report import AuditReport, ControlResult, StepResult, write_reports
 from audit.report.cucumber import add_tags, mark_waived
 from audit.snapshot import Posture
@@ -96,10 +97,9 @@ def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode:
     return code
 
 
-def _findings(outcome: Outcome) -> list[dict[str, Any]]:
-    """One finding per failure of an outcome, with its structured origin when the control gave one."""
-    origins = dict(outcome.located)
-    return [{"text": text, "origin": origins.get(text, {})} for text in outcome.failures or [outcome.message]]
+def _findings(outcome: Outcome) -> list[Finding]:
+    """The findings of a failed outcome; one that found no subject is one finding saying so."""
+    return list(outcome.findings) or [Finding(message=outcome.message)]
 
 
 def _merge(records: list[ScenarioRecord]) -> ControlResult:
@@ -112,11 +112,9 @@ def _merge(records: list[ScenarioRecord]) -> ControlResult:
     messages: list[str] = []
     steps: list[StepResult] = []
     fixes: list[str] = []
-    findings: list[dict[str, Any]] = []
-    located: dict[str, dict] = {}  # failure text -> origin, waived failures' included (a split outcome keeps them)
+    findings: list[Finding] = []
     for record in records:
         for outcome in record.outcomes:
-            located.update(outcome.located)
             subjects += [s for s in outcome.subjects if s not in subjects]
             evidence += outcome.evidence
             fixes += [outcome.fix] if outcome.fix and outcome.fix not in fixes else []
@@ -125,20 +123,20 @@ def _merge(records: list[ScenarioRecord]) -> ControlResult:
                 findings += _findings(outcome)
         if record.error:
             messages.append(record.error)
-            findings.append({"text": record.error, "origin": {}})
+            findings.append(Finding(message=record.error))
         for keyword, text, step_status in record.steps:
             if not any(s.text == text for s in steps):
                 steps.append(StepResult(keyword=keyword, text=text, status=step_status))
     if status == "failed" and not messages:
         messages.append("the scenario failed without a recorded outcome")
-        findings.append({"text": messages[-1], "origin": {}})
-    waived = [text for r in records for text in r.waived]
-    findings = (findings if status == "failed" else []) + [
-        {"text": text, "origin": located.get(text, {}), "waived": True} for text in waived]
+        findings.append(Finding(message=messages[-1]))
+    accepted = [finding for r in records for finding in r.waived]
+    findings = (findings if status == "failed" else []) + [waived(finding) for finding in accepted]
+    waived_texts = [finding.text for finding in accepted]
     return ControlResult(id=first.control_id, title=first.title, feature=first.feature, feature_title=first.feature_title,
                          status=status, subjects=subjects, evidence=evidence, message=" | ".join(messages),
                          frameworks=first.frameworks, steps=steps, description=first.description,
-                         fix="; ".join(fixes), findings=findings, waived=waived,
+                         fix="; ".join(fixes), findings=findings, waived=waived_texts,
                          waivers=list(dict.fromkeys(w for r in records for w in r.waivers)))
 
 

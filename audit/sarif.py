@@ -21,7 +21,7 @@ from typing import Any
 from sarif_kit.builder import SarifBuilder
 from sarif_kit.models import Location, Result, Rule
 
-from audit.controls import location
+from audit.findings import Finding
 from audit.report.model import AuditReport, ControlResult
 
 TOOL = "compact-retention"
@@ -42,16 +42,8 @@ def scenario_lines(features_dir: Path) -> dict[tuple[str, str], int]:
     return lines
 
 
-def _message(finding: dict[str, Any]) -> str:
-    """The failure without its "[file:line (LogicalId)]" suffix: the location says it, and a message that
-    holds a line number would change the result's fingerprint whenever an unrelated line moves."""
-    text, origin = finding["text"], finding.get("origin") or {}
-    suffix = f" [{location(origin)}]" if origin else ""
-    return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
-
-
-def _location(control: ControlResult, finding: dict[str, Any], features_uri: str, lines: dict) -> Location:
-    origin = finding.get("origin") or {}
+def _location(control: ControlResult, finding: Finding, features_uri: str, lines: dict) -> Location:
+    origin = finding.origin
     if origin.get("file") and isinstance(origin.get("line"), int):
         return Location(uri=origin["file"], start_line=origin["line"])
     return Location(uri=f"{features_uri}/{control.feature}", start_line=lines.get((control.feature, control.id)))
@@ -82,8 +74,10 @@ def build_sarif(report: AuditReport, *, features_dir: Path) -> dict[str, Any]:
                               full_description=control.description or control.title, default_level="error"))
         fixes[control.id] = control.fix
         for finding in control.findings if control.status in ("failed", "waived") else []:
-            waiver = {_WAIVER: _justification(control)} if finding.get("waived") else {}
-            builder.add_result(Result(rule_id=control.id, message=_message(finding), level="error",
+            waiver = {_WAIVER: _justification(control)} if finding.waived else {}
+            # the message without where: the location says it, and a message that holds a line number would
+            # change the result's fingerprint whenever an unrelated line moves
+            builder.add_result(Result(rule_id=control.id, message=finding.message, level="error",
                                       location=_location(control, finding, features_dir.name, lines), properties=waiver))
     log = builder.build()
     run = log["runs"][0]

@@ -9,14 +9,14 @@
       ticket: OPS-1234
       expires: 2026-12-31             # required, at most 180 days after the day of the run
 
-What a waiver covers. A failure is the text of one failed check of a control (``Outcome.failures``).
-It names a resource when one of the control's subjects (what the control looked at, listed under
-"subjects" in report.json, e.g. ``dynamodb table compact-connect-prod-history``) occurs in the text as a
-whole name (not followed or preceded by a letter, digit, ``-``, ``_``, ``.`` or ``/``; when one subject
-contains another, the longer one is the name). A waiver for a resource covers a failure only if every
-resource the failure names is waived for that control, so a waiver for one table never hides a failure
-on another, nor a failure that names that table together with another one. A waiver with resource
-``all`` covers every failure of its control. A failure that names no subject can only be covered by
+What a waiver covers. A failure is a finding of a control (``audit.findings.Finding``): one failed check
+with the subjects it is about (what the control looked at, listed under "subjects" in report.json, e.g.
+``dynamodb table compact-connect-prod-history``), decided when the check was recorded: the subject the
+control named, else each subject its message names as a whole name (``audit.findings.named_subjects``).
+A waiver for a resource covers a finding only if every resource the finding is about is waived for that
+control, so a waiver for one table never hides a failure on another, nor a failure that names that table
+together with another one. A waiver with resource
+``all`` covers every failure of its control. A finding about no subject can only be covered by
 ``all``. A control that found nothing to check ("no subject found") is never covered: absence is never
 accepted. Passing checks are never touched.
 
@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.controls import Outcome
+from audit.findings import Finding
 from audit.report.model import Waiver
 
 WAIVERS_FILE = "waivers.yaml"
@@ -49,7 +50,6 @@ MAX_DAYS_AHEAD = 180
 ALL = "all"
 FIELDS = ("control", "resource", "justification", "owner", "ticket", "expires")
 REQUIRED = ("control", "resource", "justification", "expires")
-_NAME_CHAR = re.compile(r"[A-Za-z0-9_./-]")
 _UNPRINTABLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # control, format (bidi overrides), surrogates, line breaks
 _KIND = {"LineList": "a list", "LineDict": "a mapping", "bool": "true/false", "float": "a decimal number (quote it)",
          "int": "a number this long (quote it)", "date": "a date (quote it)", "datetime": "a time (quote it)"}
@@ -207,25 +207,12 @@ def load_waivers(path: Path, *, today: date, catalogue=None) -> list[Waiver]:
     return waivers
 
 
-def named_subjects(text: str, subjects: list[str]) -> list[str]:
-    """The subjects a failure text names as whole names; a subject inside a longer named one is not counted."""
-    spans: list[tuple[int, int, str]] = []
-    for subject in dict.fromkeys(s for s in subjects if s):
-        start = text.find(subject)
-        while start != -1:
-            end = start + len(subject)
-            if (start == 0 or not _NAME_CHAR.match(text[start - 1])) and (end == len(text) or not _NAME_CHAR.match(text[end])):
-                spans.append((start, end, subject))
-            start = text.find(subject, start + 1)
-    return sorted({s for a, b, s in spans if not any(a2 <= a and b <= b2 and (a2, b2) != (a, b) for a2, b2, _ in spans)})
-
-
 @dataclass
 class Split:
     """What is left of an outcome once the waivers have covered what they may."""
 
-    kept: Outcome  # the outcome with only the failures no waiver covers
-    waived: list[str] = field(default_factory=list)  # the failure texts covered
+    kept: Outcome  # the outcome with only the findings no waiver covers
+    waived: list[Finding] = field(default_factory=list)  # the findings covered
     waivers: list[Waiver] = field(default_factory=list)  # the waivers that covered them
 
 
@@ -239,34 +226,33 @@ class WaiverSet:
     def __bool__(self) -> bool:
         return bool(self._waivers)
 
-    def _covering(self, text: str, subjects: list[str], mine: list[Waiver]) -> list[Waiver]:
+    def _covering(self, finding: Finding, mine: list[Waiver]) -> list[Waiver]:
         every = [w for w in mine if w.resource == ALL]
         if every:
             return every
-        named = named_subjects(text, subjects)
         by_resource = {w.resource: w for w in mine}
-        if named and all(name in by_resource for name in named):
-            return [by_resource[name] for name in named]
+        if finding.subjects and all(name in by_resource for name in finding.subjects):
+            return [by_resource[name] for name in finding.subjects]
         return []
 
     def split(self, control_id: str, outcome: Outcome) -> Split:
         mine = [w for w in self._waivers if w.control == control_id and w.state != "expired"]
         if outcome.passed or not mine or not outcome.subjects:
             return Split(kept=outcome)
-        kept: list[str] = []
+        kept: list[Finding] = []
         split = Split(kept=outcome)
-        for text in outcome.failures:
-            covering = self._covering(text, outcome.subjects, mine)
+        for finding in outcome.findings:
+            covering = self._covering(finding, mine)
             if not covering:
-                kept.append(text)
+                kept.append(finding)
                 continue
-            split.waived.append(text)
+            split.waived.append(finding)
             for waiver in covering:
                 self._applied.add(waiver.source)
                 if waiver not in split.waivers:
                     split.waivers.append(waiver)
         if split.waived:
-            split.kept = dataclasses.replace(outcome, failures=kept)
+            split.kept = dataclasses.replace(outcome, findings=kept)
         return split
 
     def report(self) -> list[Waiver]:

@@ -20,6 +20,7 @@ import pytest
 
 from audit.catalogue import CONTROL_ID, Catalogue, load_catalogue
 from audit.controls import Outcome, registry
+from audit.findings import Finding
 from audit.report.model import Waiver
 from audit.snapshot import Posture
 from audit.waivers import WaiverSet
@@ -38,9 +39,9 @@ class ScenarioRecord:
     error: str = ""
     status: str = "skipped"
     line: int = 0  # the Scenario line in its feature file
-    waived: list[str] = field(default_factory=list)  # failures waivers covered
+    waived: list[Finding] = field(default_factory=list)  # findings waivers covered
     waivers: list[Waiver] = field(default_factory=list)  # the waivers that covered them
-    waived_steps: dict[int, list[str]] = field(default_factory=dict)  # step line -> the failures waived there
+    waived_steps: dict[int, list[Finding]] = field(default_factory=dict)  # step line -> the findings waived there
     current_step: int = 0
 
 

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from audit.findings import Finding, location, named_subjects
+
 
 @dataclass
 class Outcome:
     subjects: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # one per failed check: subjects, message, origin
     fix: str = ""
-    # (failure, origin) for each failure whose origin is known: the structured "where" behind the
-    # "[file:line (LogicalId)]" suffix, for the reports that point at template lines (SARIF)
-    located: list[tuple[str, dict]] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[str]:
+        """The findings as the reports show them (message and where)."""
+        return [finding.text for finding in self.findings]
 
     @property
     def passed(self) -> bool:
-        return bool(self.subjects) and not self.failures
+        return bool(self.subjects) and not self.findings
 
     @property
     def message(self) -> str:
@@ -37,39 +41,31 @@ class Outcome:
 
     @classmethod
     def merged(cls, outcomes: "list[Outcome]") -> "Outcome":
-        """One outcome for a table of checks: every subject, every fact, every failure."""
+        """One outcome for a table of checks: every subject, every fact, every finding."""
         merged = cls(fix="; ".join(dict.fromkeys(o.fix for o in outcomes if o.fix)))
         for outcome in outcomes:
             for subject in outcome.subjects:
                 merged.subject(subject)
             merged.evidence += outcome.evidence
-            merged.failures += outcome.failures
-            merged.located += outcome.located
+            merged.findings += outcome.findings
         if any(not o.subjects for o in outcomes):
-            merged.failures.append("a row of the table found no subject")
+            merged.fail("a row of the table found no subject")
         return merged
 
-    def check(self, ok: bool, evidence: str, failure: str | None = None, origin: dict | None = None) -> bool:
-        """Record one fact; when it is not ``ok`` record the failure (default: the evidence itself), with
-        where it comes from (template line, or account and API) when ``origin`` is given."""
+    def fail(self, message: str, origin: dict | None = None, subject: str | None = None) -> None:
+        """Record a finding about ``subject`` (default: the subjects so far that ``message`` names)."""
+        subjects = (subject,) if subject else tuple(named_subjects(message, self.subjects))
+        self.findings.append(Finding(message=message, subjects=subjects, origin=dict(origin or {})))
+
+    def check(self, ok: bool, evidence: str, failure: str | None = None, origin: dict | None = None,
+              subject: str | None = None) -> bool:
+        """Record one fact; when it is not ``ok`` record the finding (default message: the evidence itself),
+        with where it comes from (template line, or account and API) when ``origin`` is given."""
         where = f" [{location(origin)}]" if origin else ""
         self.evidence.append(("ok: " if ok else "FAIL: ") + evidence + where)
         if not ok:
-            self.failures.append((failure or evidence) + where)
-            if origin:
-                self.located.append((self.failures[-1], dict(origin)))
+            self.fail(failure or evidence, origin, subject)
         return ok
 
 
-def location(origin: dict) -> str:
-    """``cloudformation/backup-account.yaml:141 (SSNBackupVault)`` or ``222222222222 us-west-2 backup:DescribeBackupVault``."""
-    if origin.get("file"):
-        from pathlib import Path
-
-        path = Path(origin["file"])
-        try:
-            path = path.relative_to(Path.cwd())
-        except ValueError:
-            pass
-        return f"{path}:{origin.get('line') or '?'} ({origin.get('logical_id')})"
-    return " ".join(str(origin[k]) for k in ("account_id", "region", "api") if origin.get(k))
+__all__ = ["Finding", "Outcome", "location"]

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from audit.findings import Finding
+
 STATUSES: tuple[str, ...] = ("passed", "failed", "waived", "skipped")
 WAIVER_STATES: tuple[str, ...] = ("applied", "unused", "expired")
 MODES: tuple[str, ...] = ("static", "live")
@@ -100,10 +102,10 @@ class ControlResult:
     steps: list[StepResult]
     description: str = ""  # free text under the scenario line, if any (rationale)
     fix: str = ""  # what to do when the control fails (the control's own fix text), even when it passed
-    # one entry per failure: {"text": what is wrong, "origin": where ({file, line, logical_id} of a template,
-    # {account_id, region, api} of an account, or {} when unknown), "waived": True when a waiver accepted it};
-    # SARIF maps these to template lines (a waived one as a suppressed result)
-    findings: list[dict[str, Any]] = field(default_factory=list)
+    # one per failure (audit.findings.Finding): the subjects it is about, the message, where ({file, line,
+    # logical_id} of a template, {account_id, region, api} of an account, or {} when unknown), whether a
+    # waiver accepted it; SARIF maps these to template lines (a waived one as a suppressed result)
+    findings: list[Finding] = field(default_factory=list)
     waived: list[str] = field(default_factory=list)  # the failures waivers accepted (any status)
     waivers: list[Waiver] = field(default_factory=list)  # the waivers that accepted them
 
@@ -118,6 +120,9 @@ class ControlResult:
             if not isinstance(step, StepResult):
                 raise ValueError(f"{where}: steps must be StepResult, got {step!r}")
         self.waived = _strings(f"{where} waived", self.waived)
+        self.findings = list(self.findings)
+        if not all(isinstance(f, Finding) for f in self.findings):
+            raise ValueError(f"{where}: findings must be Finding records")
         self.waivers = list(self.waivers)
         if self.status == "waived" and not self.waivers:
             raise ValueError(f"{where}: status 'waived' without the waiver that accepted it")
@@ -136,8 +141,7 @@ class ControlResult:
             "steps": [step.to_json() for step in self.steps],
             "description": self.description,
             "fix": self.fix,
-            "findings": [{"text": f["text"], "origin": dict(f.get("origin") or {}), **({"waived": True} if f.get("waived") else {})}
-                         for f in self.findings],
+            "findings": [f.to_json() for f in self.findings],
             "waived": list(self.waived),
             "waivers": [w.to_json() for w in self.waivers],
         }
@@ -157,7 +161,7 @@ class ControlResult:
             steps=[StepResult.from_json(s) for s in data.get("steps", [])],
             description=data.get("description", ""),
             fix=data.get("fix", ""),
-            findings=[dict(f) for f in data.get("findings", [])],
+            findings=[Finding.from_json(f) for f in data.get("findings", [])],
             waived=list(data.get("waived", [])),
             waivers=[Waiver.from_json(w) for w in data.get("waivers", [])],
         )

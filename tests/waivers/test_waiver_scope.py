@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from audit.controls import Outcome
 from audit.report.model import Waiver
-from audit.waivers import WaiverSet, named_subjects
+from audit.findings import named_subjects
+from audit.waivers import WaiverSet
 
 A, A_HISTORY, B = "dynamodb table app-a", "dynamodb table app-a-history", "dynamodb table app-b"
 
@@ -15,8 +16,10 @@ def waiver(resource: str, control: str = "COV-01", state: str = "unused", line: 
 
 
 def outcome(*failures: str) -> Outcome:
+    """An outcome of three subjects with these failed checks (each finding about the subjects it names)."""
     result = Outcome(subjects=[A, A_HISTORY, B], fix="select it")
-    result.failures = list(failures)
+    for failure in failures:
+        result.check(False, failure)
     return result
 
 
@@ -32,7 +35,7 @@ def test_a_waiver_for_one_table_never_hides_a_failure_on_another():
     waivers = WaiverSet([waiver(A)])
     split = waivers.split("COV-01", outcome(f"{A}: selected by 0 plans", f"{A_HISTORY}: selected by 0 plans",
                                             f"{B}: selected by 0 plans", f"plan P selects {A} and {B}"))
-    assert split.waived == [f"{A}: selected by 0 plans"]
+    assert [f.text for f in split.waived] == [f"{A}: selected by 0 plans"] and split.waived[0].subjects == (A,)
     assert split.kept.failures == [f"{A_HISTORY}: selected by 0 plans", f"{B}: selected by 0 plans", f"plan P selects {A} and {B}"]
     assert split.kept.message == "; ".join(split.kept.failures) + ". Fix: select it"
     assert [w.state for w in waivers.report()] == ["applied"]
@@ -40,7 +43,7 @@ def test_a_waiver_for_one_table_never_hides_a_failure_on_another():
 
 def test_a_failure_naming_two_resources_needs_both_waived():
     split = WaiverSet([waiver(A), waiver(B, line=2)]).split("COV-01", outcome(f"plan P selects {A} and {B}"))
-    assert split.waived == [f"plan P selects {A} and {B}"] and split.kept.passed
+    assert [f.text for f in split.waived] == [f"plan P selects {A} and {B}"] and split.kept.passed
     assert [w.source for w in split.waivers] == ["waivers.yaml:1", "waivers.yaml:2"]
 
 

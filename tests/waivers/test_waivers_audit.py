@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from audit.cli import main
-from audit.waivers import named_subjects
+from audit.findings import named_subjects
 from tests.audit.test_violations import CONFIG, TEMPLATES, VIOLATIONS, combined
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
