@@ -92,7 +92,7 @@ HOSTILE = st.one_of(
     st.sampled_from(["", "-", "--", "-h", "x" * 100_000, "a\nb", "\x1b]0;pwned\x07", "$(id)", "%s%n", "\u202eevil",
                      os.fsdecode(b"\xff\xfe\xfd"), os.fsdecode(b"caf\xe9"), "\u00e9t\u00e9", "\U0001f600"]),
 )
-REPO = Path(cli.REPO_ROOT)
+REPO = Path(__file__).resolve().parents[2]
 
 
 def mostly(good: list[str], hostile: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -115,6 +115,7 @@ VALUES = {
     "env": mostly(["example", "example", "prod"], st.one_of(st.sampled_from(
         ["no-such-env", "../config/example", "example/../example", "EXAMPLE", "defaults", "x" * 300, "example\n",
          "\x1b[2Jexample", "all"]), HOSTILE)),
+    "project_dir": mostly([str(REPO)], INPUT_PATHS),
     "config_dir": mostly([str(REPO / "config")], INPUT_PATHS),
     "templates_dir": mostly([str(REPO / "cloudformation")], INPUT_PATHS),
     "features_dir": mostly([str(REPO / "features")], INPUT_PATHS),
