@@ -33,6 +33,16 @@ from audit.cli.common import EXIT_FAILED, EXIT_OK, UsageError, env_args, subcomm
 DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
 
 
+def _require_moto(command: str) -> None:
+    """The sandbox's client code imports moto (its account keys): an install without the ``sandbox`` extra
+    is told what to install, before anything runs."""
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None:
+        raise UsageError(f"retention sandbox {command}: the sandbox is not installed (no moto); "
+                         "install it with: pip install 'compact-retention[sandbox]'")
+
+
 def _at(text: str | None, example: str) -> str:
     """``--at``: an ISO 8601 time (default: now)."""
     at = text or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -62,6 +72,7 @@ def cmd_sandbox_run_backups(args: argparse.Namespace) -> int:
 
 def cmd_sandbox_run_exports(args: argparse.Namespace) -> int:
     """Run the night's Cognito exports in the sandbox: each scheduled exporter rule, to completion."""
+    _require_moto("run-exports")
     from botocore.exceptions import BotoCoreError, ClientError
 
     from audit.config import load_config
@@ -121,6 +132,7 @@ def _validate(endpoint_url: str, jobs: list[dict[str, Any]]) -> list[dict[str, A
 def cmd_run_restore_tests(args: argparse.Namespace) -> int:
     from audit.config import load_config
 
+    _require_moto("run-restore-tests")
     load_config(args.env, args.config_dir)  # a bad environment is bad input before anything runs
     at = _at(args.at, "2026-11-29T05:00:00Z")
     if not 0 <= args.restore_minutes <= 10080:  # NaN fails too

@@ -204,11 +204,13 @@ def check(command: tuple[str, ...], argv: list[str]) -> None:
 
 @pytest.fixture(scope="module", autouse=True)
 def in_a_scratch_folder():
-    """Relative paths the fuzz draws land in the scratch folder, never in the repository."""
+    """Relative paths the fuzz draws land in the scratch folder, never in the repository; the project (the
+    default folders) stays the repository."""
     before = Path.cwd()
     os.chdir(WORK)
     try:
-        yield
+        with mock.patch.dict(os.environ, {"RETENTION_PROJECT_DIR": str(REPO)}):
+            yield
     finally:
         os.chdir(before)
         shutil.rmtree(WORK, ignore_errors=True)
