@@ -62,16 +62,16 @@ def _audit_all(args: argparse.Namespace) -> int:
                          "with the profiles of its configuration")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: at least 1")
-    environments = environments(args)
+    names = environments(args)
     sarif_dir = args.sarif
     reads: dict[str, list[tuple[str, str]]] = {}
-    for env in environments if args.mode == "live" else []:
+    for env in names if args.mode == "live" else []:
         try:
             reads[env] = account_regions(load_config(env, args.config_dir).data)
         except ConfigError:
             reads[env] = []  # its own process reports the bad configuration (exit 2)
-    return audit_all(args.raw_argv, environments, mode=args.mode, report_base=args.report_dir or project.reports_dir(),
-                     jobs=args.jobs or default_jobs(len(environments)), shared=lambda env: reads.get(env, []),
+    return audit_all(args.raw_argv, names, mode=args.mode, report_base=args.report_dir or project.reports_dir(),
+                     jobs=args.jobs or default_jobs(len(names)), shared=lambda env: reads.get(env, []),
                      extra=(lambda env: ["--sarif", str(sarif_dir / f"{env}.sarif")]) if sarif_dir else (lambda env: ()))
 
 
@@ -94,7 +94,7 @@ def _evidence(args: argparse.Namespace, loaded, snapshot: dict, report, report_d
         if args.mode == "live":
             from audit.drift import compare, render
 
-            _, static = staticsnapshot_of(args)
+            _, static = static_snapshot(args)
             static_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="retention-static-")))
             static_report = _run_audit(args, loaded, static, static_dir)
             parts.insert(0, Part("static", static_dir, static_report.summary(), static_report.exit_code()))
