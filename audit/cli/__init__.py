@@ -49,7 +49,7 @@ def _missing_group(argv: Sequence[str]) -> str | None:
     from audit.cli import plugins
 
     name = argv[0] if argv else None
-    if name in plugins.KNOWN and name not in {p.name for p in plugins._entry_points()}:
+    if name in plugins.KNOWN and name not in plugins.registered():
         return plugins.missing_message(name)
     return None
 

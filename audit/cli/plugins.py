@@ -21,6 +21,11 @@ def _entry_points() -> list[Any]:
     return sorted(entry_points(group=GROUP), key=lambda point: point.name)
 
 
+def registered() -> set[str]:
+    """The names of the command groups installed packages declare."""
+    return {point.name for point in _entry_points()}
+
+
 def register_all(sub: Any) -> list[str]:
     """Call every registered ``register(sub)``; the names of the groups added."""
     added = []
