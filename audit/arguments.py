@@ -13,7 +13,7 @@ go further than it should:
   the current folder, so ``evidence verify "$PACK"`` with ``PACK`` unset checked the working folder and
   ``--report-dir "$OUT"`` wrote reports into it. A path that does not exist is left to the command,
   which says what it expected there.
-- The folders a command reads (``--config-dir``, ``--templates-dir``, ``--features-dir``) must be folders:
+- The folders a command reads (``--project-dir``, ``--config-dir``, ``--templates-dir``, ``--features-dir``) must be folders:
   every command says so the same way, where ``break-glass statements`` said "no such template" of a file
   in it and the audit "no .feature files".
 - The folders and files a command writes (``--report-dir``, ``--evidence``, ``--sarif``, ``--out``) are
@@ -32,7 +32,7 @@ from typing import Sequence
 
 from audit.terminal import printable
 
-INPUT_FOLDERS = ("config_dir", "templates_dir", "features_dir")  # read from: must be folders
+INPUT_FOLDERS = ("project_dir", "config_dir", "templates_dir", "features_dir")  # read from: must be folders
 OUTPUT_FOLDERS = ("report_dir", "evidence")  # written into: created up front
 OUTPUT_FILES = ("sarif", "out")  # written: their folder is created up front (with --env all, --sarif is a folder)
 

@@ -334,8 +334,9 @@ def static_policies_of(cfg: Mapping[str, Any], templates_dir: Path | None) -> Po
             from audit.sources.static import build_snapshot
             from audit.sources.static_cache import cached_snapshot
 
-            root = Path(__file__).resolve().parents[1]
-            cache["posture"] = Posture(cached_snapshot(dict(cfg), templates_dir or root / "cloudformation",
+            from audit.project import templates_dir as default_templates_dir
+
+            cache["posture"] = Posture(cached_snapshot(dict(cfg), templates_dir or default_templates_dir(),
                                                        lambda: build_snapshot(dict(cfg), templates_dir=templates_dir)))
         return target(cache["posture"], label).policy
     return policy

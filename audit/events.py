@@ -39,7 +39,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 __all__ = ["EventPatternError", "matches", "mismatch", "validate", "sample_event", "copy_job_state_change", "SAMPLES_DIR"]
 
-SAMPLES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "backup_events"
+# AWS's documented sample events, shipped as package data (the tests read the same files)
+SAMPLES_DIR = Path(__file__).resolve().with_name("backup_events")
 MISSING = object()
 NAMED = {"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard"}
 NUMERIC_OPERATORS = {"<": operator.lt, "<=": operator.le, "=": operator.eq, ">=": operator.ge, ">": operator.gt}
@@ -430,7 +431,7 @@ def _sample_text(name: str) -> str:
 
 
 def sample_event(name: str) -> dict[str, Any]:
-    """A fresh copy of one of AWS's documented sample events (``tests/fixtures/backup_events/<name>.json``,
+    """A fresh copy of one of AWS's documented sample events (``audit/backup_events/<name>.json``,
     sources in its README): reference data the monitoring controls place into the environment."""
     return json.loads(_sample_text(name))
 

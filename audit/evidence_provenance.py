@@ -16,7 +16,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+# The checkout the running code comes from, when it runs from one (a git work tree holding the audit
+# package): its commit identifies the tool. An installed package is no checkout: no commit, never the commit
+# of whatever repository the current folder or the virtual environment happens to sit in.
+CODE_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "compact-retention"
 # What decides a result: a change under these paths of the tool's own tree makes the tree "dirty".
 CODE_PATHS = ("audit", "steps", "features", "cloudformation", "config", "pyproject.toml", "requirements.txt")
@@ -47,8 +50,10 @@ def package_version() -> str:
 
 
 def _git(*args: str) -> str | None:
+    if not (CODE_ROOT / ".git").exists():  # a directory in a clone, a file in a worktree
+        return None
     try:
-        done = subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, timeout=10)
+        done = subprocess.run(["git", "-C", str(CODE_ROOT), *args], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() if done.returncode == 0 else None

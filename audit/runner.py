@@ -31,10 +31,15 @@ from audit.report import AuditReport, ControlResult, StepResult, write_reports
 from audit.report.cucumber import add_tags, mark_waived
 from audit.snapshot import Posture
 from audit.waivers import WaiverSet
+import steps
+from audit.project import features_dir
 from steps.plugin import AuditPlugin, ScenarioRecord, waived_message
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_FEATURES_DIR = REPO_ROOT / "features"
+# The features the tool ships (audit.project), and pytest's entry to them: the module of the installed steps
+# package that binds the scenarios, with the folder holding that package as pytest's rootdir (node ids stay
+# "steps/run_features.py::..." wherever the package is installed).
+DEFAULT_FEATURES_DIR = features_dir()
+STEPS_DIR = Path(steps.__file__).resolve().parent
 # the one step library: it binds every phrase the controls declare (audit.controls.registry)
 STEP_MODULES = ("steps.bindings",)
 MODE_EXCLUDES = {"static": "live", "live": "static"}
@@ -75,11 +80,11 @@ def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode:
     # process (another --features-dir) must import it again, not reuse the first folder's scenarios
     sys.modules.pop("steps.run_features", None)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # pytest_bdd is loaded explicitly below
-    args = [str(REPO_ROOT / "steps" / "run_features.py"), "-m", _marker_expression(mode, tags),
+    args = [str(STEPS_DIR / "run_features.py"), "-m", _marker_expression(mode, tags),
             # No cache, and none of the plugins that only cost time here: unraisableexception alone runs
             # gc.collect() five times at the end of a session (about 0.2 s).
             "-p", "pytest_bdd.plugin", *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
-            "--rootdir", str(REPO_ROOT), "-c", os.devnull,
+            "--rootdir", str(STEPS_DIR.parent), "-c", os.devnull,
             f"--junitxml={report_dir / 'junit.xml'}", f"--cucumberjson={report_dir / 'cucumber.json'}",
             "--assert=plain", "--capture=no", "-o", "junit_family=xunit2",
             # short tracebacks in junit.xml and cucumber.json: the long ones print argument values, among

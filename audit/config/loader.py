@@ -39,7 +39,10 @@ class LoadedConfig:
 
 
 def default_config_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "config"
+    """``config/`` of the project directory (``audit.project``)."""
+    from audit.project import config_dir
+
+    return config_dir()
 
 
 def list_environments(config_dir: Path | None = None) -> list[str]:
@@ -124,7 +127,10 @@ def load_raw(environment: str, config_dir: Path | None = None) -> LoadedConfig:
         raise ConfigError(str(folder), [("--config-dir", "no such folder")])
     env_file = folder / f"{environment}.json"
     if environment in {p.removesuffix(".json") for p in NON_ENVIRONMENT_FILES} or not env_file.is_file():
-        known = ", ".join(list_environments(folder)) or "none"
+        known = ", ".join(list_environments(folder))
+        if not known:  # the wrong folder rather than the wrong name: say which option to fix
+            raise ConfigError(str(env_file), [("--config-dir", f"no environment {environment!r} in {folder}: "
+                                                               "the folder holds no environment file")])
         raise ConfigError(str(env_file), [("--env", f"no environment {environment!r} in {folder} (known: {known})")])
     files = [env_file]
     data = _read_json(env_file)

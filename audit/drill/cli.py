@@ -1,5 +1,6 @@
 """The ``retention drill`` subcommand: argument parsing and the run over the chosen resources. Kept out of
-``audit.cli`` so that module only registers it (as ``audit.break_glass_cli``).
+``audit.cli`` so that package only registers it: the run over the resources is the drill's own logic
+(tests call its helpers), so it stays beside the drill's modules.
 
     retention drill --env ENV [--config-dir DIR] [--endpoint-url URL | --assume-role SIDE=ARN]
                     (--resource ID ... | --all) [--keep] [--report-dir DIR] [--restore-role ARN]
@@ -79,8 +80,8 @@ def _say(line: str) -> None:
 
 
 def cmd_drill(args: argparse.Namespace) -> int:
-    from audit.cli_common import REPO_ROOT, UsageError
-    from audit.cli_common import credentials as _credentials
+    from audit.cli.common import UsageError
+    from audit.cli.common import credentials as _credentials
     from audit.config import load_config
     from audit.drill import plan
 
@@ -120,9 +121,10 @@ def cmd_drill(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
     results = _drill_all(cfg, creds, targets, args, plan.stamp(now), UsageError)
     from audit.drill import report
+    from audit.project import reports_dir
 
     doc = report.document(args.env, now, results)
-    path = report.write(args.report_dir or REPO_ROOT / "reports" / args.env / "drill", doc)
+    path = report.write(args.report_dir or reports_dir() / args.env / "drill", doc)
     pack = report.write_pack(args.evidence_dir, cfg, doc, now) if args.evidence_dir is not None else None
     for r in results:
         seconds = "-" if r["restore_seconds"] is None else f"{r['restore_seconds']:.1f} s"

@@ -12,11 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from audit import deployment
+from audit import deployment, project
 from audit.templates import ResolvedTemplate, Symbol, TemplateError, load_template, resolve_template
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_TEMPLATES_DIR = REPO_ROOT / "cloudformation"
 
 
 @dataclass(frozen=True)
@@ -39,8 +37,7 @@ def load_cached(path: Path) -> Any:
 
 
 def template_path(spec: deployment.StackSpec, templates_dir: Path | None) -> Path:
-    relative = Path(spec.template)
-    return (Path(templates_dir) / relative.name) if templates_dir else REPO_ROOT / relative
+    return project.template_path(spec.template, templates_dir)
 
 
 def resolve_environment(cfg: Mapping[str, Any], *, templates_dir: Path | None = None,

@@ -4,11 +4,14 @@
 #   .venv-checkov  checkov alone: it pins an old boto3 and packaging<24, which conflict with the above.
 # A venv is rebuilt only when its requirements file (or pyproject.toml) changed since it was built:
 # the hash of those files is kept in the venv as .requirements.sha256.
-# Source this file; it exports RETENTION_ROOT, RETENTION_PY, RETENTION_BIN and CHECKOV, and returns
+# Source this file; it exports RETENTION_ROOT, RETENTION_PROJECT_DIR, RETENTION_PY, RETENTION_BIN and CHECKOV, and returns
 # non-zero when an environment cannot be built. It leaves the caller's shell options alone.
 
 RETENTION_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export RETENTION_ROOT
+# The scripts work on this repository's config/, cloudformation/ and reports/ from whatever folder they are
+# started in ('retention' itself takes them from the current folder; audit/project.py), unless told otherwise.
+export RETENTION_PROJECT_DIR="${RETENTION_PROJECT_DIR:-$RETENTION_ROOT}"
 
 _bootstrap_log() { printf 'bootstrap: %s\n' "$*" >&2; }
 

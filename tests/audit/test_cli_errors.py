@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from audit.cli import main
+from tests.conftest import TEMPLATES_DIR
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def test_a_broken_template_names_file_and_line(capsys, tmp_path):
     import shutil
 
     templates = tmp_path / "cloudformation"
-    shutil.copytree(main.__globals__["REPO_ROOT"] / "cloudformation", templates)
+    shutil.copytree(TEMPLATES_DIR, templates)
     path = templates / "backup-plan.yaml"
     path.write_text(path.read_text().replace("Resources:\n", "Resources:\n  Broken: [\n", 1))
     assert main(["audit", "--mode", "static", "--env", "example", "--templates-dir", str(templates),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SKIP = shutil.ignore_patterns(".venv*", ".git", "reports", ".build", ".state", "__pycache__", "bench", "docs")
+SKIP = shutil.ignore_patterns(".venv*", ".git", "reports", ".build", ".state", "tests", "__pycache__", "bench", "docs")
 
 FUNCTION = '''\
 """A throwaway control of the test that adds one."""
@@ -53,7 +53,7 @@ ENTRY = '''
 @pytest.fixture(scope="module")
 def copy(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("project") / "compact-retention"
-    shutil.copytree(REPO, root, ignore=SKIP)
+    shutil.copytree(REPO, root, ignore=SKIP, symlinks=True)  # audit/features stays a link to features/
     (root / "audit" / "controls" / "throwaway.py").write_text(FUNCTION)
     with (root / "audit" / "catalogue.yaml").open("a") as catalogue:
         catalogue.write(ENTRY)

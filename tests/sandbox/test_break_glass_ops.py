@@ -21,7 +21,7 @@ from audit import break_glass as bg
 from audit import break_glass_aws as aws
 from audit import break_glass_ops as ops
 from audit import deployment
-from audit.cli import declared_parameters
+from audit.cli.stacks import declared_parameters
 from audit.config import load_config
 from audit.controls.access import ALLOW_ALL, Principal, decide, principal, target
 from audit.controls.break_glass import no_break_glass_open

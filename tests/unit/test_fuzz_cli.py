@@ -92,7 +92,7 @@ HOSTILE = st.one_of(
     st.sampled_from(["", "-", "--", "-h", "x" * 100_000, "a\nb", "\x1b]0;pwned\x07", "$(id)", "%s%n", "\u202eevil",
                      os.fsdecode(b"\xff\xfe\xfd"), os.fsdecode(b"caf\xe9"), "\u00e9t\u00e9", "\U0001f600"]),
 )
-REPO = Path(cli.REPO_ROOT)
+REPO = Path(__file__).resolve().parents[2]
 
 
 def mostly(good: list[str], hostile: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -115,6 +115,7 @@ VALUES = {
     "env": mostly(["example", "example", "prod"], st.one_of(st.sampled_from(
         ["no-such-env", "../config/example", "example/../example", "EXAMPLE", "defaults", "x" * 300, "example\n",
          "\x1b[2Jexample", "all"]), HOSTILE)),
+    "project_dir": mostly([str(REPO)], INPUT_PATHS),
     "config_dir": mostly([str(REPO / "config")], INPUT_PATHS),
     "templates_dir": mostly([str(REPO / "cloudformation")], INPUT_PATHS),
     "features_dir": mostly([str(REPO / "features")], INPUT_PATHS),
@@ -203,11 +204,13 @@ def check(command: tuple[str, ...], argv: list[str]) -> None:
 
 @pytest.fixture(scope="module", autouse=True)
 def in_a_scratch_folder():
-    """Relative paths the fuzz draws land in the scratch folder, never in the repository."""
+    """Relative paths the fuzz draws land in the scratch folder, never in the repository; the project (the
+    default folders) stays the repository."""
     before = Path.cwd()
     os.chdir(WORK)
     try:
-        yield
+        with mock.patch.dict(os.environ, {"RETENTION_PROJECT_DIR": str(REPO)}):
+            yield
     finally:
         os.chdir(before)
         shutil.rmtree(WORK, ignore_errors=True)

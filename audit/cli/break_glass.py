@@ -1,5 +1,5 @@
 """The ``retention break-glass`` subcommand: argument parsing only (the work is ``audit.break_glass_ops``;
-the statements are ``audit.break_glass``). Kept out of ``audit.cli`` so that module only registers it.
+the statements are ``audit.break_glass``). ``audit.cli`` registers it.
 
     retention break-glass open   --env ENV --role-arn ARN --ticket ID [--dry-run]
     retention break-glass close  --env ENV [--ticket ID] [--dry-run]
@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from audit.cli.common import env_args, live_args
 
 ACTIONS = ("open", "close", "status", "statements")
 
 
-def add_parser(sub: Any, env_args: Callable[[argparse.ArgumentParser], None],
-               live_args: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_parser(sub: Any) -> None:
     parser = sub.add_parser("break-glass", help="open, close or report the SSN break-glass (docs/runbooks/break-glass.md)",
                             description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=ACTIONS)
@@ -35,8 +36,8 @@ def add_parser(sub: Any, env_args: Callable[[argparse.ArgumentParser], None],
 
 def cmd_break_glass(args: argparse.Namespace) -> int:
     from audit import break_glass_doc, break_glass_ops
-    from audit.cli_common import UsageError
-    from audit.cli_common import credentials as _credentials
+    from audit.cli.common import UsageError
+    from audit.cli.common import credentials as _credentials
     from audit.config import load_config
 
     cfg = load_config(args.env, args.config_dir).data
