@@ -186,7 +186,8 @@ def break_glass_grants(resource: Resource, role_of: bg.Roles) -> list[dict[str, 
         for page in resource.side.pages("kms", "ListGrants", resource.arn, KeyId=resource.arn):
             grants += page.get("Grants") or []
     except (Absent, Failed) as exc:
-        raise StepFailed(f"{resource.side.name} account {resource.side.account_id}: kms:ListGrants on {resource.arn} failed: {exc}") from None
+        raise StepFailed(f"{resource.side.name} account {resource.side.account_id}: kms:ListGrants on {resource.arn} "
+                         f"failed: {exc}") from None
     sessions = [r.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/" for r in (role_of.environment, role_of.backup)]
     return [g for g in grants if g.get("GranteePrincipal") in (role_of.environment, role_of.backup)
             or any(str(g.get("GranteePrincipal", "")).startswith(s) for s in sessions)]

@@ -206,7 +206,8 @@ class Cron:
             raise ScheduleError(f"cron({self.body}): not a cron expression AWS accepts (six fields: minutes hours "
                                 "day-of-month month day-of-week year)") from None
 
-    @lru_cache(maxsize=4096)
+    # The cache holds self, on purpose: a Cron comes from _cron's own bounded cache and lives for the process.
+    @lru_cache(maxsize=4096)  # noqa: B019
     def days_of(self, year: int, month: int) -> tuple[int, ...]:
         """The days of this month the expression runs on (local calendar)."""
         if year not in self.years or month not in self.months:

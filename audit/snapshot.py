@@ -93,7 +93,8 @@ def new_snapshot(mode: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
         "inventory": _inventory(cfg),
         "vaults": [], "keys": [], "roles": [], "plans": [], "tables": [], "buckets": [], "user_pools": [],
         "topics": [], "event_rules": [], "alarms": [], "dashboards": [],
-        "recovery_points": [], "settings": {}, "stacks": [], "functions": [], "queues": [], "exports": [], "persisted": [], "eventbridge": [],
+        "recovery_points": [], "settings": {}, "stacks": [], "functions": [], "queues": [], "exports": [], "persisted": [],
+        "eventbridge": [],
         "restore_testing_plans": [], "restore_jobs": [], "restore_test_resources": [],
     }
 

@@ -17,7 +17,6 @@ from .pacer import CLIENT_CONFIG
 from .restore_check import restore_dry_run
 
 
-
 def _day(value: str) -> str:
     try:
         return _dt.date.fromisoformat(value).isoformat()

@@ -45,7 +45,7 @@ class ExportFailed(RuntimeError):
     """Raised so that Lambda retries the invocation, counts an error and finally dead-letters it."""
 
 
-def lambda_handler(event: dict[str, Any], context: Any, *, cognito: Any = None, s3: Any = None,
+def lambda_handler(event: dict[str, Any], context: Any, *, cognito: Any = None, s3: Any = None,  # noqa: C901 - the Lambda entry point: event checks, the run, its metrics and the self-continuation
                    lambda_client: Any = None, cloudwatch: Any = None) -> dict[str, Any]:
     event = event or {}
     pool_id = event.get("pool_id")

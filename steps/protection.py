@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from audit.controls import coverage, eventbridge, other_data, retention
-from audit.controls import rpo as rpo_module
+from audit.controls import coverage, eventbridge, other_data, retention, rpo as rpo_module
 from steps.common import rows
 
 

@@ -32,8 +32,8 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from audit.arns import ArnError, backup_vault_arn, parse_arn
-from audit.drill.compare import FAILED, PASSED, Check
 from audit.drill import restore
+from audit.drill.compare import FAILED, PASSED, Check
 from audit.drill.plan import BUCKET, TABLE, DrillInputError, Target
 from audit.policy import Request, evaluate
 

@@ -29,11 +29,22 @@ from audit.snapshot import Posture, new_snapshot
 from audit.sources import live_aws
 from audit.sources.live_aws import ApiCalls, Credentials, Failed, LiveSourceError, Pacer, Side, default_session
 from audit.sources.live_eventbridge import read_eventbridge
+from audit.sources.live_read import (
+    iso,
+    newest_recovery_point,
+    read_buckets,
+    read_cross_account_backup,
+    read_keys,
+    read_plans,
+    read_region_settings,
+    read_roles,
+    read_tables,
+    read_user_pools,
+    read_vaults,
+)
+from audit.sources.live_read_functions import read_exports, read_functions, read_queues
 from audit.sources.live_read_monitoring import read_monitoring
 from audit.sources.live_read_restore_testing import read_restore_testing
-from audit.sources.live_read_functions import read_exports, read_functions, read_queues
-from audit.sources.live_read import (iso, newest_recovery_point, read_buckets, read_cross_account_backup, read_keys,
-                                     read_plans, read_region_settings, read_roles, read_tables, read_user_pools, read_vaults)
 
 __all__ = ["Credentials", "LiveSourceError", "Pacer", "build_live_snapshot"]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
-from audit.schedule import DEFAULT_TIMEZONE
 from audit.arns import ArnError, backup_vault_arn, parse_arn
+from audit.schedule import DEFAULT_TIMEZONE
 from audit.sources.bucket_records import lifecycle_fields, lifecycle_rule
 from audit.sources.live_aws import Absent, Failed, Side, parse_document
 from audit.sources.table_records import table_record

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from audit.sources.monitoring_records import alarm_record, dashboard_record, rule_record, subscription_record, topic_record
-from audit.sources.static_stacks import origin, resources_of
-from audit.sources.static_stacks import ResolvedStack
+from audit.sources.static_stacks import ResolvedStack, origin, resources_of
 from audit.templates.physical import URL_SUFFIXES, Env, attribute_value
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from audit.sources.restore_testing_records import plan_record, selection_record
-from audit.sources.static_stacks import origin, resources_of, scoped
-from audit.sources.static_stacks import ResolvedStack
+from audit.sources.static_stacks import ResolvedStack, origin, resources_of, scoped
 
 
 def read_restore_testing_plans(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:

@@ -8,8 +8,6 @@ import re
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 
-import pytest
-
 from audit.drill import report
 
 NOW = datetime(2026, 12, 3, 21, 0, tzinfo=timezone.utc)
