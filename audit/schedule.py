@@ -51,7 +51,7 @@ _MONTHS = {n: i for i, n in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN",
 _WEEKDAYS = {n: i for i, n in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 1)}
 
 # name, lowest, highest, names, what AWS accepts (the EventBridge cron reference table)
-_FIELDS = (
+_FIELDS: tuple[tuple[str, int, int, dict[str, int], str], ...] = (
     ("minutes", 0, 59, {}, "0-59 and the wildcards , - * /"),
     ("hours", 0, 23, {}, "0-23 and the wildcards , - * /"),
     ("day-of-month", 1, 31, {}, "1-31 and the wildcards , - * ? / L W (L or nW alone in the field)"),

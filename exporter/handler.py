@@ -79,6 +79,7 @@ def lambda_handler(event: dict[str, Any], context: Any, *, cognito: Any = None, 
                                  deadline=deadline, min_remaining=float(os.environ.get("EXPORT_MIN_REMAINING", "60")),
                                  fresh_on_rejected_token=own)
             if not own and result.error == TOKEN_REJECTED:
+                assert resume is not None  # an earlier day runs only from its checkpoint (see above)
                 _abandon(s3, bucket, pool_id, day, resume, days[-1])
                 earlier.append({"day": day, "status": "abandoned"})
                 continue

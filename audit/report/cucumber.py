@@ -25,7 +25,9 @@ def mark_waived(path: Path, waived: dict[tuple[str, int], dict[int, str]]) -> in
         name = Path(str(feature.get("uri", ""))).name
         for element in feature.get("elements", []):
             steps = waived.get((name, element.get("line")))
-            for step in element.get("steps", []) if steps else []:
+            if not steps:
+                continue
+            for step in element.get("steps", []):
                 message = steps.get(step.get("line"))
                 if message is not None:
                     step["result"] = {**step.get("result", {}), "status": "skipped", "error_message": message}

@@ -14,7 +14,7 @@ from audit.sources.static_stacks import ResolvedStack, origin, resources_of
 from audit.templates.physical import URL_SUFFIXES, Env, attribute_value
 
 
-def resource_attribute(stack: ResolvedStack, logical_id: str, resource: dict, attribute: str) -> Any:
+def resource_attribute(stack: ResolvedStack, logical_id: str, resource: dict[str, Any], attribute: str) -> Any:
     """``Ref`` (attribute "Ref") or ``Fn::GetAtt`` of a resource of ``stack``, as the resolver computes it."""
     env = Env("aws", stack.spec.region, stack.spec.account_id, URL_SUFFIXES["aws"])
     return attribute_value(resource["Type"], logical_id, attribute, resource["Properties"].get, env)

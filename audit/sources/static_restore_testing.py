@@ -28,7 +28,7 @@ def read_restore_testing_plans(stacks: Mapping[str, ResolvedStack]) -> list[dict
     for stack, logical_id, resource in resources_of(stacks, "AWS::Backup::RestoreTestingSelection"):
         props = resource["Properties"]
         reference = props.get("RestoreTestingPlanName")
-        plan = plans.get(scoped(stack, reference)) or by_name.get(str(reference))
-        if plan is not None:
-            plan["selections"].append(selection_record(props, origin=origin(stack, logical_id)))
+        found = plans.get(scoped(stack, reference)) or by_name.get(str(reference))
+        if found is not None:
+            found["selections"].append(selection_record(props, origin=origin(stack, logical_id)))
     return list(plans.values())
