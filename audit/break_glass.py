@@ -183,7 +183,7 @@ def exempts(statement: Mapping[str, Any], role: str) -> bool:
 
 def open_policy(policy: Mapping[str, Any] | None, change_: Change) -> dict[str, Any]:
     """``policy`` with the change applied: each DENY it names exempts its role, the added statements last."""
-    opened = copy.deepcopy(dict(policy)) if policy else {"Version": "2012-10-17", "Statement": []}
+    opened: dict[str, Any] = copy.deepcopy(dict(policy)) if policy else {"Version": "2012-10-17", "Statement": []}
     kept = []
     for statement in statements_of(opened):
         if statement.get("Sid") in change_.added_sids:
@@ -231,7 +231,7 @@ def close_policy(policy: Mapping[str, Any] | None, change_: Change, template: Ma
     template."""
     from audit.drift import same_statement
 
-    closed = copy.deepcopy(dict(policy)) if policy else {"Version": "2012-10-17", "Statement": []}
+    closed: dict[str, Any] = copy.deepcopy(dict(policy)) if policy else {"Version": "2012-10-17", "Statement": []}
     wanted = {sid: s for s in statements_of(template) if (sid := s.get("Sid")) in _exempted_sids(change_)}
     kept, seen = [], set()
     for statement in statements_of(closed):
@@ -372,6 +372,7 @@ class State:
         record = self.record
         since = f"since {record.opened_at or 'an unknown time'} for ticket {record.ticket or '(none recorded)'}" if record else ""
         if self.status == OPEN:
+            assert record is not None  # an open break-glass is known by its record
             return f"break-glass open {since} (role {record.role or 'unknown'})"
         if self.status == RECORDED:
             return f"break-glass record {since} but the policy carries none of its statements (half-opened or reverted by hand)"

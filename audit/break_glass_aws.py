@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, cast
 
 from audit import break_glass as bg
 from audit.arns import parse_arn
@@ -98,7 +98,7 @@ def _vault(side: Side, name: str) -> tuple[str, str, dict[str, Any] | None, dict
             tags.update(page.get("Tags") or {})
     except (Absent, Failed) as exc:
         raise StepFailed(f"{side.name} account {side.account_id}: backup:ListTags on {arn} failed: {exc}") from None
-    return arn, described.get("EncryptionKeyArn"), policy, tags
+    return arn, cast(str, described.get("EncryptionKeyArn")), policy, tags
 
 
 def _key(side: Side, key_arn: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
@@ -181,12 +181,13 @@ def break_glass_grants(resource: Resource, role_of: bg.Roles) -> list[dict[str, 
     """KMS grants on a key held by a break-glass role (or one of its sessions): they outlive the policy."""
     if resource.kind != "key":
         return []
-    grants = []
+    grants: list[dict[str, Any]] = []
     try:
         for page in resource.side.pages("kms", "ListGrants", resource.arn, KeyId=resource.arn):
             grants += page.get("Grants") or []
     except (Absent, Failed) as exc:
-        raise StepFailed(f"{resource.side.name} account {resource.side.account_id}: kms:ListGrants on {resource.arn} failed: {exc}") from None
+        raise StepFailed(f"{resource.side.name} account {resource.side.account_id}: kms:ListGrants on {resource.arn} "
+                         f"failed: {exc}") from None
     sessions = [r.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/" for r in (role_of.environment, role_of.backup)]
     return [g for g in grants if g.get("GranteePrincipal") in (role_of.environment, role_of.backup)
             or any(str(g.get("GranteePrincipal", "")).startswith(s) for s in sessions)]

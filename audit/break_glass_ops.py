@@ -32,8 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, TextIO
 
-from audit import break_glass as bg
-from audit import break_glass_aws as aws
+from audit import break_glass as bg, break_glass_aws as aws
 from audit.arns import ArnError, parse_arn
 from audit.break_glass_aws import StepFailed
 from audit.sources.live_aws import Credentials

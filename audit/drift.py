@@ -234,7 +234,7 @@ def compare(static: Mapping[str, Any], live: Mapping[str, Any]) -> list[Differen
     roles = _relevant_roles(left) | _relevant_roles(right)
     differences: list[Difference] = []
     for kind, collection, key_of, fields_of in KINDS:
-        def keep(item: Mapping[str, Any]) -> bool:
+        def keep(item: Mapping[str, Any], kind: str = kind) -> bool:
             if kind in ("table", "bucket"):
                 return item["arn"] in inventory
             if kind == "role":

@@ -112,8 +112,10 @@ def _unpackaged(packaged: dict[str, Any], checked: dict[str, Any], bucket: str) 
     restored = json.loads(json.dumps(packaged))
     resources = checked.get("Resources") or {}
     for logical_id, resource in resources.items():
-        rule = PACKAGED_PROPERTIES.get(resource.get("Type")) if isinstance(resource, dict) else None
-        local = (resource.get("Properties") or {}).get(rule[0]) if rule else None
+        rule = PACKAGED_PROPERTIES.get(str(resource.get("Type"))) if isinstance(resource, dict) else None
+        if rule is None:
+            continue
+        local = (resource.get("Properties") or {}).get(rule[0])
         if not isinstance(local, str):
             continue
         target = ((restored.get("Resources") or {}).get(logical_id) or {}).get("Properties") or {}

@@ -51,7 +51,7 @@ _MONTHS = {n: i for i, n in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN",
 _WEEKDAYS = {n: i for i, n in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 1)}
 
 # name, lowest, highest, names, what AWS accepts (the EventBridge cron reference table)
-_FIELDS = (
+_FIELDS: tuple[tuple[str, int, int, dict[str, int], str], ...] = (
     ("minutes", 0, 59, {}, "0-59 and the wildcards , - * /"),
     ("hours", 0, 23, {}, "0-23 and the wildcards , - * /"),
     ("day-of-month", 1, 31, {}, "1-31 and the wildcards , - * ? / L W (L or nW alone in the field)"),
@@ -206,7 +206,8 @@ class Cron:
             raise ScheduleError(f"cron({self.body}): not a cron expression AWS accepts (six fields: minutes hours "
                                 "day-of-month month day-of-week year)") from None
 
-    @lru_cache(maxsize=4096)
+    # The cache holds self, on purpose: a Cron comes from _cron's own bounded cache and lives for the process.
+    @lru_cache(maxsize=4096)  # noqa: B019
     def days_of(self, year: int, month: int) -> tuple[int, ...]:
         """The days of this month the expression runs on (local calendar)."""
         if year not in self.years or month not in self.months:

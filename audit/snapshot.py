@@ -40,7 +40,7 @@ Monitoring sections, static and live in one shape (``audit.sources.monitoring_re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, cast
 
 from audit.arns import dynamodb_table_arn, s3_bucket_arn
 
@@ -93,7 +93,8 @@ def new_snapshot(mode: str, cfg: Mapping[str, Any]) -> dict[str, Any]:
         "inventory": _inventory(cfg),
         "vaults": [], "keys": [], "roles": [], "plans": [], "tables": [], "buckets": [], "user_pools": [],
         "topics": [], "event_rules": [], "alarms": [], "dashboards": [],
-        "recovery_points": [], "settings": {}, "stacks": [], "functions": [], "queues": [], "exports": [], "persisted": [], "eventbridge": [],
+        "recovery_points": [], "settings": {}, "stacks": [], "functions": [], "queues": [], "exports": [], "persisted": [],
+        "eventbridge": [],
         "restore_testing_plans": [], "restore_jobs": [], "restore_test_resources": [],
     }
 
@@ -106,17 +107,17 @@ class Posture:
 
     @property
     def mode(self) -> str:
-        return self.data["mode"]
+        return cast("str", self.data["mode"])
 
     @property
     def env(self) -> dict[str, Any]:
-        return self.data["environment"]
+        return cast("dict[str, Any]", self.data["environment"])
 
     def account(self, side: str) -> str:
-        return self.env["environment_account_id" if side == "environment" else "backup_account_id"]
+        return cast("str", self.env["environment_account_id" if side == "environment" else "backup_account_id"])
 
     def region(self, side: str) -> str:
-        return self.env["primary_region" if side == "environment" else "backup_region"]
+        return cast("str", self.env["primary_region" if side == "environment" else "backup_region"])
 
     def side_of(self, account_id: str) -> str | None:
         if account_id == self.env["environment_account_id"]:
@@ -134,7 +135,7 @@ class Posture:
     def category_of(self, arn: str) -> str | None:
         for item in [*self.data["inventory"]["tables"], *self.data["inventory"]["buckets"]]:
             if item["arn"] == arn:
-                return item.get("category")
+                return cast("str | None", item.get("category"))
         return None
 
     # resources ---------------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ class Posture:
             found = [v for v in found if v["account_id"] == self.account(side) and v["region"] == self.region(side)]
         if kind:
             found = [v for v in found if v["name"] == self.env["vault_names"][kind]]
-        return found
+        return cast("list[dict[str, Any]]", found)
 
     def vault_by_arn(self, arn: str) -> dict[str, Any] | None:
         return next((v for v in self.data["vaults"] if v["arn"] == arn), None)

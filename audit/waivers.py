@@ -96,7 +96,7 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _check_item(item: Any, line: int, source: str, today: date, catalogue) -> tuple[Waiver | None, list[str]]:
+def _check_item(item: Any, line: int, source: str, today: date, catalogue) -> tuple[Waiver | None, list[str]]:  # noqa: C901 - every rule of one waiver, each naming its field
     from audit.yaml_lines import LineDict, brief, field_problems
 
     if not isinstance(item, LineDict):
@@ -149,6 +149,7 @@ def _check_item(item: Any, line: int, source: str, today: date, catalogue) -> tu
                     f"({today.isoformat()}); the latest allowed is {(today + timedelta(days=MAX_DAYS_AHEAD)).isoformat()}")
     if problems:
         return None, problems
+    assert isinstance(expires, date)  # checked above: a missing or malformed expiry is a problem
     return Waiver(control=control, resource=text["resource"], justification=" ".join(text["justification"].split()),
                   owner=text["owner"], ticket=text["ticket"], expires=expires.isoformat(),
                   # reports name the file, not where this machine keeps it: packs from two folders compare equal

@@ -93,7 +93,7 @@ def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
-_KINDS = {LineList: "list", LineDict: "mapping", set: "set"}
+_KINDS: dict[type, str] = {LineList: "list", LineDict: "mapping", set: "set"}
 
 
 def _or_text(construct):
@@ -124,6 +124,7 @@ def _too_deep(text: str, source: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
+                assert event.start_mark is not None  # libyaml marks every event
                 raise YamlError(f"{source}:{event.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -140,9 +141,9 @@ def load(text: str, source: str) -> Any:
         what = "" if isinstance(exc, _Refused) else "not valid YAML: "
         raise YamlError(f"{source}{line}: {what}{exc.problem or exc.context}") from None
     except yaml.reader.ReaderError as exc:  # a character YAML forbids (a control character): say where
-        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        at = text.count("\n", 0, max(exc.position, 0)) + 1
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        raise YamlError(f"{source}:{line}: not valid YAML: character U+{code:04X} is not allowed "
+        raise YamlError(f"{source}:{at}: not valid YAML: character U+{code:04X} is not allowed "
                         f"(YAML admits no control character but tab and line breaks)") from None
     except yaml.YAMLError as exc:
         raise YamlError(f"{source}: not valid YAML: {exc}") from None
@@ -175,7 +176,7 @@ def field_problems(item: LineDict, source: str, allowed: tuple[str, ...], requir
     """``source:line: problem`` for every unknown field of a mapping and every required one missing or empty."""
     problems = [f"{source}:{item.line_of(key)}: {prefix}unknown field {brief(key)} (fields: {', '.join(allowed)})"
                 for key in item if key not in allowed]
-    problems += [f"{source}:{item.line_of(key)}: {prefix}{key} is required" + (f" ({hints[key]})" if key in (hints or {}) else "")
+    problems += [f"{source}:{item.line_of(key)}: {prefix}{key} is required" + (f" ({(hints or {})[key]})" if key in (hints or {}) else "")
                  for key in required if _blank(item.get(key))]
     return problems
 

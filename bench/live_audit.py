@@ -133,7 +133,7 @@ class World:
 
     def setup(self) -> dict[str, Any]:
         cfg = self.cfg
-        env_account, bkp_account = self.env[0], self.bkp[0]
+        env_account = self.env[0]
         org = cfg["organization_id"]
         dynamodb = self.client("dynamodb", self.env)
         if dynamodb.list_tables().get("TableNames"):

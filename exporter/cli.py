@@ -17,7 +17,6 @@ from .pacer import CLIENT_CONFIG
 from .restore_check import restore_dry_run
 
 
-
 def _day(value: str) -> str:
     try:
         return _dt.date.fromisoformat(value).isoformat()
@@ -78,6 +77,7 @@ def main(argv: list[str] | None = None, *, cognito=None, s3=None) -> int:
           f"{c['groups']} groups, {c['memberships']} memberships; s3://{args.bucket}/{result.manifest_key}",
           file=sys.stderr)
     if args.restore_check:
+        assert result.manifest_key is not None  # a complete export has its manifest
         report = restore_dry_run(s3, args.bucket, result.manifest_key)
         print(f"restore dry run: {'ok' if report.ok else 'FAILED'} {report.summary()}", file=sys.stderr)
         return 0 if report.ok else 1

@@ -37,8 +37,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import checkpoint as ckpt
-from . import manifest as mf
+from . import checkpoint as ckpt, manifest as mf
 from .pacer import Pacer
 from .pool import csv_header, describe_pool, list_groups, members_page, user_record, users_page
 from .writer import ChunkStream, Writer
@@ -227,7 +226,7 @@ class _Export:
         return result
 
     # -- phases ------------------------------------------------------------------------------------
-    def run_all(self) -> bool:
+    def run_all(self) -> bool:  # noqa: C901 - the resumable export's phases in order, each checkpointed
         if self.phase == "start":
             self.snapshot = self.state()
             description = describe_pool(self.cognito, self.pacer, self.pool_id)
@@ -298,7 +297,7 @@ def _copy_counts(counts: dict) -> dict:
     return {k: (dict(v) if isinstance(v, dict) else v) for k, v in counts.items()}
 
 
-def export_pool(cognito: Any, s3: Any, *, pool_id: str, bucket: str, prefix: str = "cognito-export",
+def export_pool(cognito: Any, s3: Any, *, pool_id: str, bucket: str, prefix: str = "cognito-export",  # noqa: C901 - argument checks and the resume-or-start decision of the export
                 day: str | None = None, budget_per_second: float = 10.0,
                 deadline: Callable[[], float] | None = None, checkpoint: str | None = None,
                 overwrite: bool = False, chunk_size: int = 5000, csv_chunk_size: int = 10000,

@@ -45,7 +45,7 @@ class ExportFailed(RuntimeError):
     """Raised so that Lambda retries the invocation, counts an error and finally dead-letters it."""
 
 
-def lambda_handler(event: dict[str, Any], context: Any, *, cognito: Any = None, s3: Any = None,
+def lambda_handler(event: dict[str, Any], context: Any, *, cognito: Any = None, s3: Any = None,  # noqa: C901 - the Lambda entry point: event checks, the run, its metrics and the self-continuation
                    lambda_client: Any = None, cloudwatch: Any = None) -> dict[str, Any]:
     event = event or {}
     pool_id = event.get("pool_id")
@@ -79,6 +79,7 @@ def lambda_handler(event: dict[str, Any], context: Any, *, cognito: Any = None, 
                                  deadline=deadline, min_remaining=float(os.environ.get("EXPORT_MIN_REMAINING", "60")),
                                  fresh_on_rejected_token=own)
             if not own and result.error == TOKEN_REJECTED:
+                assert resume is not None  # an earlier day runs only from its checkpoint (see above)
                 _abandon(s3, bucket, pool_id, day, resume, days[-1])
                 earlier.append({"day": day, "status": "abandoned"})
                 continue

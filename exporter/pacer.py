@@ -2,8 +2,8 @@
 
 Every Cognito call goes through :class:`Pacer.call`. The bucket keeps the exporter at ``budget_per_second``
 (default 10/s, a third of the shared 30/s ListUsers + ListUsersInGroup quota). Build every client with
-``CLIENT_CONFIG`` (botocore's adaptive retries, 10 attempts) so botocore retries and slows down first; a ``TooManyRequestsException`` that still escapes is retried here with exponential
-backoff, so no page is lost.
+``CLIENT_CONFIG`` (botocore's adaptive retries, 10 attempts) so botocore retries and slows down first; a
+``TooManyRequestsException`` that still escapes is retried here with exponential backoff, so no page is lost.
 """
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ class RestoreReport:
         return {k: (len(v) if k == "disabled_to_disable_after_import" else v) for k, v in self.__dict__.items()}
 
 
-def restore_dry_run(s3: Any, bucket: str, manifest_key: str) -> RestoreReport:
+def restore_dry_run(s3: Any, bucket: str, manifest_key: str) -> RestoreReport:  # noqa: C901 - one pass over the export's files, each kind checked where it is read
     report = RestoreReport(ok=False, manifest_key=manifest_key)
     manifest = json.loads(s3.get_object(Bucket=bucket, Key=manifest_key)["Body"].read())
     if manifest.get("format_version") != mf.FORMAT_VERSION:

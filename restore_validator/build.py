@@ -11,8 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from exporter.build import build as build_exporter
-from exporter.build import cli_main, copy_package
+from exporter.build import build as build_exporter, cli_main, copy_package
 
 PACKAGE = Path(__file__).resolve().parent
 

@@ -4,6 +4,7 @@
 #   ./scripts/audit.sh [--env ENV] [more 'retention audit' options, e.g. --tags rpo --report-dir DIR]
 # Creates the virtual environments on first use. Exit 0 all controls pass, 1 a control failed, 2 bad input.
 set -uo pipefail
+# shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 env="example"

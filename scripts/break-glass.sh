@@ -14,13 +14,14 @@
 # names what is open and what is not (exit 1). status exits 0 when closed, 1 when anything is open.
 # One implementation: this calls 'retention break-glass' (audit/break_glass_ops.py). Nothing is deleted.
 set -uo pipefail
+# shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 action="${1:-}"
 case "$action" in
   open|close|status) shift ;;
-  -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-  "") sed -n '2,15p' "$0" >&2; die "an action is required: open, close or status" ;;
+  -h|--help) usage; exit 0 ;;
+  "") usage >&2; die "an action is required: open, close or status" ;;
   *) die "unknown action: $action (open, close or status; see --help)" ;;
 esac
 args=() env=""
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
     --role-arn|--ticket|--endpoint-url|--config-dir|--assume-role|--templates-dir)
       need_value "$1" "${2:-}"; args+=("$1" "$2"); shift 2 ;;
     --dry-run) args+=("$1"); shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done

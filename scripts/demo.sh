@@ -8,6 +8,7 @@
 #   --keep  leave the sandbox running afterwards (scripts/sandbox.sh stop --port N ends it)
 # The sandbox is a demo and test target: what it shows is never a claim about AWS (sandbox/README.md).
 set -uo pipefail
+# shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 port=5000 keep=0
@@ -15,7 +16,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --port) need_value "$1" "${2:-}"; port="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done

@@ -22,6 +22,7 @@
 # A failed stack prints its failing events and stops the run (exit 1), naming what was and was not
 # deployed. This script never deletes a stack, a change set that ran, or a retained resource.
 set -uo pipefail
+# shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 env="" dry_run=0 only_stack="" endpoint=() config_dir=() with_sample=()
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --endpoint-url) need_value "$1" "${2:-}"; endpoint=(--endpoint-url "$2"); shift 2 ;;
     --config-dir) need_value "$1" "${2:-}"; config_dir=(--config-dir "$2"); shift 2 ;;
     --with-sample-app) with_sample=(--with-sample-app); shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -144,8 +145,12 @@ REFUSED=5 NO_BUCKET=3
 # Returns REFUSED (the template is not what the gate checked), NO_BUCKET (its code has nowhere to go yet)
 # or 1 (the code could not be built or uploaded).
 checked_template() {
-  local key="$1" profile="$2" region="$3" template="$4" copy="$work/cfn/$key.checked.yaml" bucket
-  mkdir -p "$work/cfn" && cp -- "$template" "$copy" 2>"$work/cp.err" || { say "    cannot copy $template: $(head -c 200 "$work/cp.err")"; return $REFUSED; }
+  # two locals: in one, $key would still be the caller's when copy is assigned
+  local key="$1" profile="$2" region="$3" template="$4" bucket
+  local copy="$work/cfn/$key.checked.yaml"
+  if ! { mkdir -p "$work/cfn" && cp -- "$template" "$copy" 2>"$work/cp.err"; }; then
+    say "    cannot copy $template: $(head -c 200 "$work/cp.err")"; return $REFUSED
+  fi
   retention gate verify --manifest "$manifest" --template "$template" --file "$copy" | sed 's/^/    /' >&2 ||
     return $REFUSED
   has_local_code "$copy" || { echo "$copy"; return 0; }

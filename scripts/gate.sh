@@ -7,6 +7,7 @@
 #               CloudFormation's size limit fails the gate before any tool reads it, and one that changes
 #               while the gate runs fails it at the end (docs/deployer-threat-model.md).
 set -uo pipefail
+# shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 env="" config_dir=() manifest=""
@@ -15,7 +16,7 @@ while [ $# -gt 0 ]; do
     --env) need_value "$1" "${2:-}"; env="$2"; shift 2 ;;
     --config-dir) need_value "$1" "${2:-}"; config_dir=(--config-dir "$2"); shift 2 ;;
     --manifest) need_value "$1" "${2:-}"; manifest="$2"; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done

@@ -12,6 +12,7 @@
 # Exit 0 every control holds, nothing drifted (and every drill passed), 1 a control, the drift, a drill or a
 # pack failed, 2 bad input.
 set -uo pipefail
+# shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 absolute() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --endpoint-url) need_value "$1" "${2:-}"; options+=("$1" "$2"); access+=("$1" "$2"); shift 2 ;;
     --jobs) need_value "$1" "${2:-}"; options+=("$1" "$2"); shift 2 ;;
     --drill) drill=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -90,6 +91,9 @@ fi
 
 what="every control holds and nothing drifted"
 [ $drill -eq 1 ] && what="$what, every drill passed"
-[ "$status" -eq 0 ] && step "quarterly audit passed: $what" ||
+if [ "$status" -eq 0 ]; then
+  step "quarterly audit passed: $what"
+else
   say "quarterly-audit.sh: the audit found problems (exit $status); the packs hold the evidence"
+fi
 exit "$status"

@@ -22,6 +22,7 @@
 # credentials) here or in a step. Nothing is deleted or rolled back: a failed step leaves its environment
 # as that step left it, and the environments after it untouched.
 set -uo pipefail
+# shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 ENVIRONMENTS=(test beta prod)
@@ -35,14 +36,14 @@ while [ $# -gt 0 ]; do
     --first-deploy) first_deploy=1; shift ;;
     --endpoint-url) need_value "$1" "${2:-}"; endpoint=(--endpoint-url "$2"); shift 2 ;;
     --config-dir) need_value "$1" "${2:-}"; config_dir=(--config-dir "$2"); shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
 
 start=-1
 for i in "${!ENVIRONMENTS[@]}"; do [ "${ENVIRONMENTS[$i]}" = "$from" ] && start=$i; done
-[ $start -ge 0 ] || die "--from $from: not an environment of the rollout (known: ${ENVIRONMENTS[*]})"
+[ "$start" -ge 0 ] || die "--from $from: not an environment of the rollout (known: ${ENVIRONMENTS[*]})"
 plan=("${ENVIRONMENTS[@]:$start}")
 
 bootstrap

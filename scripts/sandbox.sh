@@ -10,6 +10,7 @@
 # $SANDBOX_STATE_DIR when set (the tests use their own).
 # A sandbox result is never proof about AWS: sandbox/README.md lists what the sandbox does not model.
 set -uo pipefail
+# shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 command="" port=5000
@@ -17,7 +18,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     start|stop|status) [ -z "$command" ] || die "one command only (start, stop or status)"; command="$1"; shift ;;
     --port) need_value "$1" "${2:-}"; port="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done

@@ -5,6 +5,7 @@
 # Exit 0 when both jobs COMPLETED, 1 when one failed or did not finish in time, 2 on bad input.
 # The recovery points it creates are real backups with the category's retention: nothing is deleted.
 set -uo pipefail
+# shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 env="" endpoint=() config_dir=() limit=3600
@@ -14,7 +15,7 @@ while [ $# -gt 0 ]; do
     --endpoint-url) need_value "$1" "${2:-}"; endpoint=(--endpoint-url "$2"); shift 2 ;;
     --config-dir) need_value "$1" "${2:-}"; config_dir=(--config-dir "$2"); shift 2 ;;
     --timeout) need_value "$1" "${2:-}"; limit="$2"; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done

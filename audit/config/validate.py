@@ -108,7 +108,7 @@ def _schedule_problems(field: str, policy: dict[str, Any], rpo_hours: int) -> It
     except schedule.ScheduleError as exc:
         yield f"{field}.schedule", str(exc)
         return
-    if analysis.max_gap is None or analysis.max_gap_hours > rpo_hours:
+    if analysis.max_gap_hours is None or analysis.max_gap_hours > rpo_hours:
         gap = "never runs twice within a year" if analysis.max_gap is None else f"leaves gaps of up to {analysis.max_gap_hours:g} h"
         yield (f"{field}.schedule",
                f"{policy['schedule']!r} {gap}; the RPO of {rpo_hours} h (rpo_hours) needs a backup at least every {rpo_hours} h")
@@ -287,7 +287,7 @@ def _cognito_export_problems(cfg: dict[str, Any]) -> Iterator[Problem]:
     the history for the export retention. A longer age would keep exports in the bucket beyond that promise
     (the schema makes it a whole number of days)."""
     field, days = "cognito_export.expire_after_days", cfg["cognito_export"]["expire_after_days"]
-    entry = next((b for b in cfg["inventory"]["s3_buckets"] if b["id"] == EXPORT_BUCKET_ID), {})
+    entry: dict[str, Any] = next((b for b in cfg["inventory"]["s3_buckets"] if b["id"] == EXPORT_BUCKET_ID), {})
     category = entry.get("category") or EXPORT_CATEGORY
     policy = cfg["backup_policies"].get(category)
     if policy is not None and days > policy["retention_days"]:

@@ -100,7 +100,7 @@ class TableFacts:
     digest: str
 
 
-def index_facts(described: Iterable[Mapping[str, Any]], kind: str) -> list[dict[str, Any]]:
+def index_facts(described: Iterable[Mapping[str, Any]] | None, kind: str) -> list[dict[str, Any]]:
     """Indexes as name, key schema and projection (what a restore must bring back; not throughput)."""
     out = []
     for index in described or []:

@@ -32,8 +32,8 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from audit.arns import ArnError, backup_vault_arn, parse_arn
-from audit.drill.compare import FAILED, PASSED, Check
 from audit.drill import restore
+from audit.drill.compare import FAILED, PASSED, Check
 from audit.drill.plan import BUCKET, TABLE, DrillInputError, Target
 from audit.policy import Request, evaluate
 
@@ -207,7 +207,7 @@ def failed_result(source: Source, account: str, drill_id: str, failure: str, bac
     from audit.drill.plan import scratch_name
 
     target = source.target
-    result = {"id": target.id, "kind": target.kind, "category": target.category, "source": target.arn,
+    result: dict[str, Any] = {"id": target.id, "kind": target.kind, "category": target.category, "source": target.arn,
               "recovery_point_arn": None, "recovery_point_created": None, "account": account,
               "restored_as": scratch_name(target, drill_id), "restore_seconds": None,
               "rto_seconds": target.rto_seconds, "status": FAILED, "checks": [], "reference": None,

@@ -93,7 +93,7 @@ def inventory(cfg: Mapping[str, Any]) -> list[Target]:
 def pools(cfg: Mapping[str, Any]) -> list[Target]:
     """Every inventory user pool, drilled from the export bucket and timed against that bucket's category."""
     region, account = cfg["primary_region"], cfg["environment_account_id"]
-    bucket = next((b for b in cfg["inventory"]["s3_buckets"] if b["id"] == EXPORT_BUCKET_ID), {})
+    bucket: dict[str, Any] = next((b for b in cfg["inventory"]["s3_buckets"] if b["id"] == EXPORT_BUCKET_ID), {})
     category = bucket.get("category") or EXPORT_CATEGORY
     rto = int(cfg["backup_policies"].get(category, {}).get("rto_hours") or 0) * 3600
     return [Target(p["id"], POOL, p["user_pool_name"],

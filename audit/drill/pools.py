@@ -482,8 +482,8 @@ def reapply(cognito: Any, pool_id: str, data: ExportData, expected: PoolState, l
     for group in data.groups:
         pacer.call(cognito.create_group, UserPoolId=pool_id, GroupName=group["GroupName"],
                    **{k: group[k] for k in ("Description", "Precedence", "RoleArn") if group.get(k) is not None})
-    for n, (group, username) in enumerate(sorted(expected.memberships), start=1):
-        pacer.call(cognito.admin_add_user_to_group, UserPoolId=pool_id, Username=username, GroupName=group)
+    for n, (group_name, username) in enumerate(sorted(expected.memberships), start=1):
+        pacer.call(cognito.admin_add_user_to_group, UserPoolId=pool_id, Username=username, GroupName=group_name)
         if n % PROGRESS_EVERY == 0:
             progress(f"{label}: {n} of {len(expected.memberships)} memberships")
     disabled = [u for u, f in expected.users.items() if not f.enabled]

@@ -7,7 +7,7 @@ run. Preconditions (no recovery point) are raised before anything is created, so
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
@@ -60,7 +60,7 @@ def drill(prepared: Prepared | Any, clients: Callable[[str], Any], options: Opti
     if prepared.target.kind == POOL:
         from audit.drill import pools
 
-        return pools.drill(prepared, clients, options, progress)
+        return pools.drill(cast(pools.Prepared, prepared), clients, options, progress)
     target, point = prepared.target, prepared.point
     scratch = scratch_name(target, options.drill_id)
     result: dict[str, Any] = {
@@ -117,16 +117,17 @@ def _compare(prepared: Prepared, scratch: str, job: restore.Job, clients: Callab
         dynamodb = clients("dynamodb")
         described = restore.wait_table(dynamodb, scratch)
         restore.tag_table(dynamodb, described["TableArn"], options.drill_id)
-        ref = (reference.sandbox_table(options.endpoint_url, point_arn, label, progress) if options.exact_reference
+        ref = (reference.sandbox_table(cast(str, options.endpoint_url), point_arn, label, progress) if options.exact_reference
                else reference.live_table(dynamodb, target.name, label, progress))
         restored = facts.read_table(dynamodb, scratch, f"{label} (restored)", progress)
-        checks = compare.table_checks(ref.table, restored)
+        checks = compare.table_checks(cast(compare.TableFacts, ref.table), restored)
     else:
         s3 = clients("s3")
-        ref = (reference.sandbox_bucket(options.endpoint_url, point_arn) if options.exact_reference
+        ref = (reference.sandbox_bucket(cast(str, options.endpoint_url), point_arn) if options.exact_reference
                else reference.live_bucket(s3, target.name, label, progress))
-        restored, keys = facts.read_bucket(s3, scratch, f"{label} (restored)", progress)
-        checks = compare.bucket_checks(ref.objects, restored, prepared.metadata.get("KMSKey") or ref.kms_key, keys)
+        restored_objects, keys = facts.read_bucket(s3, scratch, f"{label} (restored)", progress)
+        checks = compare.bucket_checks(cast("dict[str, compare.ObjectFacts]", ref.objects), restored_objects,
+                                       prepared.metadata.get("KMSKey") or ref.kms_key, keys)
     result["reference"] = ref.note
     if not ref.exact:  # data checks against a source that may have changed: reported, never failing
         data = {"item count", "item digest", "object count", "objects present", "no extra objects", "object content"}

@@ -98,7 +98,7 @@ def parse_operator(name: str, where: str) -> Operator:
     rest = name
     for prefix in ("ForAllValues", "ForAnyValue"):
         if rest.startswith(prefix + ":"):
-            qualifier, rest = prefix, rest[len(prefix) + 1 :]  # type: ignore[assignment]
+            qualifier, rest = prefix, rest[len(prefix) + 1 :]
     if_exists = rest.endswith("IfExists") and rest != "IfExists"
     base = rest[: -len("IfExists")] if if_exists else rest
     if base not in _BASE_OPERATORS:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from audit.policy.errors import PolicyError
 from audit.policy.grammar import check_aws_principal, check_named_principal, is_unique_id
@@ -264,7 +264,7 @@ def parse_caller(principal: str, *, role_path: str | None = None) -> Caller:
     if match := _IAM_ARN.match(principal):
         name = match["path"].rsplit("/", 1)[-1]
         role_name = name if match["kind"] == "role" else None
-        return Caller(principal, match["kind"], match["partition"], match["account"], principal, role_name)
+        return Caller(principal, cast(CallerKind, match["kind"]), match["partition"], match["account"], principal, role_name)
     if match := _STS_ARN.match(principal):
         return _parse_sts_caller(principal, match, role_path or "/")
     if not principal.startswith("arn:") and re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", principal):

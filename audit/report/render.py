@@ -113,7 +113,7 @@ def _line_count(lines: list[str]) -> int:
 
 def _context(report: AuditReport) -> dict[str, Any]:
     anchors = _anchors(report)
-    features = []
+    features: list[dict[str, Any]] = []
     for name, title, controls in report.features():
         cards = [
             {

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -29,19 +29,30 @@ from audit.snapshot import Posture, new_snapshot
 from audit.sources import live_aws
 from audit.sources.live_aws import ApiCalls, Credentials, Failed, LiveSourceError, Pacer, Side, default_session
 from audit.sources.live_eventbridge import read_eventbridge
+from audit.sources.live_read import (
+    iso,
+    newest_recovery_point,
+    read_buckets,
+    read_cross_account_backup,
+    read_keys,
+    read_plans,
+    read_region_settings,
+    read_roles,
+    read_tables,
+    read_user_pools,
+    read_vaults,
+)
+from audit.sources.live_read_functions import read_exports, read_functions, read_queues
 from audit.sources.live_read_monitoring import read_monitoring
 from audit.sources.live_read_restore_testing import read_restore_testing
-from audit.sources.live_read_functions import read_exports, read_functions, read_queues
-from audit.sources.live_read import (iso, newest_recovery_point, read_buckets, read_cross_account_backup, read_keys,
-                                     read_plans, read_region_settings, read_roles, read_tables, read_user_pools, read_vaults)
 
 __all__ = ["Credentials", "LiveSourceError", "Pacer", "build_live_snapshot"]
 
 SessionFactory = Callable[..., Any]  # (credentials, *, region_name) -> boto3.session.Session
 
 
-def build_live_snapshot(cfg: dict, *, environment: Credentials, backup: Credentials,
-                        progress: Callable[[str], None] | None = None, session_factory: SessionFactory | None = None) -> dict:
+def build_live_snapshot(cfg: dict[str, Any], *, environment: Credentials, backup: Credentials,
+                        progress: Callable[[str], None] | None = None, session_factory: SessionFactory | None = None) -> dict[str, Any]:
     """The live posture snapshot of the environment ``cfg`` describes (the merged, validated config).
 
     ``session_factory(credentials, region_name=...)`` returns the boto3 session of one side (default:
@@ -105,8 +116,12 @@ def open_side(name: str, creds: Credentials, account: str, region: str, factory:
     return side
 
 
-def _read_side(name: str, creds: Credentials, account: str, region: str, reader, cfg: Mapping[str, Any],
-               snapshot: dict, started: datetime, factory: SessionFactory, calls: ApiCalls, say) -> dict[str, Any]:
+SideReader = Callable[[Side, Mapping[str, Any], Posture, datetime], dict[str, Any]]
+
+
+def _read_side(name: str, creds: Credentials, account: str, region: str, reader: SideReader, cfg: Mapping[str, Any],
+               snapshot: dict[str, Any], started: datetime, factory: SessionFactory, calls: ApiCalls,
+               say: Callable[[str], None]) -> dict[str, Any]:
     say(f"{name} {account} {region}: reading")
     side = open_side(name, creds, account, region, factory, calls)
     found = reader(side, cfg, Posture(snapshot), started)
@@ -121,19 +136,19 @@ def _read_side(name: str, creds: Credentials, account: str, region: str, reader,
 
 
 def _category_policy(cfg: Mapping[str, Any], resource: Mapping[str, Any]) -> Mapping[str, Any]:
-    return cfg["backup_policies"].get(resource.get("category") or "", {})
+    return cast("Mapping[str, Any]", cfg["backup_policies"].get(resource.get("category") or "", {}))
 
 
 def source_vault_name(cfg: Mapping[str, Any], resource: Mapping[str, Any]) -> str:
     """The local vault of the resource's category: the SSN vault for a dedicated category."""
-    return cfg["vault_names"]["ssn" if _category_policy(cfg, resource).get("dedicated_vault") else "general"]
+    return cast("str", cfg["vault_names"]["ssn" if _category_policy(cfg, resource).get("dedicated_vault") else "general"])
 
 
 def destination_vault_arn(cfg: Mapping[str, Any], resource: Mapping[str, Any]) -> str:
     """The cross-account vault the configuration sends the resource's copies to."""
     arn = _category_policy(cfg, resource).get("cross_account_vault_arn")
     if arn:
-        return arn
+        return cast("str", arn)
     return f"arn:aws:backup:{cfg['backup_region']}:{cfg['backup_account_id']}:backup-vault:{source_vault_name(cfg, resource)}"
 
 

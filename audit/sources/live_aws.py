@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, cast
 from urllib.parse import unquote
 
 import boto3
@@ -160,7 +160,7 @@ class Side:
         self._clients: dict[tuple[str, str], Any] = {}
 
     # clients -----------------------------------------------------------------------------------------
-    def client(self, service: str, region: str | None = None):
+    def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.region)
         if key not in self._clients:
             client = self.session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
@@ -169,10 +169,10 @@ class Side:
             self._clients[key] = client
         return self._clients[key]
 
-    def _before_call_hook(self, service: str):
+    def _before_call_hook(self, service: str) -> Callable[..., None]:
         # Registered on the generic event and first: it runs for every call of the client, before any
         # handler that may answer the call itself (a stub, a test fake).
-        def hook(model, **_: Any) -> None:
+        def hook(model: Any, **_: Any) -> None:
             self.calls.add(f"{service}:{model.name}")
             if service == "backup" and model.name.startswith("List"):
                 self.pacer.acquire()
@@ -204,7 +204,7 @@ class Side:
         """The response; raises ``Absent`` for an ``absent`` error code, ``Failed`` (recorded) otherwise."""
         client = self.client(service, region)
         with self._guard(service, operation, resource, absent, region):
-            return getattr(client, xform_name(operation))(**params)
+            return cast("dict[str, Any]", getattr(client, xform_name(operation))(**params))
 
     def get(self, service: str, operation: str, resource: str, *, absent: tuple[str, ...] = (),
             region: str | None = None, **params: Any) -> dict[str, Any] | None:

@@ -68,7 +68,7 @@ def _defined_by_stacks(side: Side) -> dict[tuple[str, str], str]:
             continue
         for resource in _listed(side, "cloudformation", "ListStackResources", "StackResourceSummaries",
                                 StackName=stack["StackName"]):
-            kind = KIND_OF_TYPE.get(resource.get("ResourceType"))
+            kind = KIND_OF_TYPE.get(str(resource.get("ResourceType")))
             if kind and resource.get("PhysicalResourceId"):
                 defined[(kind, resource["PhysicalResourceId"])] = stack["StackName"]
     return defined

@@ -11,10 +11,10 @@ question, one call per distinct key, role and managed policy, one listing per ac
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, cast
 
-from audit.schedule import DEFAULT_TIMEZONE
 from audit.arns import ArnError, backup_vault_arn, parse_arn
+from audit.schedule import DEFAULT_TIMEZONE
 from audit.sources.bucket_records import lifecycle_fields, lifecycle_rule
 from audit.sources.live_aws import Absent, Failed, Side, parse_document
 from audit.sources.table_records import table_record
@@ -38,7 +38,7 @@ def iso(value: Any) -> str | None:
         value = datetime.fromtimestamp(float(value), tz=timezone.utc)
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return cast("str | None", value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _arn_field(arn: str | None, field: str) -> str | None:
@@ -269,7 +269,7 @@ def read_tables(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
         arn = table["TableArn"]
         backups = side.get("dynamodb", "DescribeContinuousBackups", arn, absent=("TableNotFoundException",) + NOT_FOUND,
                            TableName=name)
-        pitr, status = None, {}
+        pitr, status = None, cast("dict[str, Any]", {})
         if backups is not None:
             status = ((backups.get("ContinuousBackupsDescription") or {}).get("PointInTimeRecoveryDescription") or {})
             pitr = status.get("PointInTimeRecoveryStatus") == "ENABLED"
@@ -311,7 +311,7 @@ def read_buckets(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
         try:
             block = side.call("s3", "GetPublicAccessBlock", arn, Bucket=name,
                               absent=("NoSuchPublicAccessBlockConfiguration",)).get("PublicAccessBlockConfiguration") or {}
-            public_access_block = {k: block.get(k) is True for k in PAB_FIELDS}
+            public_access_block: dict[str, bool | None] = {k: block.get(k) is True for k in PAB_FIELDS}
         except Absent:
             public_access_block = {k: False for k in PAB_FIELDS}
         except Failed:
@@ -370,7 +370,8 @@ def newest_recovery_point(side: Side, vault_name: str, resource_arn: str, kind: 
     """The newest COMPLETED recovery point of ``resource_arn`` in one vault of the side: the last week
     first (a healthy resource has one there), the whole vault's history of the resource only when not."""
     vault_arn = backup_vault_arn(side.region, side.account_id, vault_name)
-    for window in ({"ByCreatedAfter": now - RECOVERY_POINT_LOOKBACK}, {}):
+    windows: tuple[dict[str, Any], ...] = ({"ByCreatedAfter": now - RECOVERY_POINT_LOOKBACK}, {})
+    for window in windows:
         try:
             pages = side.pages("backup", "ListRecoveryPointsByBackupVault", resource_arn, absent=NOT_FOUND,
                                page_size=RECOVERY_POINT_PAGE, BackupVaultName=vault_name, ByResourceArn=resource_arn, **window)

@@ -17,9 +17,15 @@ from typing import Any, Iterable, Mapping
 
 from audit.sources.live_aws import Absent, Failed, Side
 from audit.sources.live_read import NOT_FOUND, iso, origin
-from audit.sources.restore_testing_records import (DRILL_NAME, DRILL_TAG, RESTORE_TEST_TAG, leftover_record, plan_record,
-                                                   restore_job_record, selection_record)
-
+from audit.sources.restore_testing_records import (
+    DRILL_NAME,
+    DRILL_TAG,
+    RESTORE_TEST_TAG,
+    leftover_record,
+    plan_record,
+    restore_job_record,
+    selection_record,
+)
 
 
 def read_restore_testing_plans(side: Side) -> list[dict[str, Any]]:

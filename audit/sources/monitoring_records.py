@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 
@@ -74,7 +74,7 @@ def rule_record(props: Mapping[str, Any], targets: list[Mapping[str, Any]], *, a
             "event_pattern": pattern, "targets": [_target(t) for t in targets], "origin": origin}
 
 
-def _number(value: Any, kind=int) -> Any:
+def _number(value: Any, kind: Callable[[Any], Any] = int) -> Any:
     return None if value in (None, "") else kind(value)
 
 

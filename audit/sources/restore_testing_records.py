@@ -14,7 +14,7 @@ AWS's defaults are applied here where the API would report them and a template m
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 DEFAULT_TIMEZONE = "Etc/UTC"
 DEFAULT_START_WINDOW_HOURS = 24
@@ -94,7 +94,7 @@ def plan_record(props: Mapping[str, Any], *, arn: str | None, account_id: str, r
             "selections": selections, "origin": dict(origin)}
 
 
-def restore_job_record(job: Mapping[str, Any], *, iso, origin: Mapping[str, Any]) -> dict[str, Any]:
+def restore_job_record(job: Mapping[str, Any], *, iso: Callable[[Any], str | None], origin: Mapping[str, Any]) -> dict[str, Any]:
     """A ``ListRestoreJobs`` entry (``iso`` turns botocore timestamps into ISO 8601 UTC)."""
     return {"job_id": job.get("RestoreJobId"), "account_id": job.get("AccountId"),
             "resource_arn": job.get("SourceResourceArn"), "resource_type": job.get("ResourceType"),

@@ -23,7 +23,7 @@ from audit.templates import Symbol
 ALLOW_ALL_MANAGED = "aws-managed policy (content not in the template: modelled as allowing every action)"
 
 
-def _vault(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
+def _vault(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
     props, spec = resource["Properties"], stack.spec
     lock = props.get("LockConfiguration")
     return {
@@ -44,7 +44,7 @@ def _vault(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, A
     }
 
 
-def _key(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
+def _key(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
     props, spec = resource["Properties"], stack.spec
     return {
         "arn": f"arn:aws:kms:{spec.region}:{spec.account_id}:key/{Symbol(logical_id, 'Ref')}",
@@ -58,7 +58,7 @@ def _key(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any
     }
 
 
-def _role(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
+def _role(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
     props, spec = resource["Properties"], stack.spec
     name = props.get("RoleName") or str(Symbol(logical_id, "Ref"))
     return {
@@ -71,7 +71,7 @@ def _role(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, An
     }
 
 
-def _rule(rule: dict) -> dict[str, Any]:
+def _rule(rule: dict[str, Any]) -> dict[str, Any]:
     lifecycle = rule.get("Lifecycle") or {}
     return {
         "name": rule.get("RuleName"), "target_vault": rule.get("TargetBackupVault"),
@@ -85,7 +85,7 @@ def _rule(rule: dict) -> dict[str, Any]:
     }
 
 
-def _lifecycle(lifecycle: dict) -> dict[str, Any]:
+def _lifecycle(lifecycle: dict[str, Any]) -> dict[str, Any]:
     return {"delete_after_days": lifecycle.get("DeleteAfterDays"), "cold_storage_after_days": lifecycle.get("MoveToColdStorageAfterDays")}
 
 
@@ -112,7 +112,7 @@ def _plans(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
     return list(plans.values())
 
 
-def _table(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, Any]:
+def _table(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
     """A table as CloudFormation creates it: point-in-time recovery enabled without a RecoveryPeriodInDays
     gets AWS's default window."""
     props, spec = resource["Properties"], stack.spec
@@ -129,7 +129,7 @@ def _table(stack: ResolvedStack, logical_id: str, resource: dict) -> dict[str, A
     )
 
 
-def _bucket(stack: ResolvedStack, logical_id: str, resource: dict, policies: dict[str, Any]) -> dict[str, Any]:
+def _bucket(stack: ResolvedStack, logical_id: str, resource: dict[str, Any], policies: dict[str, Any]) -> dict[str, Any]:
     props, spec = resource["Properties"], stack.spec
     rules = [_lifecycle_rule(r) for r in (props.get("LifecycleConfiguration") or {}).get("Rules") or []]
     encryption = ((props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or [{}])[0]
@@ -150,7 +150,7 @@ def _bucket(stack: ResolvedStack, logical_id: str, resource: dict, policies: dic
     }
 
 
-def _lifecycle_rule(rule: dict) -> dict[str, Any]:
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     """A CloudFormation lifecycle rule (``Prefix``, ``TagFilters``, ``ObjectSize*``, ``ExpirationInDays``,
     ``NoncurrentVersionExpiration`` or the older ``NoncurrentVersionExpirationInDays``) for the shared builder."""
     noncurrent = (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays")
@@ -160,7 +160,7 @@ def _lifecycle_rule(rule: dict) -> dict[str, Any]:
                           noncurrent_days=noncurrent if noncurrent is not None else rule.get("NoncurrentVersionExpirationInDays"))
 
 
-def _name(props: dict, name_property: str, logical_id: str) -> str:
+def _name(props: dict[str, Any], name_property: str, logical_id: str) -> str:
     """The physical name, or the symbol CloudFormation would generate it from (``{{Logical.Ref}}``)."""
     return str(props.get(name_property) or Symbol(logical_id, "Ref"))
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 from audit.sources.function_records import function_record, queue_record
 from audit.templates import Symbol
 
-Resources = Callable[[str], Iterator[tuple[Any, str, dict]]]
+Resources = Callable[[str], Iterator[tuple[Any, str, dict[str, Any]]]]
 Origin = Callable[[Any, str], dict[str, Any]]
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from audit.sources.monitoring_records import alarm_record, dashboard_record, rule_record, subscription_record, topic_record
-from audit.sources.static_stacks import origin, resources_of
-from audit.sources.static_stacks import ResolvedStack
+from audit.sources.static_stacks import ResolvedStack, origin, resources_of
 from audit.templates.physical import URL_SUFFIXES, Env, attribute_value
 
 
-def resource_attribute(stack: ResolvedStack, logical_id: str, resource: dict, attribute: str) -> Any:
+def resource_attribute(stack: ResolvedStack, logical_id: str, resource: dict[str, Any], attribute: str) -> Any:
     """``Ref`` (attribute "Ref") or ``Fn::GetAtt`` of a resource of ``stack``, as the resolver computes it."""
     env = Env("aws", stack.spec.region, stack.spec.account_id, URL_SUFFIXES["aws"])
     return attribute_value(resource["Type"], logical_id, attribute, resource["Properties"].get, env)

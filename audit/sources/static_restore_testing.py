@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from audit.sources.restore_testing_records import plan_record, selection_record
-from audit.sources.static_stacks import origin, resources_of, scoped
-from audit.sources.static_stacks import ResolvedStack
+from audit.sources.static_stacks import ResolvedStack, origin, resources_of, scoped
 
 
 def read_restore_testing_plans(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
@@ -29,7 +28,7 @@ def read_restore_testing_plans(stacks: Mapping[str, ResolvedStack]) -> list[dict
     for stack, logical_id, resource in resources_of(stacks, "AWS::Backup::RestoreTestingSelection"):
         props = resource["Properties"]
         reference = props.get("RestoreTestingPlanName")
-        plan = plans.get(scoped(stack, reference)) or by_name.get(str(reference))
-        if plan is not None:
-            plan["selections"].append(selection_record(props, origin=origin(stack, logical_id)))
+        found = plans.get(scoped(stack, reference)) or by_name.get(str(reference))
+        if found is not None:
+            found["selections"].append(selection_record(props, origin=origin(stack, logical_id)))
     return list(plans.values())

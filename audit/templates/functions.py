@@ -116,11 +116,13 @@ def _if(r: "Resolver", arg: Any, node: Any, path: Path) -> Any:
 
 
 def _condition_function(r: "Resolver", arg: Any, node: Any, path: Path) -> Any:
+    assert path is not None  # a function is always reached through its parent's path
     name = path[1]
     raise r.error(f"{name} can only be used in the Conditions section", path, node)
 
 
 def _unsupported(r: "Resolver", arg: Any, node: Any, path: Path) -> Any:
+    assert path is not None  # a function is always reached through its parent's path
     raise r.error(f"intrinsic function {path[1]} is not supported", path, node)
 
 
@@ -227,7 +229,7 @@ def _cidr(r: "Resolver", arg: Any, node: Any, path: Path) -> list[str]:
         bits = int(_arg(r, arg, 2, path, node, "Fn::Cidr cidrBits", (int, str)))
         network = ipaddress.ip_network(block, strict=False)
         subnets = network.subnets(new_prefix=network.max_prefixlen - bits)
-        result = []
+        result: list[str] = []
         for subnet in subnets:
             if len(result) == count:
                 break

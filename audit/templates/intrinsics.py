@@ -86,7 +86,7 @@ class Resolver:
 
     # -- generic walk ---------------------------------------------------------
 
-    def resolve(self, node: Any, path: Path) -> Any:
+    def resolve(self, node: Any, path: Path) -> Any:  # noqa: C901 - the dispatch over CloudFormation's intrinsic functions, one branch each
         """Resolved plain value of ``node``; ``NO_VALUE`` for AWS::NoValue."""
         if isinstance(node, str):
             return str(node)

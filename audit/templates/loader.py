@@ -40,7 +40,8 @@ def load_template(path: str | Path) -> dict:
     if matches:
         first = matches[0]
         error = TemplateError(first.message, source=filename, line=first.linenumber)
-        error.matches = [(m.linenumber, m.message) for m in matches]
+        # an extra attribute of this one error (the docstring above names it)
+        error.matches = [(m.linenumber, m.message) for m in matches]  # type: ignore[attr-defined]
         raise error
     if not isinstance(template, dict):
         raise TemplateError("a template must be a mapping", source=filename, line=1)

@@ -95,7 +95,7 @@ def _same(value: Any, allowed: Any) -> bool:
     return str(allowed) == value
 
 
-def _check(name: str, decl: Mapping, kind: str, value: Any) -> None:
+def _check(name: str, decl: Mapping, kind: str, value: Any) -> None:  # noqa: C901 - one branch per CloudFormation parameter constraint
     hint = decl.get("ConstraintDescription")
     suffix = f" ({hint})" if hint else ""
 

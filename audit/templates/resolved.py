@@ -117,7 +117,7 @@ def _resource(r: Resolver, logical_id: str, raw: Any, rpath: Path) -> dict | Non
     }
 
 
-def resolve_template(
+def resolve_template(  # noqa: C901 - the template's sections resolved in CloudFormation's order
     template: Mapping,
     *,
     parameters: Mapping[str, str | list[str] | int],

@@ -7,6 +7,10 @@ step() { printf '==> %s\n' "$*" >&2; }
 die()  { printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 2; }
 fail() { printf '%s: FAILED: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
 
+# usage: the script's help, which is its header comment (every '#' line after the shebang, up to the first
+# line of code), printed without the '# ' so --help always shows the whole header, however long it grows.
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
+
 # need_value OPTION VALUE: an option that takes a value got one.
 need_value() { [ -n "${2:-}" ] && [ "${2#--}" = "$2" ] || die "$1 needs a value"; }
 

@@ -189,7 +189,8 @@ def test_a_feature_folder_without_features_is_a_problem(tmp_path, pair):
     (lambda t: t.replace("id: ABC-02", "id: BG-02"), "catalogue.yaml:8: BG-02: BG-02 is a break-glass control: set waivable: false"),
     (lambda t: t.replace("    title: Second\n", "    title: Second\n    waivable: false\n"),
      "catalogue.yaml:10: ABC-02: a control that is not waivable needs not_waivable_because"),
-    (lambda t: t.replace("    title: First\n", "    title: First\n    title: Again\n"), "catalogue.yaml:4: not valid YAML: key 'title' appears twice"),
+    (lambda t: t.replace("    title: First\n", "    title: First\n    title: Again\n"),
+     "catalogue.yaml:4: not valid YAML: key 'title' appears twice"),
     (lambda t: t.replace("    title: First\n", "    titel: First\n"), "catalogue.yaml:3: ABC-01: unknown field 'titel'"),
 ])
 def test_catalogue_problems_are_named_by_line(tmp_path, edit, expected):

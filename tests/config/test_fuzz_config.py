@@ -15,8 +15,7 @@ import io
 import json
 import re
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from audit.cli import main
 from audit.config.loader import field_path

@@ -110,7 +110,8 @@ def test_ssn_category_copying_into_the_general_vault(edit_config):
 
 
 def test_vault_arn_that_is_not_an_arn(edit_config):
-    found = problems_of(edit_config("example", lambda c: c["backup_policies"]["export_data"].update(cross_account_vault_arn="CompactConnectBackupVault")))
+    found = problems_of(edit_config(
+        "example", lambda c: c["backup_policies"]["export_data"].update(cross_account_vault_arn="CompactConnectBackupVault")))
     assert fields(found) == ["backup_policies.export_data.cross_account_vault_arn"]
     assert "is not an ARN" in found[0][1]
 
@@ -210,7 +211,8 @@ def test_general_category_claiming_a_dedicated_vault(edit_config):
 
 
 def test_user_pool_in_another_region(edit_config):
-    found = problems_of(edit_config("example", lambda c: c["inventory"]["cognito_user_pools"][0].update(user_pool_id="eu-west-1_AbCdEf123")))
+    found = problems_of(edit_config(
+        "example", lambda c: c["inventory"]["cognito_user_pools"][0].update(user_pool_id="eu-west-1_AbCdEf123")))
     assert fields(found) == ["inventory.cognito_user_pools[0].user_pool_id"]
 
 

@@ -15,8 +15,7 @@ import copy
 from typing import Any, NamedTuple
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from audit.events import EventPatternError, matches, mismatch, sample_event, validate
 

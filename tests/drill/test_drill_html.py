@@ -8,8 +8,6 @@ import re
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 
-import pytest
-
 from audit.drill import report
 
 NOW = datetime(2026, 12, 3, 21, 0, tzinfo=timezone.utc)
@@ -90,11 +88,9 @@ def test_write_puts_html_beside_json_and_md(tmp_path):
 
 
 def test_the_page_renders_offline_in_chromium(tmp_path):
-    from tests.evidence.browser import chromium, chromium_binary, visit
+    from tests.evidence.browser import chromium, chromium_or_skip, visit
 
-    binary = chromium_binary()
-    if binary is None:
-        pytest.skip("no Chromium on this machine (apt-get install chromium, or set RETENTION_CHROMIUM)")
+    binary = chromium_or_skip()
     report.write(tmp_path, DOC)
     with chromium(binary) as browser:
         seen = visit(browser, tmp_path / "drill.html", selectors=["#summary", "#chart svg", "#resource-slow"])

@@ -246,8 +246,8 @@ def plan_cfg() -> dict:
     return load_config("example", None).data
 
 
-def test_a_restore_that_enables_a_disabled_user_and_drops_a_membership_fails(sandbox, exported, aws_env, tmp_path,
-                                                                             monkeypatch):  # noqa: F811
+def test_a_restore_that_enables_a_disabled_user_and_drops_a_membership_fails(sandbox, exported, aws_env, tmp_path,  # noqa: F811 (fixtures)
+                                                                             monkeypatch):
     original = pools.reapply
 
     def faulty(cognito, pool_id, data, expected, label, progress, pacer=None):
@@ -277,8 +277,8 @@ def test_import_role_defaults_to_the_configured_role_of_the_environment_account(
     assert import_role_arn(other) == "arn:aws:iam::123456789012:role/R"
 
 
-def test_without_import_role_the_configured_role_is_used_and_the_drill_passes(exported, aws_env, tmp_path,
-                                                                              monkeypatch, capsys):  # noqa: F811
+def test_without_import_role_the_configured_role_is_used_and_the_drill_passes(exported, aws_env, tmp_path,  # noqa: F811 (fixtures)
+                                                                              monkeypatch, capsys):
     """The sandbox does not check the import job's CloudWatchLogsRoleArn (AWS assumes it and refuses the job
     without it): what this pins is which ARN the drill passes."""
     from audit.drill import cli, run
@@ -318,8 +318,8 @@ def test_a_pool_without_an_export_exits_2(exported, aws_env, tmp_path, capsys): 
     assert "no complete export" in err and "us-east-1_exProvdU1" in err
 
 
-def test_a_failing_call_fails_the_restore_check_without_quoting_cognito_and_cleans_up(sandbox, exported, aws_env,
-                                                                                      tmp_path, monkeypatch):  # noqa: F811
+def test_a_failing_call_fails_the_restore_check_without_quoting_cognito_and_cleans_up(sandbox, exported, aws_env,  # noqa: F811 (fixtures)
+                                                                                      tmp_path, monkeypatch):
     from botocore.exceptions import ClientError
 
     def refused(*args, **kwargs):

@@ -2,8 +2,10 @@
 
 Playwright drives a Chromium that is already on the machine (``executable_path``): it never downloads a
 browser (that would come from a host that is not a package registry). The machine's Chromium comes from
-the OS packages (Debian: ``apt-get install chromium``); where there is none, the tests that need it skip
-and say so. ``RETENTION_CHROMIUM`` names another binary.
+the OS packages (Debian: ``apt-get install chromium``; ``scripts/test.sh`` installs it when it is missing and
+it may). Where there is none, the tests that need it skip and say so, except in CI (``CI=true``), where they
+fail: a fresh CI machine must check the reports in a browser, not skip silently. ``RETENTION_CHROMIUM``
+names another binary.
 
 What is recorded: every request the page makes (the report itself is the only one allowed; anything else
 is recorded and aborted, never sent), console errors and warnings (a Content-Security-Policy refusal of an
@@ -18,10 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+import pytest
+
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Chromium's own background traffic (updates, sync, field trials) is off: it is not the page's.
 QUIET_FLAGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--disable-default-apps", "--no-first-run", "--disable-quic", "--disable-gpu"]
+
+TEXT_OF = "e => e instanceof HTMLElement ? e.innerText : (e.textContent || '')"
 
 
 def chromium_binary() -> str | None:
@@ -29,6 +35,18 @@ def chromium_binary() -> str | None:
     if named:
         return named if Path(named).is_file() else None
     return next((found for found in map(shutil.which, CANDIDATES) if found), None)
+
+
+def chromium_or_skip() -> str:
+    """The Chromium to drive; without one the calling test skips, or fails when ``CI=true``."""
+    binary = chromium_binary()
+    if binary is None:
+        reason = "no Chromium on this machine (apt-get install chromium, or set RETENTION_CHROMIUM)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: CI must check the reports in a browser (scripts/test.sh installs it)",
+                        pytrace=False)
+        pytest.skip(f"{reason}; the report is not checked in a browser here")
+    return binary
 
 
 @dataclass
@@ -76,7 +94,8 @@ def visit(browser: Any, html: Path, *, selectors: list[str]) -> PageVisit:
         for selector in selectors:
             first = page.locator(selector).first
             result.visible[selector] = first.count() > 0 and first.is_visible()
-            result.texts[selector] = first.inner_text() if result.visible[selector] else ""
+            # innerText exists on HTML elements only; an SVG element (a chart) has its textContent
+            result.texts[selector] = first.evaluate(TEXT_OF) if result.visible[selector] else ""
     finally:
         context.close()
     return result

@@ -35,9 +35,9 @@ def test_complete_export_contents(aws, clock):
     assert c["groups"] == 3 and c["memberships"] == pool["memberships"]
     names = sorted(o["key"][len(prefix):] for o in manifest["objects"])
     member_chunks = [f"memberships-{i:05d}.jsonl.gz" for i in range(1, -(-pool["memberships"] // 50) + 1)]
-    assert names == ["groups.json", "import-00001.csv", "import-00002.csv", *member_chunks, "pool.json", "sub-map-00001.jsonl.gz", "sub-map-00002.jsonl.gz",
-                     "sub-map-00003.jsonl.gz", "users-00001.jsonl.gz", "users-00002.jsonl.gz",
-                     "users-00003.jsonl.gz"]
+    assert names == ["groups.json", "import-00001.csv", "import-00002.csv", *member_chunks, "pool.json",
+                     "sub-map-00001.jsonl.gz", "sub-map-00002.jsonl.gz", "sub-map-00003.jsonl.gz",
+                     "users-00001.jsonl.gz", "users-00002.jsonl.gz", "users-00003.jsonl.gz"]
     # users: bounded chunks, every attribute incl. custom, status and enabled flag
     users = [u for i in (1, 2, 3) for u in read_jsonl(s3, f"{prefix}users-0000{i}.jsonl.gz")]
     assert [len(read_jsonl(s3, f"{prefix}users-0000{i}.jsonl.gz")) for i in (1, 2, 3)] == [50, 50, 32]
@@ -198,7 +198,7 @@ def test_s3_failure_mid_export_is_not_complete(aws, clock):
     result = run(cognito, Recording(s3, fail=fail), pool["pool_id"], clock, chunk_size=50)
     assert result.complete is False and result.manifest_key is None and result.error == "InternalError"
     assert s3.list_objects_v2(Bucket=BUCKET, Prefix=result.run_prefix + "manifest")["KeyCount"] == 0
-    with pytest.raises(Exception):
+    with pytest.raises(ClientError):  # the manifest was never written (NoSuchKey)
         restore_dry_run(s3, BUCKET, result.run_prefix + "manifest.json")
     # a re-run after the failure resumes from the last checkpoint and matches a one-shot export
     again = run(cognito, s3, pool["pool_id"], clock, chunk_size=50)

@@ -211,7 +211,7 @@ def build_world(cfg: dict[str, Any], fake: FakeAws | None = None, *, full: bool 
     ekms, bkms = env.client("kms"), bkp.client("kms")
     app_key = _key(ekms, "app", world, rotation=True, account=ENV)
     eb, bb = env.client("backup"), bkp.client("backup")
-    for label, session_kms, backup, account, region, rotation in (
+    for label, session_kms, backup, account, _region, rotation in (
             ("env-general", ekms, eb, ENV, ENV_REGION, True), ("env-ssn", ekms, eb, ENV, ENV_REGION, False),
             ("bkp-general", bkms, bb, BKP, BKP_REGION, True), ("bkp-ssn", bkms, bb, BKP, BKP_REGION, True)):
         key = _key(session_kms, label, world, rotation=rotation, account=account)
@@ -260,7 +260,7 @@ def build_world(cfg: dict[str, Any], fake: FakeAws | None = None, *, full: bool 
 
     # tables ------------------------------------------------------------------------------------------
     ddb = env.client("dynamodb")
-    for index, table in enumerate(tables):
+    for table in tables:
         name = table["table_name"]
         if full and name.endswith("transaction-history"):
             continue  # absent: the controls fail on its absence

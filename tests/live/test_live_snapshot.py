@@ -140,7 +140,8 @@ def test_plans_rules_copy_actions_selections_and_tags(live, world, cfg):
     assert plan["tags"] == {"compact-retention:category": "critical_data"}
     lifecycle = {"delete_after_days": 2555, "cold_storage_after_days": 30}
     assert plan["rules"] == [{
-        "name": "critical_data-daily", "target_vault": cfg["vault_names"]["general"], "schedule": "cron(0 2 * * ? *)", "timezone": "Etc/UTC",
+        "name": "critical_data-daily", "target_vault": cfg["vault_names"]["general"], "schedule": "cron(0 2 * * ? *)",
+        "timezone": "Etc/UTC",
         "start_window_minutes": 60, "completion_window_minutes": 240, "lifecycle": lifecycle,
         "copy_actions": [{"destination_vault_arn": cfg["backup_policies"]["critical_data"]["cross_account_vault_arn"],
                           "lifecycle": lifecycle}],

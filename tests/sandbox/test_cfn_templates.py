@@ -324,7 +324,7 @@ def test_a_second_deploy_reports_no_changes(sandbox, deployed):
 
 def test_an_update_changes_the_plan_in_place(sandbox, deployed):
     record = deployed["plan-export-data"]
-    changed = [f"ScheduleExpression=cron(30 5 * * ? *)" if o.startswith("ScheduleExpression=") else o
+    changed = ["ScheduleExpression=cron(30 5 * * ? *)" if o.startswith("ScheduleExpression=") else o
                for o in record["overrides"]]
     update = deploy(sandbox, record["stack"], changed)
     assert update.returncode == 0, update.stderr

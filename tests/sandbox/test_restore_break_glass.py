@@ -9,8 +9,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from audit import break_glass as bg
-from audit import break_glass_ops as ops
+from audit import break_glass as bg, break_glass_ops as ops
 from audit.config import load_config
 
 from .conftest import BACKUP_ACCOUNT, ENV_ACCOUNT, ENV_REGION

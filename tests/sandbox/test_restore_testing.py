@@ -16,8 +16,10 @@ from botocore.exceptions import ClientError
 
 from .conftest import ENV_ACCOUNT, ENV_REGION, REPO_ROOT
 from .test_restore import error_code, make_role
-from .test_restore_break_glass import TABLE as SSN_TABLE
-from .test_restore_break_glass import ssn  # noqa: F401  (the SSN vault, key and backup, as deployed)
+from .test_restore_break_glass import (
+    TABLE as SSN_TABLE,
+    ssn,  # noqa: F401  (the SSN vault, key and backup, as deployed)
+)
 
 OTHER_ACCOUNT = "333333333333"  # the API and CloudFormation tests: plans the runner finds nothing to restore for
 TAG = "awsbackup-restore-test"

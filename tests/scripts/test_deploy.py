@@ -112,8 +112,9 @@ def test_dry_run_creates_change_sets_and_executes_nothing(local_aws):
     assert "AWS::Backup::BackupVault" in result.stderr and "AWS::Backup::BackupSelection" in result.stderr
     statuses = {}
     for region in ("us-east-1", "us-west-2"):
-        out = subprocess.run([str(Path(sys.executable).with_name("aws")), "--endpoint-url", local_aws, "--region", region, "cloudformation", "describe-stacks",
-                              "--output", "json"], capture_output=True, text=True, env={**os.environ, **creds}, check=True)
+        out = subprocess.run([str(Path(sys.executable).with_name("aws")), "--endpoint-url", local_aws, "--region", region,
+                              "cloudformation", "describe-stacks", "--output", "json"],
+                             capture_output=True, text=True, env={**os.environ, **creds}, check=True)
         statuses.update({s["StackName"]: s["StackStatus"] for s in json.loads(out.stdout)["Stacks"]})
     assert statuses and set(statuses.values()) == {"REVIEW_IN_PROGRESS"}
 

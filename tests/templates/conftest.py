@@ -10,11 +10,10 @@ import pytest
 from audit.config import list_environments, load_config
 from audit.controls import access
 from audit.controls.access import ALLOW_ALL, Principal
+from audit.policy import Decision, Request, evaluate
 from audit.snapshot import Posture
 from audit.sources.static import build_snapshot
-from audit.policy import Decision, Request, evaluate
 from audit.sources.static_stacks import resolve_environment
-
 
 
 @pytest.fixture(scope="session", params=list_environments())

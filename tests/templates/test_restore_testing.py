@@ -23,8 +23,8 @@ from audit import deployment
 from audit.events import matches, sample_event
 from audit.policy import Request, evaluate
 from audit.schedule import analyse
-from audit.templates import resolve_template
 from audit.sources.static_stacks import load_cached
+from audit.templates import resolve_template
 
 REPO = Path(__file__).resolve().parents[2]
 PLAN_TEMPLATE = REPO / "cloudformation" / "restore-testing-plan.yaml"

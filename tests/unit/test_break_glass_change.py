@@ -157,7 +157,7 @@ def test_an_exemption_changes_the_decision_of_the_role_alone(seed):
     policy = {"Statement": [deny]}
     opened = {"Statement": [s for s in bg.open_policy(policy, change)["Statement"] if s["Sid"] == bg.RESTORE_DENY_SID]}
     others = [f"arn:aws:iam::{ENV}:role/{name}" for name in ("A", "B", "C", "Lower", "Administrator", "CompactConnect-SSNBackupRole")]
-    others += [f"arn:aws:iam::{ENV}:root", ROLES.backup, f"arn:aws:iam::999999999999:role/Administrator"]
+    others += [f"arn:aws:iam::{ENV}:root", ROLES.backup, "arn:aws:iam::999999999999:role/Administrator"]
     for who in others:
         assert _decision(opened, who) == _decision(policy, who), who
     assert _decision(opened, ROLES.environment) != "ExplicitDeny"

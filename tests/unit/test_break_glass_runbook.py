@@ -6,8 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from audit import break_glass as bg
-from audit import break_glass_doc as doc
+from audit import break_glass as bg, break_glass_doc as doc
 from audit.break_glass_ops import static_policies_of
 from audit.config import load_config
 
@@ -33,7 +32,8 @@ def test_the_check_fails_when_the_runbook_differs_and_write_repairs_it(tmp_path,
     copy = tmp_path / "break-glass.md"
     shutil.copy(RUNBOOK, copy)
     text = copy.read_text(encoding="utf-8")
-    copy.write_text(text.replace('"backup:StartRestoreJob",\n      "backup:GetRecoveryPointRestoreMetadata"\n    ],\n    "Resource": "*"\n  },',
+    copy.write_text(text.replace('"backup:StartRestoreJob",\n      "backup:GetRecoveryPointRestoreMetadata"\n'
+                                 '    ],\n    "Resource": "*"\n  },',
                                  '"backup:StartRestoreJob"\n    ],\n    "Resource": "*"\n  },', 1), encoding="utf-8")
     assert copy.read_text(encoding="utf-8") != text
     assert doc.main(["--env", "prod", "--check", str(copy)]) == 1

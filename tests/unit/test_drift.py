@@ -48,7 +48,8 @@ def test_missing_vault_and_rotation_off_and_weekly_schedule(static):
 def test_permissive_vault_policy_is_named(static):
     live = live_copy(static)
     vault = next(v for v in live["vaults"] if v["name"].endswith("-SSN") and v["account_id"] == "111111111111")
-    vault["access_policy"] = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "backup:*", "Resource": "*"}]}
+    vault["access_policy"] = {"Version": "2012-10-17",
+                              "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "backup:*", "Resource": "*"}]}
     (difference,) = compare(static, live)
     assert difference.field == "access_policy" and "CompactConnectBackupVault-SSN (111111111111" in difference.resource
 

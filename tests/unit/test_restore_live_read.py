@@ -89,7 +89,8 @@ def test_a_refused_selection_read_is_an_error_naming_the_selection(side):
 
 def test_restore_jobs_of_each_plan_newest_first(side):
     jobs = [{"RestoreJobId": f"J{i}", "AccountId": "111111111111", "SourceResourceArn": "arn:t", "ResourceType": "DynamoDB",
-             "Status": "COMPLETED", "CreationDate": NOW - timedelta(days=i), "CompletionDate": NOW - timedelta(days=i) + timedelta(minutes=9),
+             "Status": "COMPLETED", "CreationDate": NOW - timedelta(days=i),
+             "CompletionDate": NOW - timedelta(days=i) + timedelta(minutes=9),
              "ValidationStatus": "SUCCESSFUL", "CreatedBy": {"RestoreTestingPlanArn": PLAN_ARN}} for i in (3, 1)]
     side.stubs["backup"].add_response("list_restore_jobs", {"RestoreJobs": jobs},
                                       {"ByRestoreTestingPlanArn": PLAN_ARN, "ByCreatedAfter": ANY})
@@ -109,7 +110,8 @@ def test_leftovers_recognised_by_tag_or_name_and_inventory_skipped(side):
         dynamodb.add_response("list_tags_of_resource", {"Tags": tags}, {"ResourceArn": arn})
     s3.add_response("list_buckets", {"Buckets": [{"Name": "docs-drill-20261125t020000z", "CreationDate": NOW},
                                                  {"Name": "plain", "CreationDate": NOW}]})
-    s3.add_client_error("get_bucket_tagging", "NoSuchTagSet", http_status_code=404, expected_params={"Bucket": "docs-drill-20261125t020000z"})
+    s3.add_client_error("get_bucket_tagging", "NoSuchTagSet", http_status_code=404,
+                        expected_params={"Bucket": "docs-drill-20261125t020000z"})
     s3.add_client_error("get_bucket_tagging", "AccessDenied", http_status_code=403, expected_params={"Bucket": "plain"})
     found = read_leftovers(side, ["inventory-table"])
     assert [(f["kind"], f["name"], f["reason"]) for f in found] == [

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from audit.templates import load_template, resolve_template
-from audit.templates import cache
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "cloudformation" / "backup-plan.yaml"
 PARAMS = {"EnvironmentName": "example", "Category": "ssn_data", "ScheduleExpression": "cron(0 2 * * ? *)",

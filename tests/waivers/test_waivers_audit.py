@@ -114,7 +114,8 @@ def test_an_expired_waiver_covers_nothing_and_fails_the_run_saying_so(seeded, tm
     assert code == 1 and by_id(report)["ENC-01"]["status"] == "failed" and by_id(report)["COV-04"]["status"] == "waived"
     assert [w["state"] for w in report["waivers"] if w["control"] == "ENC-01"] == ["expired"]
     assert f"EXPIRED WAIVER ENC-01 all expired on {yesterday} (" in out  # the line goes on with the file:line
-    assert [w["source"] for w in report["waivers"] if w["state"] == "expired"] == ["waivers.yaml:7"]  # the file's name: no machine path in a report
+    # the file's name: no machine path in a report
+    assert [w["source"] for w in report["waivers"] if w["state"] == "expired"] == ["waivers.yaml:7"]
     assert any(line.endswith("; 1 expired waiver(s)") for line in out.splitlines())
 
 
