@@ -329,11 +329,10 @@ def static_policies_of(cfg: Mapping[str, Any], templates_dir: Path | None) -> Po
         from audit.controls.access import target
 
         if "posture" not in cache:
+            from audit.project import templates_dir as default_templates_dir
             from audit.snapshot import Posture
             from audit.sources.static import build_snapshot
             from audit.sources.static_cache import cached_snapshot
-
-            from audit.project import templates_dir as default_templates_dir
 
             cache["posture"] = Posture(cached_snapshot(dict(cfg), templates_dir or default_templates_dir(),
                                                        lambda: build_snapshot(dict(cfg), templates_dir=templates_dir)))

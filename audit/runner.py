@@ -24,15 +24,15 @@ from typing import Any, Mapping
 
 import pytest
 
+import steps
 from audit.controls import Outcome
 from audit.evidence_provenance import canonical_sha256, package_version
 from audit.findings import Finding, waived
+from audit.project import features_dir
 from audit.report import AuditReport, ControlResult, StepResult, write_reports
 from audit.report.cucumber import add_tags, mark_waived
 from audit.snapshot import Posture
 from audit.waivers import WaiverSet
-import steps
-from audit.project import features_dir
 from steps.plugin import AuditPlugin, ScenarioRecord, waived_message
 
 # The features the tool ships (audit.project), and pytest's entry to them: the module of the installed steps

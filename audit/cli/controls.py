@@ -26,10 +26,10 @@ def cmd_controls(args: argparse.Namespace) -> int:
     if args.check:
         from audit.catalogue_check import check
 
-        features_dir = args.features_dir or features_dir()
-        if not features_dir.is_dir():
-            raise UsageError(f"--features-dir: no such folder {features_dir}")
-        problems = check(catalogue, features_dir)
+        folder = args.features_dir or features_dir()
+        if not folder.is_dir():
+            raise UsageError(f"--features-dir: no such folder {folder}")
+        problems = check(catalogue, folder)
         for problem in problems:
             print(problem)
         print(f"catalogue and features: {len(problems)} difference(s)" if problems else

@@ -80,8 +80,7 @@ def _say(line: str) -> None:
 
 
 def cmd_drill(args: argparse.Namespace) -> int:  # noqa: C901 - one command's argument checks in the order the user reads them
-    from audit.cli.common import UsageError
-    from audit.cli.common import credentials as _credentials
+    from audit.cli.common import UsageError, credentials as _credentials
     from audit.config import load_config
     from audit.drill import plan
 

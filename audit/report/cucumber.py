@@ -34,10 +34,10 @@ def mark_waived(path: Path, waived: dict[tuple[str, int], dict[int, str]]) -> in
     rewritten."""
 
     def edit(name: str, element: dict[str, Any]) -> int:
-        steps = waived.get((name, element.get("line")))
+        steps = waived.get((name, int(element.get("line") or 0))) or {}
         changed = 0
         for step in element.get("steps", []) if steps else []:
-            message = steps.get(step.get("line"))
+            message = steps.get(int(step.get("line") or 0))
             if message is not None:
                 step["result"] = {**step.get("result", {}), "status": "skipped", "error_message": message}
                 changed += 1
@@ -53,7 +53,7 @@ def add_tags(path: Path, tags: dict[tuple[str, int], list[str]]) -> int:
     def edit(name: str, element: dict[str, Any]) -> int:
         have = {tag.get("name") for tag in element.get("tags", [])}
         added = [{"name": tag, "line": element.get("line", 0) - 1}
-                 for tag in tags.get((name, element.get("line")), []) if tag not in have]
+                 for tag in tags.get((name, int(element.get("line") or 0)), []) if tag not in have]
         element["tags"] = element.get("tags", []) + added
         return 1 if added else 0
 

@@ -16,7 +16,6 @@ from audit import deployment, project
 from audit.templates import ResolvedTemplate, Symbol, TemplateError, load_template, resolve_template
 
 
-
 @dataclass(frozen=True)
 class ResolvedStack:
     spec: deployment.StackSpec

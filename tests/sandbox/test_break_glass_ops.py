@@ -17,10 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from audit import break_glass as bg
-from audit import break_glass_aws as aws
-from audit import break_glass_ops as ops
-from audit import deployment
+from audit import break_glass as bg, break_glass_aws as aws, break_glass_ops as ops, deployment
 from audit.cli.stacks import declared_parameters
 from audit.config import load_config
 from audit.controls.access import ALLOW_ALL, Principal, decide, principal, target

@@ -3,8 +3,8 @@ while it is unexpired; never a passing check, never a control that found nothing
 from __future__ import annotations
 
 from audit.controls import Outcome
-from audit.report.model import Waiver
 from audit.findings import named_subjects
+from audit.report.model import Waiver
 from audit.waivers import WaiverSet
 
 A, A_HISTORY, B = "dynamodb table app-a", "dynamodb table app-a-history", "dynamodb table app-b"
