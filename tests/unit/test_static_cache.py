@@ -2,6 +2,7 @@
 configuration misses it."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -35,29 +36,44 @@ def test_cache_hits_equal_a_rebuild_and_edits_miss(tmp_path, monkeypatch):
     assert len(builds) == 3
 
 
-def test_an_edit_of_any_module_that_builds_the_snapshot_misses_the_cache(tmp_path, monkeypatch):
-    """Every module static.py reaches through audit.sources imports is in the key: editing any of them
-    changes it (a reader left out would serve snapshots its old code built)."""
-    import ast
+def test_an_edit_of_any_module_loaded_when_the_snapshot_was_built_misses_the_cache(tmp_path, monkeypatch):
+    """The entry records every module of the project loaded when it was built (not a list by hand), and an
+    edit of any of them, audit/break_glass.py included (the sources call it), is a miss."""
+    import hashlib
 
     from audit.sources import static_cache
 
-    audit_copy = tmp_path / "audit"
-    shutil.copytree(REPO / "audit", audit_copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(static_cache, "AUDIT_DIR", audit_copy)
+    monkeypatch.setenv("RETENTION_CACHE_DIR", str(tmp_path / "cache" / "templates"))
     cfg, templates = load_config("example").data, REPO / "cloudformation"
-    pending, reached = ["audit.sources.static"], set()
-    while pending:
-        module = pending.pop()
-        if module in reached:
-            continue
-        reached.add(module)
-        for node in ast.walk(ast.parse((REPO / (module.replace(".", "/") + ".py")).read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("audit.sources."):
-                pending.append(node.module)
-    assert {"audit.sources.static_functions", "audit.sources.function_records"} <= reached
-    for module in sorted(reached):
-        before = static_cache._key(cfg, templates)
-        path = audit_copy / (module.removeprefix("audit.").replace(".", "/") + ".py")
-        path.write_text(path.read_text() + "\n# edited\n")
-        assert static_cache._key(cfg, templates) != before, f"{module} is not in the static snapshot cache key"
+    builds = []
+    built = build_snapshot(cfg, templates_dir=templates)  # built once: what is tested is when the cache misses
+
+    def build():
+        builds.append(1)
+        return built
+
+    cached_snapshot(cfg, templates, build)
+    [entry] = [json.loads(p.read_text()) for p in (tmp_path / "cache" / "snapshots").glob("*.json")]
+    recorded = set(entry["code"])
+    assert {"audit.sources.static", "audit.sources.static_functions", "audit.sources.function_records",
+            "audit.break_glass", "audit.deployment", "audit.templates.resolved"} <= recorded
+    real = static_cache._sha256
+    for module in sorted(recorded):
+        origin = static_cache.module_file(module)
+        edited = hashlib.sha256(origin.read_bytes() + b"\n# edited\n").hexdigest()
+        monkeypatch.setattr(static_cache, "_sha256", lambda path, o=origin, e=edited: e if path == o else real(path))
+        before = len(builds)
+        cached_snapshot(cfg, templates, build)
+        assert len(builds) == before + 1, f"an edit of {module} was served the cached snapshot"
+        cached_snapshot(cfg, templates, build)  # the entry records the edited bytes: a hit while they stay
+        assert len(builds) == before + 1
+        monkeypatch.setattr(static_cache, "_sha256", real)
+        cached_snapshot(cfg, templates, build)  # undoing the edit is an edit too
+        assert len(builds) == before + 2
+
+
+def test_an_entry_whose_module_is_gone_is_a_miss(tmp_path, monkeypatch):
+    from audit.sources import static_cache
+
+    assert static_cache._unchanged({"audit.no_such_module": "0" * 64}) is False
+    assert static_cache._unchanged({}) is False  # an entry that recorded no code proves nothing
