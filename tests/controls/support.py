@@ -256,3 +256,20 @@ def emptied(*sections: str) -> Callable[[dict], None]:
                 holder = holder[key]
             holder[path[-1]] = type(holder[path[-1]])()
     return mutate
+
+
+def plan_of(snapshot: dict, category: str) -> dict:
+    """The example's backup plan of ``category``."""
+    return named(snapshot["plans"], f"compact-retention-{ENV}-{category}")
+
+
+def rule_of(snapshot: dict, category: str) -> dict:
+    """The one rule of the example's backup plan of ``category``."""
+    return plan_of(snapshot, category)["rules"][0]
+
+
+def vault_of(snapshot: dict, kind: str, side: str) -> dict:
+    """The ``kind`` (general, ssn) vault of the ``side`` (environment, backup) account."""
+    env = snapshot["environment"]
+    account = env["environment_account_id" if side == "environment" else "backup_account_id"]
+    return next(v for v in snapshot["vaults"] if v["name"] == env["vault_names"][kind] and v["account_id"] == account)
