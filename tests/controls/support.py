@@ -273,3 +273,49 @@ def vault_of(snapshot: dict, kind: str, side: str) -> dict:
     env = snapshot["environment"]
     account = env["environment_account_id" if side == "environment" else "backup_account_id"]
     return next(v for v in snapshot["vaults"] if v["name"] == env["vault_names"][kind] and v["account_id"] == account)
+
+
+def key_of(snapshot: dict, kind: str, side: str) -> dict:
+    """The key of the ``kind`` vault of the ``side`` account."""
+    arn = vault_of(snapshot, kind, side)["encryption_key_arn"]
+    return next(k for k in snapshot["keys"] if k["arn"] == arn)
+
+
+def statements(policy: dict) -> list[dict]:
+    """A policy's statements as a list (a lone statement dict is listed)."""
+    found = policy.get("Statement") or []
+    return [found] if isinstance(found, dict) else found
+
+
+def with_statement(holder: Callable[[dict], dict], field: str, **statement: Any) -> Callable[[dict], None]:
+    """A mutation adding ``statement`` to the policy in ``holder(snapshot)[field]``."""
+    def mutate(snapshot: dict) -> None:
+        item = holder(snapshot)
+        item[field] = item[field] or {"Version": "2012-10-17", "Statement": []}
+        item[field]["Statement"] = [*statements(item[field]), statement]
+    return mutate
+
+
+def without_statement(holder: Callable[[dict], dict], field: str, sid: str) -> Callable[[dict], None]:
+    """A mutation removing the statement ``sid`` from the policy in ``holder(snapshot)[field]``."""
+    def mutate(snapshot: dict) -> None:
+        policy = holder(snapshot)[field]
+        kept = [s for s in statements(policy) if s.get("Sid") != sid]
+        if len(kept) == len(statements(policy)):
+            raise KeyError(f"no statement {sid!r} in {field}")
+        policy["Statement"] = kept
+    return mutate
+
+
+def edit_statement(holder: Callable[[dict], dict], field: str, sid: str, **changes: Any) -> Callable[[dict], None]:
+    """A mutation changing the statement ``sid`` (a change to None removes that key)."""
+    def mutate(snapshot: dict) -> None:
+        found = next((s for s in statements(holder(snapshot)[field]) if s.get("Sid") == sid), None)
+        if found is None:
+            raise KeyError(f"no statement {sid!r} in {field}")
+        for key, value in changes.items():
+            if value is None:
+                found.pop(key, None)
+            else:
+                found[key] = value
+    return mutate
