@@ -319,3 +319,11 @@ def edit_statement(holder: Callable[[dict], dict], field: str, sid: str, **chang
             else:
                 found[key] = value
     return mutate
+
+
+def combined(*mutations: Callable[[dict], Any]) -> Callable[[dict], None]:
+    """One mutation applying ``mutations`` in order."""
+    def mutate(snapshot: dict) -> None:
+        for each in mutations:
+            each(snapshot)
+    return mutate
