@@ -5,7 +5,7 @@ window or route, and an alert rule that cannot dead-letter what it cannot delive
 failure class, topic, rule, alarm or queue."""
 from __future__ import annotations
 
-from tests.controls.support import Case, family_tests, named, with_statement, without_statement
+from tests.controls.support import Case, family_tests, named, without_statement
 
 PREFIX = "compact-retention-example-"
 ALERTS = f"topic {PREFIX}alerts"
