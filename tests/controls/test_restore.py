@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.controls.support import (ABSENT, NOW, Case, edit_statement, emptied, family_tests, iso, named, restore_job,
+from tests.controls.support import (ABSENT, NOW, Case, emptied, family_tests, iso, named, restore_job,
                                     without_statement)
 
 PREFIX = "compact-retention-example-"
