@@ -4,7 +4,9 @@ that does not fit or is in the wrong mode, and (live) recovery points with the w
 naming the rule, vault or resource."""
 from __future__ import annotations
 
-from tests.controls.support import ABSENT, Case, emptied, family_tests, rule_of, vault_of
+from datetime import timedelta
+
+from tests.controls.support import ABSENT, NOW, Case, emptied, family_tests, iso, rule_of, vault_of
 
 PROVIDER = "dynamodb table compact-connect-example-provider"
 PROVIDER_ARN = "arn:aws:dynamodb:us-east-1:111111111111:table/compact-connect-example-provider"
@@ -62,6 +64,15 @@ def provider_points(kind: str, **lifecycle_fields):
             if point["resource_arn"] == PROVIDER_ARN and point["kind"] == kind:
                 point["lifecycle"].update(lifecycle_fields)
     return mutate
+
+
+def newer_partial_point_hides_a_shortened_one(snapshot: dict) -> None:
+    """The newest COMPLETED recovery point of the provider table was shortened to 35 days by hand
+    (UpdateRecoveryPointLifecycle); a later job left a PARTIAL point with the category's lifecycle."""
+    completed = next(p for p in snapshot["recovery_points"] if p["resource_arn"] == PROVIDER_ARN and p["kind"] == "source")
+    completed["lifecycle"]["delete_after_days"] = 35
+    snapshot["recovery_points"].append({**completed, "status": "PARTIAL", "creation_date": iso(NOW - timedelta(hours=1)),
+                                        "lifecycle": {"delete_after_days": 2555, "cold_storage_after_days": None}})
 
 
 def drop_provider_copies(snapshot: dict) -> None:
@@ -131,6 +142,12 @@ CASES = {
         Case("copy kept for ever", provider_points("copy", delete_after_days=None),
              f"{PROVIDER}: newest copy deleted after None days"),
         Case("copy never arrived", drop_provider_copies, f"{PROVIDER}: no copy recovery point to check"),
+        Case("a newer partial point hides a shortened completed one", newer_partial_point_hides_a_shortened_one,
+             f"{PROVIDER}: newest source deleted after 35 days",
+             xfail="RET-07 judges the newest recovery point of any status (audit/controls/retention.py, "
+                   "recovery_point_lifecycles), while RPO-03/04 count only COMPLETED ones: a newer PARTIAL point "
+                   "with the category's lifecycle hides the newest completed point, the one a restore would use, "
+                   "being deleted after 35 days"),
         Case("no protected resource", NO_PROTECTED, ABSENT),
     ],
 }
