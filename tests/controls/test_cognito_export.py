@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.controls.support import (NOW, Case, edit_statement, emptied, family_tests, iso, named, rule_of,
-                                    without_statement)
+from tests.controls.support import NOW, Case, edit_statement, emptied, family_tests, iso, named, rule_of, without_statement
 
 PREFIX = "compact-retention-example-"
 EXPORTER = PREFIX + "cognito-exporter"
@@ -96,7 +95,8 @@ CASES = {
              f"{PROVIDERS}: rule {PREFIX}cognito-export-provider-users cron(0 2 ? * SUN *) runs {EXPORTER} with its id, largest gap 168 h"),
         Case("schedule names another pool", schedule_target("staff-users", input={"pool_id": "us-east-1_Other"}),
              f"{STAFF}: no schedule targets the exporter with this pool id"),
-        Case("pool missing from the account", lambda s: s["user_pools"].pop(0), f"{STAFF}: no pool with this id in the account", mode="live"),
+        Case("pool missing from the account",
+             lambda s: s["user_pools"].pop(0), f"{STAFF}: no pool with this id in the account", mode="live"),
         Case("no exporter", emptied("functions"), "no exporter function (a function with EXPORT_BUCKET in its environment)"),
         Case("no pool in the inventory", emptied("inventory.user_pools"), "the inventory lists no user pool"),
     ],
@@ -119,7 +119,8 @@ CASES = {
              "ImplicitDeny (expected allowed)"),
         Case("role may write anywhere", edit_statement(exporter_policies, "cognito-export", "WriteAndResumeExports", Resource="*"),
              f"role {EXPORTER} policy cognito-export WriteAndResumeExports: actions ['s3:PutObject', 's3:GetObject'] on ['*']"),
-        Case("managed policy attached", lambda s: named(s["roles"], EXPORTER).update(managed_policies={"ReadOnlyAccess": {"Statement": []}}),
+        Case("managed policy attached",
+             lambda s: named(s["roles"], EXPORTER).update(managed_policies={"ReadOnlyAccess": {"Statement": []}}),
              f"role {EXPORTER}: managed policies ['ReadOnlyAccess']"),
         Case("role missing", drop("roles", EXPORTER), f"{EXPORTER}: its role {ROLE_ARN} is not in the static posture"),
     ],
@@ -136,13 +137,16 @@ CASES = {
         Case("no exporter", emptied("functions"), "no exporter function"),
     ],
     "EXP-05": [
-        Case("exporter without a dead-letter queue", function(dead_letter_arn=None), f"function {EXPORTER}: dead-letter queue none (not in the posture)"),
+        Case("exporter without a dead-letter queue",
+             function(dead_letter_arn=None), f"function {EXPORTER}: dead-letter queue none (not in the posture)"),
         Case("no errors alarm", drop("alarms", f"{EXPORTER}-errors"), f"function {EXPORTER}: Errors alarms notifying an alert topic: none"),
-        Case("missing-export alarm not breaching on missing data", alarm("cognito-export-missing-staff-users", treat_missing_data="notBreaching"),
+        Case("missing-export alarm not breaching on missing data",
+             alarm("cognito-export-missing-staff-users", treat_missing_data="notBreaching"),
              f"{STAFF}: 'no complete export in 26 h' alarm notifying an alert topic: none"),
         Case("missing-export alarm window of 48 h", alarm("cognito-export-missing-provider-users", evaluation_periods=48),
              f"{PROVIDERS}: 'no complete export in 26 h' alarm notifying an alert topic: none"),
-        Case("metrics namespace unset", unset_environment("METRICS_NAMESPACE"), "publishes export metrics to nothing (METRICS_NAMESPACE unset)"),
+        Case("metrics namespace unset",
+             unset_environment("METRICS_NAMESPACE"), "publishes export metrics to nothing (METRICS_NAMESPACE unset)"),
         Case("schedule without a dead-letter queue", schedule_target("staff-users", dead_letter_arn=None),
              f"{STAFF}: rule {PREFIX}cognito-export-staff-users: undeliverable events go to no dead-letter queue"),
         Case("no exporter", emptied("functions"), "no exporter function"),
@@ -151,7 +155,8 @@ CASES = {
         Case("no export of the provider pool", drop_export(1), f"{PROVIDERS}: no complete export (manifest.json) in the last days"),
         Case("export began 28 h ago", export_of(1, started_at=iso(NOW - timedelta(hours=28)), completed_at=iso(NOW - timedelta(hours=27))),
              f"{PROVIDERS}: newest complete export"),
-        Case("an export object missing", export_of(0, objects_missing=["cognito-export/us-east-1_exStaffU1/2026-11-27/users-00001.jsonl.gz"]),
+        Case("an export object missing",
+             export_of(0, objects_missing=["cognito-export/us-east-1_exStaffU1/2026-11-27/users-00001.jsonl.gz"]),
              f"{STAFF}: manifest lists 7 objects, 1 missing or resized"),
         Case("an empty manifest", export_of(0, objects=0), f"{STAFF}: manifest lists 0 objects, 0 missing"),
         Case("no pool in the inventory", emptied("inventory.user_pools"), "the inventory lists no user pool"),

@@ -1,7 +1,7 @@
 """Every declared control has fixtures here: a PASS case (it is a key of its family's ``CASES``, which
-``family_tests`` runs on the healthy snapshot) and at least one FAIL case that is not an expected failure. A control added without them
-fails this test, naming the control and the module its fixtures belong in; a case for a control nobody
-declares fails too (a renamed or removed control)."""
+``family_tests`` runs on the healthy snapshot) and at least one FAIL case that is not an expected failure.
+A control added without them fails this test, naming the control and the module its fixtures belong in; a
+case for a control nobody declares fails too (a renamed or removed control)."""
 from __future__ import annotations
 
 import importlib

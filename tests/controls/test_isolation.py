@@ -6,8 +6,19 @@ from __future__ import annotations
 
 from functools import partial
 
-from tests.controls.support import (ABSENT, Case, edit_statement, emptied, family_tests, key_of, named, rule_of, vault_of,
-                                    with_statement, without_statement)
+from tests.controls.support import (
+    ABSENT,
+    Case,
+    edit_statement,
+    emptied,
+    family_tests,
+    key_of,
+    named,
+    rule_of,
+    vault_of,
+    with_statement,
+    without_statement,
+)
 
 PROVIDER = "dynamodb table compact-connect-example-provider"
 CRITICAL_RULE = "plan compact-retention-example-critical_data rule critical_data-daily"
@@ -19,6 +30,10 @@ ENV_ROOT = {"AWS": "arn:aws:iam::111111111111:root"}
 backup_general = partial(vault_of, kind="general", side="backup")
 backup_general_key = partial(key_of, kind="general", side="backup")
 env_ssn_vault = partial(vault_of, kind="ssn", side="environment")
+
+
+def documents_bucket(snapshot: dict) -> dict:
+    return named(snapshot["buckets"], "compact-connect-example-provider-users-111111111111")
 
 
 def copy_to(category: str, arn: str | None):
@@ -88,8 +103,7 @@ CASES = {
              "cross-account ssn vault CompactConnectBackupVault-SSN not found"),
     ],
     "ISO-03": [
-        Case("bucket readable by anyone", with_statement(lambda s: named(s["buckets"], "compact-connect-example-provider-users-111111111111"),
-                                                         "policy", Sid="Public", Effect="Allow", Principal="*",
+        Case("bucket readable by anyone", with_statement(documents_bucket, "policy", Sid="Public", Effect="Allow", Principal="*",
                                                          Action="s3:GetObject", Resource="*"),
              "bucket compact-connect-example-provider-users-111111111111 policy Public: Allow to principal * WITHOUT a condition"),
         Case("key usable by any AWS principal", with_statement(backup_general_key, "policy", Sid="AnyAws", Effect="Allow",
@@ -108,7 +122,8 @@ CASES = {
                                                                              "EnvironmentAccountUseThroughAWSBackup"),
              "the general backup role through AWS Backup kms:GenerateDataKey on key of the cross-account general vault: denied"),
         Case("vault key not in the snapshot", drop_key_of("ssn", "backup"),
-             "key of the cross-account ssn vault: arn:aws:kms:us-west-2:222222222222:key/{{SSNBackupKey.Ref}} is not a customer-managed key"),
+             "key of the cross-account ssn vault: arn:aws:kms:us-west-2:222222222222:key/{{SSNBackupKey.Ref}} is not a "
+             "customer-managed key"),
         Case("cross-account SSN vault missing", drop_vault("ssn", "backup"), "cross-account ssn vault not found"),
     ],
     "ISO-05": [

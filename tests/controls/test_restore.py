@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.controls.support import (ABSENT, NOW, Case, emptied, family_tests, iso, named, restore_job,
-                                    without_statement)
+from tests.controls.support import ABSENT, NOW, Case, emptied, family_tests, iso, named, restore_job, without_statement
 
 PREFIX = "compact-retention-example-"
 PROVIDER = "dynamodb table compact-connect-example-provider"
@@ -139,11 +138,13 @@ CASES = {
                                                              "kmsMasterKeyArn": "arn:aws:kms:us-east-1:999999999999:key/k"}),
              f"{CRITICAL_SELECTION}: kmsMasterKeyArn arn:aws:kms:us-east-1:999999999999:key/k is not a key of the static posture"),
         Case("no key named", selection(overrides={"encryptionType": "KMS"}), f"{CRITICAL_SELECTION}: no kmsMasterKeyArn"),
-        Case("unknown resource type", selection(resource_type="RDS"), f"{CRITICAL_SELECTION}: resource type RDS has no known encryption override"),
+        Case("unknown resource type",
+             selection(resource_type="RDS"), f"{CRITICAL_SELECTION}: resource type RDS has no known encryption override"),
         Case("no restore testing selection", emptied("restore_testing_plans"), "no restore testing selection in the static posture"),
     ],
     "RES-05": [
-        Case("validation function missing", drop("functions", VALIDATOR), f"validation function {VALIDATOR}: not found in the static posture"),
+        Case("validation function missing",
+             drop("functions", VALIDATOR), f"validation function {VALIDATOR}: not found in the static posture"),
         Case("trigger rule disabled", event_rule("restore-job-completed", state="DISABLED"),
              "Restore Job State Change COMPLETED: no enabled rule of the default bus sends it to the validation function "
              f"(rule {PREFIX}restore-job-completed matches but is DISABLED)"),
