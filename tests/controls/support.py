@@ -180,12 +180,16 @@ def run(control_id: str, posture: Posture) -> Outcome:
     return Outcome.merged(outcomes)
 
 
-def mode_of(control_id: str) -> str:
-    """The healthy snapshot a control's cases start from: static when it runs there, else live."""
+def declared(control_id: str) -> registry.Control:
     control = registry.get(control_id)
     if control is None:
-        raise KeyError(f"{control_id}: not a declared control")
-    return "static" if control.runs_in("static") else "live"
+        raise KeyError(f"{control_id}: not a declared control (audit.controls.registry)")
+    return control
+
+
+def mode_of(control_id: str) -> str:
+    """The healthy snapshot a control's FAIL cases start from: static when it runs there, else live."""
+    return "static" if declared(control_id).runs_in("static") else "live"
 
 
 # --- the cases of a family ----------------------------------------------------------------------------
@@ -220,11 +224,15 @@ def fails_naming(outcome: Outcome, fragment: str) -> None:
 
 
 def family_tests(cases: dict[str, list[Case]]) -> tuple[Callable, Callable]:
-    """``test_healthy_passes`` and ``test_each_violation_fails`` over a family's table of cases."""
+    """``test_healthy_passes`` (every control of ``cases`` on the healthy snapshot of each mode it runs in)
+    and ``test_each_violation_fails`` (each case) over a family's table of cases."""
 
-    @pytest.mark.parametrize("control_id", sorted(cases))
-    def test_healthy_passes(control_id: str) -> None:
-        passes(run(control_id, posture(mode=mode_of(control_id))))
+    healthy_runs = [pytest.param(control_id, mode, id=f"{control_id}-{mode}") for control_id in sorted(cases)
+                    for mode in declared(control_id).modes]
+
+    @pytest.mark.parametrize("control_id, mode", healthy_runs)
+    def test_healthy_passes(control_id: str, mode: str) -> None:
+        passes(run(control_id, posture(mode=mode)))
 
     params = [pytest.param(control_id, case, id=f"{control_id}-{case.name}",
                            marks=[pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else [])
