@@ -81,6 +81,8 @@ CASES = {
              "copy job failed (copy-job-failed, general vault): no enabled rule sends it to the alerts topic"),
         Case("plan changes rule on a custom bus", event_rule("vault-and-plan-changes", event_bus="custom"),
              "plan deleted (backup-plan-deleted): no enabled rule sends it to the alerts topic"),
+        Case("invalid event pattern", event_rule("recovery-point-problems", event_pattern={"source": "aws.backup"}),
+             f"rule {PREFIX}recovery-point-problems: invalid event pattern"),
         Case("alerts topic missing", drop("topics", "alerts"), f"alerts topic {ALERTS_ARN} not found in the static posture"),
     ],
     "MON-02": [
@@ -127,6 +129,7 @@ CASES = {
              f"alarm {PREFIX}rpo-breach-ssn: Sum over 104400 s x 1 LessThanThreshold 1 (the vault protects 1 resources; "
              "window must be 24-32 h), missing data notBreaching"),
         Case("window of one hour", alarm("rpo-breach-general", period=3600), f"alarm {PREFIX}rpo-breach-general: Sum over 3600 s x 1"),
+        Case("averaged", alarm("rpo-breach-general", statistic="Average"), f"alarm {PREFIX}rpo-breach-general: Average over 104400 s"),
         Case("SSN alarm not on the critical topic", alarm("rpo-breach-ssn", alarm_actions=[ALERTS_ARN]),
              "notifies the critical alerts topic: NO"),
         Case("alarm missing", drop("alarms", "rpo-breach-general"),
