@@ -125,7 +125,8 @@ CASES = {
              f"{ROLE_LABEL}: AWS Backup may assume it:"),
         Case("role may not use the general key", without_statement(policies_of_the_tests, "restore-tests", "UseTheGeneralKeyOnly"),
              f"{ROLE_LABEL}: kms:Decrypt on the general key through AWS Backup"),
-        Case("role may not create the restored table", without_statement(policies_of_the_tests, "restore-tests", "RestoreDynamoDBTestTables"),
+        Case("role may not create the restored table",
+             without_statement(policies_of_the_tests, "restore-tests", "RestoreDynamoDBTestTables"),
              f"{ROLE_LABEL}: dynamodb:RestoreTableFromAwsBackup on arn:aws:dynamodb:us-east-1:111111111111:table/"
              "awsbackup-restore-test-probe: DENIED"),
         Case("role missing", drop("roles", TESTING_ROLE), f"{ROLE_LABEL}: not found in the static posture"),
