@@ -27,6 +27,7 @@ from typing import Any, Callable
 import parse as parse_library
 import pytest
 
+from audit.catalogue import CONTROL_ID
 from audit.controls import Outcome, registry
 from audit.snapshot import Posture
 
@@ -142,7 +143,7 @@ def scenario_steps() -> dict[str, tuple[Step, ...]]:
     for path in sorted(FEATURES.glob("*.feature")):
         feature = FeatureParser(str(path.parent), path.name).parse()
         for scenario in feature.scenarios.values():
-            ids = [tag for tag in {*scenario.tags, *feature.tags} if registry.CONTROL_ID.match(tag)]
+            ids = [tag for tag in {*scenario.tags, *feature.tags} if CONTROL_ID.match(tag)]
             steps = []
             for step in scenario.steps:
                 if step.type == "given":  # "the posture of the environment": the audit's own precondition
