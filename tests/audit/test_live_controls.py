@@ -5,70 +5,19 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from audit.config import load_config
 from audit.runner import run_audit
 from audit.sources.static import build_snapshot
-
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
-DAYS = {"critical_data": 2555, "configuration_data": 1095, "ssn_data": 2555, "document_storage": 2555, "export_data": 365}
-
-
-def iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-PLAN_ARN = "arn:aws:backup:us-east-1:111111111111:restore-testing-plan:compact_retention_example_critical_data-abc123"
-
-
-def restore_job(item: dict, *, hours_ago: float, took_minutes: float = 20, status: str = "COMPLETED",
-                validation: str | None = "SUCCESSFUL") -> dict:
-    """A restore testing job as ``restore_job_record`` builds it from ListRestoreJobs."""
-    created = NOW - timedelta(hours=hours_ago)
-    return {"job_id": f"JOB-{item['id']}-{hours_ago:g}", "account_id": "111111111111", "resource_arn": item["arn"],
-            "resource_type": "DynamoDB" if item["kind"] == "dynamodb table" else "S3", "recovery_point_arn": None,
-            "status": status, "status_message": None, "creation_date": iso(created),
-            "completion_date": iso(created + timedelta(minutes=took_minutes)) if status != "RUNNING" else None,
-            "validation_status": validation, "validation_message": None, "plan_arn": PLAN_ARN,
-            "created_resource_arn": None, "deletion_status": None,
-            "origin": {"account_id": "111111111111", "region": "us-east-1", "api": "backup:ListRestoreJobs"}}
+from tests.controls.support import NOW, PLAN_ARN, iso, live_snapshot, restore_job
 
 
 @pytest.fixture(scope="module")
 def healthy():
-    snapshot = build_snapshot(load_config("example").data)
-    snapshot["mode"] = "live"
-    snapshot["taken_at"] = iso(NOW)
-    env = snapshot["environment"]
-    points = []
-    for item in [*snapshot["inventory"]["tables"], *[b for b in snapshot["inventory"]["buckets"] if not b.get("excluded")]]:
-        kind = "ssn" if item["category"] == "ssn_data" else "general"
-        for side, account, region in (("source", env["environment_account_id"], env["primary_region"]),
-                                      ("copy", env["backup_account_id"], env["backup_region"])):
-            points.append({"resource_arn": item["arn"], "kind": side, "status": "COMPLETED", "account_id": account, "region": region,
-                           "vault_arn": f"arn:aws:backup:{region}:{account}:backup-vault:{env['vault_names'][kind]}",
-                           "creation_date": iso(NOW - timedelta(hours=9)),
-                           "lifecycle": {"delete_after_days": DAYS[item["category"]], "cold_storage_after_days": None}})
-    snapshot["recovery_points"] = points
-    pools = snapshot["inventory"]["user_pools"]
-    snapshot["user_pools"] = [{"name": p["name"], "user_pool_id": p["user_pool_id"], "estimated_users": 3,
-                               "origin": {"api": "cognito-idp:DescribeUserPool"}} for p in pools]
-    snapshot["exports"] = [{"pool_id": p["user_pool_id"], "bucket": "exports", "day": "2026-11-27",
-                            "manifest_key": f"cognito-export/{p['user_pool_id']}/2026-11-27/manifest.json",
-                            "started_at": iso(NOW - timedelta(hours=10, minutes=40)),
-                            "completed_at": iso(NOW - timedelta(hours=10)), "format_version": 1,
-                            "counts": {"users": 3, "disabled": 1, "groups": 2, "memberships": 4}, "objects": 7,
-                            "objects_missing": [], "origin": {"api": "s3:GetObject"}} for p in pools]
-    snapshot["restore_jobs"] = [restore_job(item, hours_ago=30) for item in
-                                [*snapshot["inventory"]["tables"], *snapshot["inventory"]["buckets"]]
-                                if not item.get("excluded") and item["category"] != "ssn_data"]
-    snapshot["settings"] = {"cross_account_backup": True, "region_settings": {
-        f"{env['environment_account_id']}:{env['primary_region']}": {"dynamodb_advanced": True},
-        f"{env['backup_account_id']}:{env['backup_region']}": {"dynamodb_advanced": True}}}
-    return snapshot
+    return live_snapshot(build_snapshot(load_config("example").data))
 
 
 def failed(snapshot, tmp_path) -> set[str]:
