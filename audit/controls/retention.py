@@ -180,6 +180,14 @@ def recovery_point_lifecycles(posture: Posture, table: list[dict[str, str]]) -> 
                 outcome.check(False, f"{name}: no {kind} recovery point to check")
                 continue
             newest = max(points, key=lambda p: p["creation_date"])
-            actual = (newest.get("lifecycle") or {}).get("delete_after_days")
-            outcome.check(actual == days, f"{name}: newest {kind} deleted after {actual} days, {resource['category']} promises {days}")
+            completed = [p for p in points if p.get("status") == "COMPLETED"]
+            # the newest point, and the newest COMPLETED one when that is another (the one a restore would
+            # use: RPO-03/04 count only those), so a newer PARTIAL point cannot hide a shortened one
+            judged = [("", newest)]
+            if completed and newest.get("status") != "COMPLETED":
+                judged.append(("completed ", max(completed, key=lambda p: p["creation_date"])))
+            for which, point in judged:
+                actual = (point.get("lifecycle") or {}).get("delete_after_days")
+                outcome.check(actual == days, f"{name}: newest {which}{kind} deleted after {actual} days, "
+                                              f"{resource['category']} promises {days}")
     return outcome

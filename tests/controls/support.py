@@ -2,7 +2,7 @@
 its scenario writes it, without pytest-bdd, a report or a CLI.
 
 - ``static_snapshot()``: the static snapshot of the bundled ``example`` environment, built once per session
-  by the code path of ``retention snapshot --mode static --env example`` (``audit.cli._static_snapshot``,
+  by the code path of ``retention snapshot --mode static --env example`` (``audit.cli.snapshot.static_snapshot``,
   served by the static snapshot cache);
 - ``live_snapshot(static)``: the same environment as the live source would read a healthy account of it
   (recovery points, settings, exports, restore jobs, ``taken_at``); ``tests/audit/test_live_controls.py``
@@ -100,9 +100,9 @@ def live_snapshot(static: dict) -> dict:
 def static_snapshot() -> dict:
     """The static snapshot ``retention snapshot --mode static --env example`` prints (shared: never mutate
     it, ask ``posture`` for a copy)."""
-    from audit.cli import _static_snapshot
+    from audit.cli.snapshot import static_snapshot as read_static
 
-    _, snapshot = _static_snapshot(argparse.Namespace(env=ENV, config_dir=None, templates_dir=None))
+    _, snapshot = read_static(argparse.Namespace(env=ENV, config_dir=None, templates_dir=None))
     return snapshot
 
 

@@ -143,11 +143,7 @@ CASES = {
              f"{PROVIDER}: newest copy deleted after None days"),
         Case("copy never arrived", drop_provider_copies, f"{PROVIDER}: no copy recovery point to check"),
         Case("a newer partial point hides a shortened completed one", newer_partial_point_hides_a_shortened_one,
-             f"{PROVIDER}: newest source deleted after 35 days",
-             xfail="RET-07 judges the newest recovery point of any status (audit/controls/retention.py, "
-                   "recovery_point_lifecycles), while RPO-03/04 count only COMPLETED ones: a newer PARTIAL point "
-                   "with the category's lifecycle hides the newest completed point, the one a restore would use, "
-                   "being deleted after 35 days"),
+             f"{PROVIDER}: newest completed source deleted after 35 days"),
         Case("no protected resource", NO_PROTECTED, ABSENT),
     ],
 }
