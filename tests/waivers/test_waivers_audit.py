@@ -14,7 +14,7 @@ import pytest
 
 from audit.cli import main
 from audit.findings import named_subjects
-from tests.audit.test_violations import CONFIG, TEMPLATES, VIOLATIONS, combined
+from tests.support.violations import CONFIG, TEMPLATES, VIOLATIONS, combined
 
 SOON = (date.today() + timedelta(days=30)).isoformat()
 SEED = combined(VIOLATIONS["rotation off"][0], VIOLATIONS["bucket unversioned"][0])  # ENC-01 and COV-04 fail
