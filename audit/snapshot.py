@@ -4,7 +4,11 @@ Both sources fill the same shape: the static source from the templates resolved 
 the live source from the accounts. Controls only ask a snapshot (through ``Posture``), so one control
 serves both modes and drift is a comparison of two snapshots.
 
-Shape (lists of plain dicts; ``origin`` says where a fact came from: template line or API call):
+Shape (lists of plain dicts; ``origin`` says where a fact came from: template line or API call). Each record
+that both sources write has one typed shape (a ``TypedDict``) and one builder both call: vaults, keys, roles
+and plans in ``audit.sources.backup_records``, tables in ``table_records``, bucket lifecycles in
+``bucket_records``, functions and queues in ``function_records``, monitoring in ``monitoring_records``,
+restore testing in ``restore_testing_records``:
   mode, environment{name, environment_account_id, primary_region, backup_account_id, backup_region,
   organization_id, vault_names, roles, ssn_role_name}, inventory{tables, buckets, user_pools: [{id, name,
   arn, category | excluded + exclusion_reason}] (tables also with the configured point_in_time_recovery_days),

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, cast
 
 from audit.arns import ArnError, backup_vault_arn, parse_arn
-from audit.schedule import DEFAULT_TIMEZONE
+from audit.sources import backup_records as records
 from audit.sources.bucket_records import lifecycle_fields, lifecycle_rule
 from audit.sources.live_aws import Absent, Failed, Side, parse_document
 from audit.sources.table_records import table_record
@@ -49,18 +49,17 @@ def _arn_field(arn: str | None, field: str) -> str | None:
 
 
 # vaults ----------------------------------------------------------------------------------------------
-def _lock(described: Mapping[str, Any]) -> dict[str, Any] | None:
+def _lock(described: Mapping[str, Any]) -> records.Lock | None:
     """Vault Lock from DescribeBackupVault: a lock date means compliance mode (it becomes immutable then),
     a lock without one is governance mode. ChangeableForDays is not returned once applied."""
     locked = described.get("Locked") or any(described.get(k) is not None for k in ("MinRetentionDays", "MaxRetentionDays", "LockDate"))
     if not locked:
         return None
-    return {"mode": "compliance" if described.get("LockDate") is not None else "governance",
-            "min_retention_days": described.get("MinRetentionDays"), "max_retention_days": described.get("MaxRetentionDays"),
-            "changeable_for_days": None}
+    return records.lock_record(compliance=described.get("LockDate") is not None, min_retention_days=described.get("MinRetentionDays"),
+                       max_retention_days=described.get("MaxRetentionDays"), changeable_for_days=None)
 
 
-def read_vaults(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
+def read_vaults(side: Side, names: Iterable[str]) -> list[records.Vault]:
     """The vaults of the side named in ``names`` (the configured vaults and those the plans write into);
     other vaults of the account (``Default``, other teams') are not part of the posture."""
     wanted = list(dict.fromkeys(names))
@@ -82,18 +81,15 @@ def read_vaults(side: Side, names: Iterable[str]) -> list[dict[str, Any]]:
         arn = described.get("BackupVaultArn") or backup_vault_arn(side.region, side.account_id, name)
         policy = side.get("backup", "GetBackupVaultAccessPolicy", arn, absent=NOT_FOUND, BackupVaultName=name)
         notifications = side.get("backup", "GetBackupVaultNotifications", arn, absent=NOT_FOUND, BackupVaultName=name)
-        vaults.append({
-            "name": name, "arn": arn, "account_id": _arn_field(arn, "account") or side.account_id,
-            "region": _arn_field(arn, "region") or side.region,
-            "encryption_key_arn": described.get("EncryptionKeyArn"),
-            "access_policy": parse_document(policy.get("Policy")) if policy else None,
-            "lock": _lock(described),
-            "notifications": {"BackupVaultEvents": list(notifications.get("BackupVaultEvents") or []),
-                              "SNSTopicArn": notifications.get("SNSTopicArn")} if notifications else None,
-            "break_glass_tags": _break_glass_tags(side, "backup", "ListTags", arn, ResourceArn=arn),
-            "deletion_policy": None, "update_replace_policy": None,
-            "origin": origin(side, api),
-        })
+        vaults.append(records.vault_record(
+            name=name, arn=arn, account_id=_arn_field(arn, "account") or side.account_id,
+            region=_arn_field(arn, "region") or side.region, encryption_key_arn=described.get("EncryptionKeyArn"),
+            access_policy=parse_document(policy.get("Policy")) if policy else None, lock=_lock(described),
+            notifications={"BackupVaultEvents": list(notifications.get("BackupVaultEvents") or []),
+                           "SNSTopicArn": notifications.get("SNSTopicArn")} if notifications else None,
+            break_glass_tags=_break_glass_tags(side, "backup", "ListTags", arn, ResourceArn=arn),
+            origin=origin(side, api),
+        ))
     return vaults
 
 
@@ -117,9 +113,9 @@ def _break_glass_tags(side: Side, service: str, operation: str, arn: str, *, reg
 
 
 # keys ------------------------------------------------------------------------------------------------
-def read_keys(side: Side, key_ids: Iterable[str | None]) -> list[dict[str, Any]]:
+def read_keys(side: Side, key_ids: Iterable[str | None]) -> list[records.Key]:
     """Each distinct key once (an id, alias or ARN; a key of another region is read there)."""
-    keys: dict[str, dict[str, Any]] = {}
+    keys: dict[str, records.Key] = {}
     for key_id in dict.fromkeys(k for k in key_ids if k):
         region = _arn_field(key_id, "region") or side.region
         try:
@@ -131,21 +127,19 @@ def read_keys(side: Side, key_ids: Iterable[str | None]) -> list[dict[str, Any]]
             continue
         rotation = side.get("kms", "GetKeyRotationStatus", arn, region=region, KeyId=arn)
         policy = side.get("kms", "GetKeyPolicy", arn, region=region, KeyId=arn, PolicyName="default")
-        keys[arn] = {
-            "arn": arn, "account_id": meta.get("AWSAccountId") or _arn_field(arn, "account"), "region": _arn_field(arn, "region"),
-            "manager": meta.get("KeyManager"),
-            "rotation_enabled": rotation.get("KeyRotationEnabled") is True if rotation else None,
-            "enabled": meta.get("Enabled") is True,
-            "policy": parse_document(policy.get("Policy")) if policy else None,
-            "break_glass_tags": _break_glass_tags(side, "kms", "ListResourceTags", arn, region=region, KeyId=arn),
-            "deletion_policy": None, "update_replace_policy": None,
-            "origin": origin(side, "kms:DescribeKey", account_id=_arn_field(arn, "account"), region=_arn_field(arn, "region")),
-        }
+        keys[arn] = records.key_record(
+            arn=arn, account_id=meta.get("AWSAccountId") or _arn_field(arn, "account"), region=_arn_field(arn, "region"),
+            manager=meta.get("KeyManager"),
+            rotation_enabled=rotation.get("KeyRotationEnabled") is True if rotation else None,
+            enabled=meta.get("Enabled") is True, policy=parse_document(policy.get("Policy")) if policy else None,
+            break_glass_tags=_break_glass_tags(side, "kms", "ListResourceTags", arn, region=region, KeyId=arn),
+            origin=origin(side, "kms:DescribeKey", account_id=_arn_field(arn, "account"), region=_arn_field(arn, "region")),
+        )
     return list(keys.values())
 
 
 # roles -----------------------------------------------------------------------------------------------
-def read_roles(side: Side, names: Iterable[str | None]) -> list[dict[str, Any]]:
+def read_roles(side: Side, names: Iterable[str | None]) -> list[records.Role]:
     """Each role with its trust policy, inline documents and the default version of every attached
     managed policy (each managed policy read once)."""
     managed_cache: dict[str, Any] = {}
@@ -168,12 +162,11 @@ def read_roles(side: Side, names: Iterable[str | None]) -> list[dict[str, Any]]:
             if policy_arn not in managed_cache:
                 managed_cache[policy_arn] = _managed_document(side, policy_arn)
             managed[policy_arn] = managed_cache[policy_arn]
-        roles.append({
-            "name": role["RoleName"], "arn": role["Arn"], "account_id": _arn_field(role["Arn"], "account") or side.account_id,
-            "trust_policy": parse_document(role.get("AssumeRolePolicyDocument")),
-            "inline_policies": inline, "managed_policies": managed,
-            "origin": origin(side, "iam:GetRole"),
-        })
+        roles.append(records.role_record(
+            name=role["RoleName"], arn=role["Arn"], account_id=_arn_field(role["Arn"], "account") or side.account_id,
+            trust_policy=parse_document(role.get("AssumeRolePolicyDocument")),
+            inline_policies=inline, managed_policies=managed, origin=origin(side, "iam:GetRole"),
+        ))
     return roles
 
 
@@ -187,30 +180,12 @@ def _managed_document(side: Side, policy_arn: str) -> Any:
 
 
 # plans -----------------------------------------------------------------------------------------------
-def _lifecycle(lifecycle: Mapping[str, Any] | None) -> dict[str, Any]:
-    lifecycle = lifecycle or {}
-    return {"delete_after_days": lifecycle.get("DeleteAfterDays"), "cold_storage_after_days": lifecycle.get("MoveToColdStorageAfterDays")}
-
-
-def _rule(rule: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "name": rule.get("RuleName"), "target_vault": rule.get("TargetBackupVaultName"),
-        "schedule": rule.get("ScheduleExpression"), "timezone": rule.get("ScheduleExpressionTimezone") or DEFAULT_TIMEZONE,
-        "start_window_minutes": rule.get("StartWindowMinutes"),
-        "completion_window_minutes": rule.get("CompletionWindowMinutes"),
-        "lifecycle": _lifecycle(rule.get("Lifecycle")),
-        "copy_actions": [{"destination_vault_arn": c.get("DestinationBackupVaultArn"), "lifecycle": _lifecycle(c.get("Lifecycle"))}
-                         for c in rule.get("CopyActions") or []],
-        "continuous": rule.get("EnableContinuousBackup") is True,
-    }
-
-
 def _has_conditions(selection: Mapping[str, Any]) -> bool:
     conditions = selection.get("Conditions") or {}
     return bool(selection.get("ListOfTags")) or any(bool(v) for v in conditions.values())
 
 
-def _selections(side: Side, plan_id: str, plan_arn: str) -> list[dict[str, Any]]:
+def _selections(side: Side, plan_id: str, plan_arn: str) -> list[records.Selection]:
     listed = side.items("backup", "ListBackupSelections", plan_arn, "BackupSelectionsList", absent=NOT_FOUND,
                         BackupPlanId=plan_id) or []
     selections = []
@@ -220,9 +195,8 @@ def _selections(side: Side, plan_id: str, plan_arn: str) -> list[dict[str, Any]]
         if not got:
             continue
         body = got["BackupSelection"]
-        selections.append({"name": body.get("SelectionName"), "iam_role_arn": body.get("IamRoleArn"),
-                           "resources": list(body.get("Resources") or []), "not_resources": list(body.get("NotResources") or []),
-                           "has_conditions": _has_conditions(body), "origin": origin(side, "backup:GetBackupSelection")})
+        selections.append(records.selection_record(body, has_conditions=_has_conditions(body),
+                                           origin=origin(side, "backup:GetBackupSelection")))
     return selections
 
 
@@ -237,7 +211,7 @@ def _tags(side: Side, arn: str) -> dict[str, str]:
     return tags
 
 
-def read_plans(side: Side) -> list[dict[str, Any]]:
+def read_plans(side: Side) -> list[records.Plan]:
     """Every backup plan of the side, with its rules, selections and tags."""
     listed = side.items("backup", "ListBackupPlans", "*", "BackupPlansList") or []
     plans = []
@@ -247,14 +221,13 @@ def read_plans(side: Side) -> list[dict[str, Any]]:
         if not got:
             continue
         body = got.get("BackupPlan") or {}
-        plans.append({
-            "id": plan_id, "name": body.get("BackupPlanName") or member.get("BackupPlanName"),
-            "account_id": side.account_id, "region": side.region,
-            "rules": [_rule(r) for r in body.get("Rules") or []],
-            "selections": _selections(side, plan_id, plan_arn),
-            "tags": _tags(side, plan_arn),
-            "origin": origin(side, "backup:GetBackupPlan"),
-        })
+        plans.append(records.plan_record(
+            plan_id=plan_id, name=body.get("BackupPlanName") or member.get("BackupPlanName"),
+            account_id=side.account_id, region=side.region,
+            rules=[records.rule_record(r, target_vault=r.get("TargetBackupVaultName")) for r in body.get("Rules") or []],
+            selections=_selections(side, plan_id, plan_arn), tags=_tags(side, plan_arn),
+            origin=origin(side, "backup:GetBackupPlan"),
+        ))
     return plans
 
 
@@ -385,7 +358,7 @@ def newest_recovery_point(side: Side, vault_name: str, resource_arn: str, kind: 
             return {"resource_arn": resource_arn, "vault_arn": newest.get("BackupVaultArn") or vault_arn,
                     "account_id": side.account_id, "region": side.region,
                     "creation_date": iso(newest["CreationDate"]), "status": newest["Status"],
-                    "lifecycle": _lifecycle(newest.get("Lifecycle")), "kind": kind}
+                    "lifecycle": records.lifecycle_record(newest.get("Lifecycle")), "kind": kind}
     return None
 
 

@@ -12,8 +12,8 @@ from typing import Any, Mapping
 from audit.arns import backup_vault_arn
 from audit.break_glass import break_glass_tags
 from audit.resource_types import EVENTBRIDGE_TYPES, PERSISTED_TYPES
-from audit.schedule import DEFAULT_TIMEZONE
 from audit.snapshot import new_snapshot
+from audit.sources import backup_records as records
 from audit.sources.bucket_records import lifecycle_fields, lifecycle_rule
 from audit.sources.static_functions import read_functions, read_queues
 from audit.sources.static_stacks import ResolvedStack, origin, resolve_environment, resources_of, scoped
@@ -23,92 +23,64 @@ from audit.templates import Symbol
 ALLOW_ALL_MANAGED = "aws-managed policy (content not in the template: modelled as allowing every action)"
 
 
-def _vault(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
+def _vault(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> records.Vault:
     props, spec = resource["Properties"], stack.spec
     lock = props.get("LockConfiguration")
-    return {
-        "name": props.get("BackupVaultName"),
-        "arn": backup_vault_arn(spec.region, spec.account_id, props.get("BackupVaultName")),
-        "account_id": spec.account_id, "region": spec.region,
-        "encryption_key_arn": props.get("EncryptionKeyArn"),
-        "access_policy": props.get("AccessPolicy"),
-        "lock": None if not lock else {
-            "mode": "compliance" if lock.get("ChangeableForDays") is not None else "governance",
-            "min_retention_days": lock.get("MinRetentionDays"), "max_retention_days": lock.get("MaxRetentionDays"),
-            "changeable_for_days": lock.get("ChangeableForDays"),
-        },
-        "notifications": props.get("Notifications"),
-        "break_glass_tags": break_glass_tags(props.get("BackupVaultTags")),
-        "deletion_policy": resource.get("DeletionPolicy"), "update_replace_policy": resource.get("UpdateReplacePolicy"),
-        "origin": origin(stack, logical_id),
-    }
+    return records.vault_record(
+        name=props.get("BackupVaultName"), arn=backup_vault_arn(spec.region, spec.account_id, props.get("BackupVaultName")),
+        account_id=spec.account_id, region=spec.region, encryption_key_arn=props.get("EncryptionKeyArn"),
+        access_policy=props.get("AccessPolicy"),
+        lock=None if not lock else records.lock_record(
+            compliance=lock.get("ChangeableForDays") is not None, min_retention_days=lock.get("MinRetentionDays"),
+            max_retention_days=lock.get("MaxRetentionDays"), changeable_for_days=lock.get("ChangeableForDays")),
+        notifications=props.get("Notifications"), break_glass_tags=break_glass_tags(props.get("BackupVaultTags")),
+        deletion_policy=resource.get("DeletionPolicy"), update_replace_policy=resource.get("UpdateReplacePolicy"),
+        origin=origin(stack, logical_id),
+    )
 
 
-def _key(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
+def _key(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> records.Key:
     props, spec = resource["Properties"], stack.spec
-    return {
-        "arn": f"arn:aws:kms:{spec.region}:{spec.account_id}:key/{Symbol(logical_id, 'Ref')}",
-        "account_id": spec.account_id, "region": spec.region,
-        "manager": "CUSTOMER", "rotation_enabled": props.get("EnableKeyRotation") is True,
-        "enabled": props.get("Enabled", True) is not False,
-        "policy": props.get("KeyPolicy"),
-        "break_glass_tags": break_glass_tags({t.get("Key"): t.get("Value") for t in props.get("Tags") or []}),
-        "deletion_policy": resource.get("DeletionPolicy"), "update_replace_policy": resource.get("UpdateReplacePolicy"),
-        "origin": origin(stack, logical_id),
-    }
+    return records.key_record(
+        arn=f"arn:aws:kms:{spec.region}:{spec.account_id}:key/{Symbol(logical_id, 'Ref')}",
+        account_id=spec.account_id, region=spec.region, manager="CUSTOMER",
+        rotation_enabled=props.get("EnableKeyRotation") is True, enabled=props.get("Enabled", True) is not False,
+        policy=props.get("KeyPolicy"),
+        break_glass_tags=break_glass_tags({t.get("Key"): t.get("Value") for t in props.get("Tags") or []}),
+        deletion_policy=resource.get("DeletionPolicy"), update_replace_policy=resource.get("UpdateReplacePolicy"),
+        origin=origin(stack, logical_id),
+    )
 
 
-def _role(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
+def _role(stack: ResolvedStack, logical_id: str, resource: dict[str, Any]) -> records.Role:
     props, spec = resource["Properties"], stack.spec
     name = props.get("RoleName") or str(Symbol(logical_id, "Ref"))
-    return {
-        "name": name, "arn": f"arn:aws:iam::{spec.account_id}:role{props.get('Path', '/')}{name}",
-        "account_id": spec.account_id,
-        "trust_policy": props.get("AssumeRolePolicyDocument"),
-        "inline_policies": {p["PolicyName"]: p["PolicyDocument"] for p in props.get("Policies", [])},
-        "managed_policies": {arn: None for arn in props.get("ManagedPolicyArns", [])},
-        "origin": origin(stack, logical_id),
-    }
+    return records.role_record(
+        name=name, arn=f"arn:aws:iam::{spec.account_id}:role{props.get('Path', '/')}{name}", account_id=spec.account_id,
+        trust_policy=props.get("AssumeRolePolicyDocument"),
+        inline_policies={p["PolicyName"]: p["PolicyDocument"] for p in props.get("Policies", [])},
+        managed_policies={arn: None for arn in props.get("ManagedPolicyArns", [])},  # content not in the template
+        origin=origin(stack, logical_id),
+    )
 
 
-def _rule(rule: dict[str, Any]) -> dict[str, Any]:
-    lifecycle = rule.get("Lifecycle") or {}
-    return {
-        "name": rule.get("RuleName"), "target_vault": rule.get("TargetBackupVault"),
-        "schedule": rule.get("ScheduleExpression"), "timezone": rule.get("ScheduleExpressionTimezone") or DEFAULT_TIMEZONE,
-        "start_window_minutes": rule.get("StartWindowMinutes"),
-        "completion_window_minutes": rule.get("CompletionWindowMinutes"),
-        "lifecycle": _lifecycle(lifecycle),
-        "copy_actions": [{"destination_vault_arn": c.get("DestinationBackupVaultArn"), "lifecycle": _lifecycle(c.get("Lifecycle") or {})}
-                         for c in rule.get("CopyActions", [])],
-        "continuous": rule.get("EnableContinuousBackup") is True,
-    }
-
-
-def _lifecycle(lifecycle: dict[str, Any]) -> dict[str, Any]:
-    return {"delete_after_days": lifecycle.get("DeleteAfterDays"), "cold_storage_after_days": lifecycle.get("MoveToColdStorageAfterDays")}
-
-
-def _plans(stacks: Mapping[str, ResolvedStack]) -> list[dict[str, Any]]:
-    plans: dict[str, dict[str, Any]] = {}
+def _plans(stacks: Mapping[str, ResolvedStack]) -> list[records.Plan]:
+    plans: dict[str, records.Plan] = {}
     for stack, logical_id, resource in resources_of(stacks, "AWS::Backup::BackupPlan"):
         body = resource["Properties"]["BackupPlan"]
-        plans[f"{stack.spec.name}:{logical_id}"] = {
-            "id": f"{stack.spec.name}:{logical_id}", "name": body.get("BackupPlanName"),
-            "account_id": stack.spec.account_id, "region": stack.spec.region,
-            "rules": [_rule(r) for r in body.get("BackupPlanRule", [])], "selections": [],
-            "tags": resource["Properties"].get("BackupPlanTags") or {}, "origin": origin(stack, logical_id),
-        }
+        plans[f"{stack.spec.name}:{logical_id}"] = records.plan_record(
+            plan_id=f"{stack.spec.name}:{logical_id}", name=body.get("BackupPlanName"),
+            account_id=stack.spec.account_id, region=stack.spec.region,
+            rules=[records.rule_record(r, target_vault=r.get("TargetBackupVault")) for r in body.get("BackupPlanRule", [])],
+            selections=[], tags=resource["Properties"].get("BackupPlanTags") or {}, origin=origin(stack, logical_id))
     for stack, logical_id, resource in resources_of(stacks, "AWS::Backup::BackupSelection"):
         props = resource["Properties"]
         selection = props["BackupSelection"]
         plan = plans.get(scoped(stack, props.get("BackupPlanId")))
-        entry = {"name": selection.get("SelectionName"), "iam_role_arn": selection.get("IamRoleArn"),
-                 "resources": list(selection.get("Resources") or []), "not_resources": list(selection.get("NotResources") or []),
-                 "has_conditions": bool(selection.get("ListOfTags") or selection.get("Conditions")),
-                 "origin": origin(stack, logical_id)}
         if plan is not None:
-            plan["selections"].append(entry)
+            plan["selections"].append(records.selection_record(
+                selection, has_conditions=bool(selection.get("ListOfTags") or selection.get("Conditions")),
+                origin=origin(stack, logical_id)))
     return list(plans.values())
 
 
