@@ -30,6 +30,7 @@ LIBRARIES = ("cfn-lint", "PyYAML")
 
 def _key(cfg: Mapping[str, Any], templates_dir: Path) -> str:
     digest = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode())
+    digest.update(str(Path(__file__).resolve().parents[1]).encode() + b"\0")  # which copy of the code builds it
     for path in sorted(templates_dir.glob("*.y*ml")) + sorted(templates_dir.glob("*.json")):
         digest.update(str(path.resolve()).encode() + b"\0" + path.read_bytes() + b"\0")
     for library in LIBRARIES:
@@ -51,27 +52,24 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def loaded_code() -> dict[str, str]:
-    """module name -> SHA-256 of its file, for every loaded module of the project's packages."""
+def loaded_code() -> dict[str, list[str]]:
+    """module name -> [its file, the SHA-256 of the file], for every loaded module of the project's packages."""
     code = {}
     for name in sorted(sys.modules):
         if name.split(".", 1)[0] in PROJECT_PACKAGES:
             path = module_file(name)
             if path is not None and path.is_file():
-                code[name] = _sha256(path)
+                code[name] = [str(path), _sha256(path)]
     return code
 
 
-def _unchanged(code: Mapping[str, str]) -> bool:
-    """Every module the entry records still has the bytes it had (imported now or not: by its spec)."""
-    from importlib.util import find_spec
-
-    for name, digest in code.items():
-        try:
-            spec = find_spec(name)
-        except (ImportError, ValueError):
-            return False
-        if spec is None or not spec.origin or not Path(spec.origin).is_file() or _sha256(Path(spec.origin)) != digest:
+def _unchanged(code: Mapping[str, list[str]]) -> bool:
+    """Every module the entry records is still where it was (the module being loaded from there now, when it
+    is) with the bytes it had."""
+    for name, (file, digest) in code.items():
+        loaded = module_file(name)
+        path = Path(file)
+        if (loaded is not None and loaded != path) or not path.is_file() or _sha256(path) != digest:
             return False
     return bool(code)
 

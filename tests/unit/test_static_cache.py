@@ -75,5 +75,5 @@ def test_an_edit_of_any_module_loaded_when_the_snapshot_was_built_misses_the_cac
 def test_an_entry_whose_module_is_gone_is_a_miss(tmp_path, monkeypatch):
     from audit.sources import static_cache
 
-    assert static_cache._unchanged({"audit.no_such_module": "0" * 64}) is False
+    assert static_cache._unchanged({"audit.no_such_module": [str(tmp_path / "gone.py"), "0" * 64]}) is False
     assert static_cache._unchanged({}) is False  # an entry that recorded no code proves nothing
