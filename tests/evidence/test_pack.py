@@ -4,6 +4,7 @@ folder that is not a pack exits 2, and two audits of the same inputs differ only
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,7 +29,10 @@ def test_the_pack_holds_every_file(example_pack: Path):
     meta = json.loads((example_pack / "pack.json").read_text())
     assert meta["environment"] == "example" and meta["mode"] == "static" and meta["exit_code"] == 0
     assert example_pack.name == f"example-static-{meta['created_at'].replace('-', '').replace(':', '')}"
-    assert meta["tool"]["version"] and len(meta["tool"]["git_commit"] or "x" * 40) == 40
+    # the tests run from a git checkout, so the pack must name its commit (None only outside a checkout)
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    assert meta["tool"]["version"] and meta["tool"]["git_commit"] == head.stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{40}", meta["tool"]["git_commit"]) and isinstance(meta["tool"]["git_dirty"], bool)
     # the config hash is the canonical hash of the configuration the pack carries, and the report's
     config = json.loads((example_pack / "config.json").read_text())
     report = json.loads((example_pack / "static" / "report.json").read_text())
