@@ -1,5 +1,9 @@
 """Fixtures for the template tests: every bundled environment's stacks resolved as the deployer would
-deploy them, and the principals whose access the break-glass tests evaluate."""
+deploy them, and the principals whose access the break-glass tests evaluate.
+
+Every template test says what it is for with one of two markers (test_every_template_test_says_what_it_backs
+enforces it): ``backs(*control_ids)`` when it pins, on the bundled templates, a fact those controls require,
+``template_fact(reason)`` when no control checks the fact and the reason says why it matters."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +18,13 @@ from audit.policy import Decision, Request, evaluate
 from audit.snapshot import Posture
 from audit.sources.static import build_snapshot
 from audit.sources.static_stacks import resolve_environment
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "backs(*control_ids): the test pins, on the bundled templates, a fact these "
+                                       "controls require (the control fails when the fact is broken)")
+    config.addinivalue_line("markers", "template_fact(reason): a fact of our templates that no control checks, with "
+                                       "the reason it matters")
 
 
 @pytest.fixture(scope="session", params=list_environments())

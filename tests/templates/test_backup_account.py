@@ -1,6 +1,8 @@
 """Backup account template (design phase 1), resolved with each bundled environment's parameters."""
 from __future__ import annotations
 
+import pytest
+
 from audit.arns import backup_vault_arn
 
 STACK = "backup-vaults"
@@ -11,6 +13,7 @@ def vaults(env):
     return {kind: env.vault(STACK, names[kind]) for kind in ("general", "ssn")}
 
 
+@pytest.mark.backs("ENC-01")
 def test_both_vaults_have_their_own_customer_managed_key_with_rotation(env):
     found = vaults(env)
     keys = {kind: env.key_of(STACK, vault) for kind, vault in found.items()}
@@ -20,13 +23,7 @@ def test_both_vaults_have_their_own_customer_managed_key_with_rotation(env):
         assert key["Properties"]["EnableKeyRotation"] is True
 
 
-def test_vaults_and_keys_are_retained_on_deletion_and_replacement(env):
-    for vault in vaults(env).values():
-        for resource in (vault, env.key_of(STACK, vault)):
-            assert resource["DeletionPolicy"] == "Retain"
-            assert resource["UpdateReplacePolicy"] == "Retain"
-
-
+@pytest.mark.backs("ISO-01")
 def test_vaults_live_in_the_backup_account_and_region_the_config_names(env):
     outputs = env.stacks[STACK].template.outputs
     for kind in ("general", "ssn"):
@@ -36,6 +33,7 @@ def test_vaults_live_in_the_backup_account_and_region_the_config_names(env):
     assert destinations == {outputs["GeneralVaultArn"], outputs["SSNVaultArn"]}
 
 
+@pytest.mark.backs("RET-05", "RET-06")
 def test_compliance_lock_with_cooling_off_and_bounds_that_fit_every_category(env):
     policies = env.cfg["backup_policies"].values()
     for kind, vault in vaults(env).items():
@@ -46,6 +44,7 @@ def test_compliance_lock_with_cooling_off_and_bounds_that_fit_every_category(env
         assert lock["MaxRetentionDays"] >= max(held)
 
 
+@pytest.mark.backs("ISO-02")
 def test_vault_policies_allow_only_copy_into_vault_and_only_the_environment_account(env):
     env_root = f"arn:aws:iam::{env.cfg['environment_account_id']}:root"
     for vault in vaults(env).values():
@@ -64,23 +63,14 @@ def _copy(env, principal, vault_kind, **context):
                       vault["Properties"]["AccessPolicy"], **context)
 
 
-def test_copies_accepted_from_the_environment_account_inside_the_organization(env):
-    assert _copy(env, env.general_role(), "general").allowed
-    assert _copy(env, env.ssn_role(), "ssn").allowed
-
-
-def test_copies_refused_from_outside_the_organization_or_another_account(env):
-    assert not _copy(env, env.general_role(), "general", **{"aws:PrincipalOrgID": "o-someoneelse1"}).allowed
-    assert not _copy(env, env.outsider(), "general").allowed
-    assert not _copy(env, env.outsider(), "ssn").allowed
-
-
+@pytest.mark.backs("ISO-05")
 def test_ssn_vault_accepts_copies_only_from_the_ssn_backup_role(env):
     decision = _copy(env, env.general_role(), "ssn")
     assert not decision.allowed
     assert decision.kind == "ExplicitDeny"
 
 
+@pytest.mark.backs("ISO-04")
 def test_key_policies_let_the_environment_account_use_keys_only_through_aws_backup(env):
     env_account = env.cfg["environment_account_id"]
     for vault in vaults(env).values():
@@ -97,6 +87,9 @@ def test_key_policies_let_the_environment_account_use_keys_only_through_aws_back
                 assert all(s.endswith(f".{env.cfg['backup_region']}.amazonaws.com") for s in services)
 
 
+@pytest.mark.template_fact(
+    "a cross-account vault key that can be disabled or deleted destroys every copy it encrypts; no "
+    "control asks it of the general key (BG-05 covers principals named in the SSN policies only)")
 def test_keys_cannot_be_scheduled_for_deletion_or_disabled_by_anyone(env):
     for vault in vaults(env).values():
         key = env.key_of(STACK, vault)
@@ -140,6 +133,9 @@ def _environment_key_policy(env, logical_id: str) -> dict:
     return env.stacks["backup-infrastructure"].template.resources[logical_id]["Properties"]["KeyPolicy"]
 
 
+@pytest.mark.template_fact(
+    "the copy-back role's trust policy: no control reads the copy-back role that retention drill "
+    "--from-backup-account uses")
 def test_only_aws_backup_of_the_backup_account_can_assume_the_copy_back_role_named_by_the_config(env):
     props = env.stacks[STACK].template.resources["CopyBackRole"]["Properties"]
     (statement,) = props["AssumeRolePolicyDocument"]["Statement"]
@@ -149,6 +145,8 @@ def test_only_aws_backup_of_the_backup_account_can_assume_the_copy_back_role_nam
     assert env.stacks[STACK].template.outputs["CopyBackRoleArn"] == role
 
 
+@pytest.mark.template_fact(
+    "the copy-back role may bring general copies back and nothing else; no control reads this role")
 def test_the_copy_back_role_copies_the_general_vault_into_the_environment_general_vault_only(env):
     cfg, outputs = env.cfg, env.stacks[STACK].template.outputs
     local_general = backup_vault_arn(cfg["primary_region"], cfg["environment_account_id"], cfg["vault_names"]["general"])
@@ -169,6 +167,8 @@ def test_the_copy_back_role_copies_the_general_vault_into_the_environment_genera
         assert not _as_copy_back_role(env, action, outputs["GeneralVaultArn"]).allowed
 
 
+@pytest.mark.template_fact(
+    "the copy-back role's own Deny keeps SSN copies in the backup account; no control reads this role")
 def test_the_copy_back_role_is_explicitly_denied_the_ssn_vaults_and_key(env):
     cfg, outputs = env.cfg, env.stacks[STACK].template.outputs
     ssn_key = _backup_key_policy(env, "SSNBackupKey")
@@ -182,6 +182,9 @@ def test_the_copy_back_role_is_explicitly_denied_the_ssn_vaults_and_key(env):
             assert _as_copy_back_role(env, action, vault).kind == "ExplicitDeny", (vault, action)
 
 
+@pytest.mark.template_fact(
+    "proves the copy-back role's own Deny statement is what refuses the SSN key (defence in depth no "
+    "control checks)")
 def test_without_its_deny_statement_the_copy_back_role_is_no_longer_denied_the_ssn_key(example):
     """The role's own Deny is what this test pins (the SSN key policy's BreakGlassDenySSNKeyUse refuses it too)."""
     _, policies = _copy_back_role(example)
@@ -192,6 +195,9 @@ def test_without_its_deny_statement_the_copy_back_role_is_no_longer_denied_the_s
     assert _as_copy_back_role(example, "kms:Decrypt", ssn_key, policies=weakened).kind != "ExplicitDeny"
 
 
+@pytest.mark.template_fact(
+    "the environment general key admits the copy back through AWS Backup only; no control reads the "
+    "copy-back grant")
 def test_the_environment_general_key_lets_the_copy_back_role_encrypt_through_aws_backup_only(env):
     """BackupAccountCopyBackThroughAWSBackup of cloudformation/environment-backup.yaml: a cross-account KMS
     call needs the key policy AND the caller's policy (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html);

@@ -7,6 +7,7 @@ from audit.controls.cognito_export import expiring_rule, exporters
 
 
 @pytest.mark.parametrize("name", ["users-00001.jsonl.gz", "manifest.json", "checkpoint.json", "run-002/import-00001.csv"])
+@pytest.mark.backs("EXP-07")
 def test_every_object_of_an_export_expires_after_the_configured_age(env, name):
     """Every daily export is personal data: the bucket expires each of its objects, and the checkpoint of a
     run that never finished (pending user records), after cognito_export.expire_after_days, which
@@ -45,6 +46,9 @@ def _log_group(env, name: str) -> str:
     return f"arn:aws:logs:{env.cfg['primary_region']}:{env.cfg['environment_account_id']}:log-group:{name}"
 
 
+@pytest.mark.template_fact(
+    "the import logs role's trust policy (the restore path of a user pool); no control reads the "
+    "import role")
 def test_only_cognito_of_this_account_can_assume_the_import_role_named_by_the_config(env):
     props = env.stacks["cognito-exporter"].template.resources["CognitoImportRole"]["Properties"]
     (statement,) = props["AssumeRolePolicyDocument"]["Statement"]
@@ -56,6 +60,9 @@ def test_only_cognito_of_this_account_can_assume_the_import_role_named_by_the_co
 
 @pytest.mark.parametrize("action", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
                                     "logs:PutLogEvents"])
+@pytest.mark.template_fact(
+    "the import logs role writes only Cognito log groups of its Region; no control reads the import "
+    "role")
 def test_the_import_role_writes_cognito_log_groups_and_nothing_else(env, action):
     cognito = _log_group(env, "/aws/cognito/userpools/us-east-1_abc/import")
     assert _as_import_role(env, action, f"{cognito}:log-stream:job-1").allowed
@@ -66,10 +73,12 @@ def test_the_import_role_writes_cognito_log_groups_and_nothing_else(env, action)
 
 @pytest.mark.parametrize("action", ["logs:DeleteLogGroup", "logs:GetLogEvents", "s3:GetObject", "cognito-idp:ListUsers",
                                     "iam:PassRole"])
+@pytest.mark.template_fact("the import logs role can read no data and pass no role; no control reads the import role")
 def test_the_import_role_can_do_nothing_but_write_logs(env, action):
     assert not _as_import_role(env, action, _log_group(env, "/aws/cognito/x")).allowed
 
 
+@pytest.mark.template_fact("proves the import role tests above would catch Resource \"*\" (negative control)")
 def test_a_broader_import_role_is_detected(example):
     """A violating input: the same role with Resource "*" would write any log group."""
     _, policies = _import_role(example)

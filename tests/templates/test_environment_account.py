@@ -1,6 +1,8 @@
 """Environment account template (design phase 2): local vaults, keys, and the two backup roles."""
 from __future__ import annotations
 
+import pytest
+
 from audit.arns import dynamodb_table_arn
 
 STACK = "backup-infrastructure"
@@ -20,6 +22,7 @@ def tables(env, category=None):
             for t in env.cfg["inventory"]["dynamodb_tables"] if category in (None, t["category"])]
 
 
+@pytest.mark.backs("ENC-01", "ENC-03")
 def test_local_vaults_use_their_own_rotating_keys_and_are_retained(env):
     found = local_vaults(env)
     keys = [env.key_of(STACK, v) for v in found.values()]
@@ -29,6 +32,7 @@ def test_local_vaults_use_their_own_rotating_keys_and_are_retained(env):
     assert all(k["Properties"]["EnableKeyRotation"] is True for k in keys)
 
 
+@pytest.mark.backs("RET-06")
 def test_local_vaults_have_governance_mode_locks(env):
     for vault in local_vaults(env).values():
         lock = vault["Properties"]["LockConfiguration"]
@@ -36,12 +40,18 @@ def test_local_vaults_have_governance_mode_locks(env):
         assert lock["MinRetentionDays"] >= 1
 
 
+@pytest.mark.template_fact(
+    "the evaluator models managed policies as allow-all, so a wrong managed policy ARN (a failed "
+    "deployment or S3 backups refused) is caught only here")
 def test_general_role_has_the_managed_policies_at_their_real_arns(env):
     role = env.resource(STACK, "GeneralBackupRole")["Properties"]
     assert role["RoleName"] == env.cfg["roles"]["general_backup_role_name"]
     assert set(role["ManagedPolicyArns"]) == S3_POLICIES | GENERAL_POLICIES
 
 
+@pytest.mark.template_fact(
+    "least privilege of the SSN backup role: dynamodb, backup and kms only, no wildcard; no control "
+    "reads its actions")
 def test_ssn_role_is_minimal(env):
     role = env.resource(STACK, "SSNBackupRole")["Properties"]
     assert role["RoleName"] == env.cfg["backup_policies"]["ssn_data"]["specialized_role"]
@@ -52,6 +62,7 @@ def test_ssn_role_is_minimal(env):
     assert not any("*" in a.split(":")[1] and not a.startswith("kms:") for a in allowed)
 
 
+@pytest.mark.template_fact("the SSN backup role reaches only the SSN tables; no control reads the role's table scope")
 def test_ssn_role_backs_up_only_the_ssn_tables(env):
     ssn_role = env.ssn_role()
     account = env.cfg["environment_account_id"]
@@ -61,6 +72,8 @@ def test_ssn_role_backs_up_only_the_ssn_tables(env):
         assert not env.decide(ssn_role, "dynamodb:StartAwsBackupJob", arn, account, None).allowed
 
 
+@pytest.mark.template_fact(
+    "the SSN backup role cannot read SSN items itself; no control asks the role's data-plane deny")
 def test_ssn_role_is_explicitly_denied_data_plane_and_batch_reads(env):
     ssn_role = env.ssn_role()
     for arn in tables(env, "ssn_data"):
@@ -70,6 +83,7 @@ def test_ssn_role_is_explicitly_denied_data_plane_and_batch_reads(env):
             assert decision.kind == "ExplicitDeny", action
 
 
+@pytest.mark.backs("ISO-05")
 def test_ssn_role_copies_only_into_the_ssn_destination_vault(env):
     ssn_role = env.ssn_role()
     ssn_destination = env.cfg["backup_policies"]["ssn_data"]["cross_account_vault_arn"]
@@ -85,6 +99,7 @@ def test_ssn_role_copies_only_into_the_ssn_destination_vault(env):
     assert refused.kind == "ExplicitDeny"
 
 
+@pytest.mark.backs("ISO-05")
 def test_general_role_is_kept_away_from_ssn_tables_and_vaults(env):
     general = env.general_role()
     account = env.cfg["environment_account_id"]
@@ -97,6 +112,9 @@ def test_general_role_is_kept_away_from_ssn_tables_and_vaults(env):
         assert env.decide(general, "dynamodb:StartAwsBackupJob", arn, account, None).allowed
 
 
+@pytest.mark.template_fact(
+    "the general role's own Deny refuses copies to any other account even when that vault allows "
+    "everything; no control reads the role's copy targets")
 def test_general_role_copies_only_into_the_general_destination(env):
     general = env.general_role()
     destination = env.cfg["backup_policies"]["critical_data"]["cross_account_vault_arn"]
@@ -108,6 +126,7 @@ def test_general_role_copies_only_into_the_general_destination(env):
                       **{"backup:CopyTargets": [other]}).kind == "ExplicitDeny"
 
 
+@pytest.mark.backs("ISO-05")
 def test_only_the_ssn_role_puts_recovery_points_into_the_local_ssn_vault(env):
     vault = local_vaults(env)["ssn"]
     arn = env.stacks[STACK].template.outputs["SSNVaultArn"]

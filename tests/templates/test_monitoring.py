@@ -29,12 +29,16 @@ def decide_service(service, action, resource, account, policy, kind, **context):
                     resource_policy_type=kind)
 
 
+@pytest.mark.template_fact(
+    "deployment order: the monitoring stack needs the infrastructure outputs and the exporter needs "
+    "the alert topic")
 def test_the_stack_is_planned_after_the_infrastructure_and_before_the_exporter(env):
     keys = [spec.key for spec in deployment.stack_plan(env.cfg)]
     assert keys.index("backup-infrastructure") < keys.index("monitoring") < keys.index("cognito-exporter")
     assert monitoring(env).outputs["AlertTopicArn"].endswith(f"compact-retention-{env.cfg['environment']}-alerts")
 
 
+@pytest.mark.template_fact("two environments in one account must not collide; no control reads resource names")
 def test_every_monitoring_resource_is_named_with_the_environment_prefix(env):
     prefix = f"compact-retention-{env.cfg['environment']}-"
     names = {"AWS::SNS::Topic": "TopicName", "AWS::Events::Rule": "Name", "AWS::CloudWatch::Alarm": "AlarmName",
@@ -46,6 +50,7 @@ def test_every_monitoring_resource_is_named_with_the_environment_prefix(env):
 
 @pytest.mark.parametrize("service", [EVENTS, CLOUDWATCH])
 @pytest.mark.parametrize("action", ["kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt"])
+@pytest.mark.backs("MON-03")
 def test_the_alert_key_lets_both_publishers_encrypt(example, service, action):
     account, region = example.account("environment"), example.region("environment")
     alarm = f"arn:aws:cloudwatch:{region}:{account}:alarm:compact-retention-example-rpo-breach-ssn"
@@ -54,6 +59,9 @@ def test_the_alert_key_lets_both_publishers_encrypt(example, service, action):
     assert decide_service(service, action, key, account, key_policy(example), "kms_key", **context).allowed
 
 
+@pytest.mark.template_fact(
+    "confused deputy: the alert key refuses other accounts' alarms and other services; MON-03 checks "
+    "only that ours may publish")
 def test_the_alert_key_refuses_cloudwatch_for_alarms_of_other_accounts_and_other_services(example):
     account, region = example.account("environment"), example.region("environment")
     key = f"arn:aws:kms:{region}:{account}:key/alert"
@@ -62,6 +70,7 @@ def test_the_alert_key_refuses_cloudwatch_for_alarms_of_other_accounts_and_other
     assert not decide_service("s3.amazonaws.com", "kms:Decrypt", key, account, key_policy(example), "kms_key").allowed
 
 
+@pytest.mark.backs("MON-03")
 def test_the_topic_policy_admits_only_this_environments_rules_and_alarms_over_tls(example):
     account, region = example.account("environment"), example.region("environment")
     topic = f"arn:aws:sns:{region}:{account}:compact-retention-example-critical-alerts"
@@ -81,6 +90,7 @@ def test_the_topic_policy_admits_only_this_environments_rules_and_alarms_over_tl
                         resource_policy=topic_policy(example)).allowed  # no identity policy: the topic grants nothing
 
 
+@pytest.mark.backs("MON-02")
 def test_subscriptions_come_from_the_configuration(env):
     resources = env.resources("monitoring", "AWS::SNS::Subscription").values()
     got = sorted((r["Properties"]["TopicArn"].rsplit(":", 1)[-1], r["Properties"]["Protocol"], r["Properties"]["Endpoint"])
@@ -92,6 +102,7 @@ def test_subscriptions_come_from_the_configuration(env):
     assert got == expected and got
 
 
+@pytest.mark.backs("MON-06")
 def test_rpo_thresholds_are_counted_from_the_inventory(env):
     counts = {"general": 0, "ssn": 0}
     for resource in env.posture.protected():
@@ -103,11 +114,16 @@ def test_rpo_thresholds_are_counted_from_the_inventory(env):
     assert alarms["SSNRPOBreachAlarm"]["Properties"]["Period"] == env.cfg["rpo_hours"] * 3600 + slack * 60
 
 
+@pytest.mark.template_fact(
+    "CloudWatch refuses an alarm whose range exceeds 7 days: a larger rpo_hours would fail the "
+    "deployment")
 def test_the_rpo_window_is_capped_at_cloudwatchs_seven_days(example):
     cfg = {**example.cfg, "rpo_hours": 168}
     assert deployment.rpo_window_seconds(cfg) == 604800
 
 
+@pytest.mark.template_fact(
+    "a subscriber removed from the configuration must stop receiving alerts on the next deployment")
 def test_unused_subscription_slots_are_passed_empty_so_a_removed_subscriber_goes_away(example):
     spec = deployment.find_stack(deployment.stack_plan(example.cfg), "monitoring")
     assert spec.parameters["AlertEmail1"] == "backup-alerts@example.org"

@@ -46,6 +46,7 @@ def outputs(env, stack: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------- stacks
 
+@pytest.mark.backs("RES-02")
 def test_one_restore_testing_stack_then_one_plan_per_tested_category_in_deployment_order(env):
     keys = [s.key for s in deployment.stack_plan(env.cfg)]
     assert keys.count("restore-testing") == 1
@@ -57,6 +58,9 @@ def test_one_restore_testing_stack_then_one_plan_per_tested_category_in_deployme
     assert not any("ssn" in k for k in expected)
 
 
+@pytest.mark.template_fact(
+    "a declared parameter without a value fails the deployment; no control reads the deployer's "
+    "parameters")
 def test_params_resolve_every_parameter_each_template_declares(env):
     for key in ["restore-testing", *plan_stacks(env)]:
         declared = set(load_cached(env.stacks[key].template_path).get("Parameters") or {})
@@ -66,6 +70,7 @@ def test_params_resolve_every_parameter_each_template_declares(env):
 
 # ------------------------------------------------------------------------------------------- plans
 
+@pytest.mark.backs("RES-02")
 def test_each_plan_restores_the_newest_general_vault_point_and_never_the_ssn_vault(env):
     infra = outputs(env, "backup-infrastructure")
     for key, stack in plan_stacks(env).items():
@@ -96,6 +101,9 @@ def ssn_exposure(env, resources: dict[str, Any]) -> list[str]:
     return found
 
 
+@pytest.mark.template_fact(
+    "proves ssn_exposure, used above to keep SSN data out of restore tests, catches each way in "
+    "(negative control)")
 def test_an_ssn_vault_in_include_vaults_or_an_ssn_table_in_a_selection_is_detected(example):
     stack = next(iter(plan_stacks(example).values()))
     ssn_vault = outputs(example, "backup-infrastructure")["SSNVaultArn"]
@@ -110,6 +118,7 @@ def test_an_ssn_vault_in_include_vaults_or_an_ssn_table_in_a_selection_is_detect
     assert ssn_exposure(example, selected) == [f"selects {deployment.ssn_table_arns(example.cfg)[0]}"]
 
 
+@pytest.mark.backs("RES-02", "RES-04")
 def test_selections_name_exactly_the_category_resources_and_keep_them_under_the_general_key(env):
     key_arn = outputs(env, "backup-infrastructure")["GeneralKeyArn"]
     role_arn = outputs(env, "restore-testing")["RestoreTestingRoleArn"]
@@ -130,6 +139,7 @@ def test_selections_name_exactly_the_category_resources_and_keep_them_under_the_
             assert 1 <= props["ValidationWindowHours"] <= 168
 
 
+@pytest.mark.template_fact("a restore testing selection with no resources fails to deploy")
 def test_a_category_with_only_buckets_deploys_only_the_bucket_selection(example):
     resources = plan_stacks(example)["restore-test-export-data"].template.resources
     assert "BucketRestoreTestingSelection" in resources and "TableRestoreTestingSelection" not in resources
@@ -162,16 +172,19 @@ def _max_gap_days(expression: str) -> float:
 
 
 @pytest.mark.parametrize("every_days", range(1, 8))
+@pytest.mark.backs("RES-02")
 def test_the_schedule_never_leaves_a_gap_longer_than_the_cadence_across_a_year(every_days):
     expression = _schedule_for(every_days)
     assert expression == ("cron(0 7 * * ? *)" if every_days == 1 else f"cron(0 7 */{every_days} * ? *)")
     assert _max_gap_days(expression) <= every_days
 
 
+@pytest.mark.backs("RES-02")
 def test_the_gap_check_fails_a_schedule_that_leaves_longer_gaps():
     assert _max_gap_days("cron(0 7 1,15 * ? *)") > 7  # twice a month: up to 17 days apart
 
 
+@pytest.mark.template_fact("restore tests start after the day's backup window, so they test that day's recovery point")
 def test_the_test_hour_follows_the_category_backup_window(env):
     for stack in plan_stacks(env).values():
         policy = env.cfg["backup_policies"][stack.spec.parameters["Category"]]
@@ -202,6 +215,9 @@ def _decide(env, role: str, policies: list[dict[str, Any]], action: str, resourc
                     resource_policy_type="kms_key" if key else "resource")
 
 
+@pytest.mark.template_fact(
+    "the restore testing role's trust is limited to this account (confused deputy); RES-03 checks "
+    "only that AWS Backup may assume it")
 def test_only_aws_backup_of_this_account_can_assume_the_restore_testing_role(env):
     trust = env.stacks["restore-testing"].template.resources["RestoreTestingRole"]["Properties"]["AssumeRolePolicyDocument"]
     (statement,) = trust["Statement"]
@@ -209,6 +225,7 @@ def test_only_aws_backup_of_this_account_can_assume_the_restore_testing_role(env
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": env.cfg["environment_account_id"]}}
 
 
+@pytest.mark.backs("RES-03")
 def test_the_role_can_use_the_general_key_and_is_explicitly_denied_the_ssn_vault_and_key(env):
     role, policies = _role(env)
     infra = outputs(env, "backup-infrastructure")
@@ -226,6 +243,7 @@ def test_the_role_can_use_the_general_key_and_is_explicitly_denied_the_ssn_vault
         assert _decide(env, role, policies, action, infra["SSNVaultArn"]).kind == "ExplicitDeny"
 
 
+@pytest.mark.backs("RES-03")
 def test_without_its_deny_statement_the_role_is_no_longer_denied_the_ssn_key(example):
     """The role's own Deny is what this test pins (the SSN key policy's break-glass DENY also refuses it)."""
     role, policies = _role(example)
@@ -236,6 +254,9 @@ def test_without_its_deny_statement_the_role_is_no_longer_denied_the_ssn_key(exa
     assert _decide(example, role, weakened, "kms:Decrypt", ssn_key).kind != "ExplicitDeny"
 
 
+@pytest.mark.template_fact(
+    "a restore test must never write into the protected tables and buckets; no control reads the "
+    "role's write scope")
 def test_the_role_restores_only_into_new_test_resources(env):
     role, policies = _role(env)
     account, region = env.cfg["environment_account_id"], env.cfg["primary_region"]
@@ -250,6 +271,7 @@ def test_the_role_restores_only_into_new_test_resources(env):
 
 # ------------------------------------------------------------------------------------------- validation
 
+@pytest.mark.backs("RES-05")
 def test_the_rule_sends_completed_restore_jobs_to_the_function_with_retries_and_the_dead_letter_queue(env):
     resources = env.stacks["restore-testing"].template.resources
     rule = resources["RestoreJobCompletedRule"]["Properties"]
@@ -261,6 +283,9 @@ def test_the_rule_sends_completed_restore_jobs_to_the_function_with_retries_and_
     assert target["DeadLetterConfig"]["Arn"] == outputs(env, "restore-testing")["RestoreValidationDLQArn"]
 
 
+@pytest.mark.template_fact(
+    "runtime, reserved concurrency, dead-letter queue and encrypted logs of the validation function; "
+    "no control reads them")
 def test_the_function_is_python_313_with_reserved_concurrency_its_dead_letter_queue_and_encrypted_logs(env):
     resources = env.stacks["restore-testing"].template.resources
     function = resources["RestoreValidationFunction"]["Properties"]
@@ -280,6 +305,9 @@ def _validator(env) -> tuple[str, list[dict[str, Any]]]:
         [p["PolicyDocument"] for p in props["Policies"]]
 
 
+@pytest.mark.template_fact(
+    "the validator counts restored items and reads no data, no source table and no SSN table; no "
+    "control reads its role")
 def test_the_validator_counts_restored_test_tables_and_reads_nothing_else(env):
     role, policies = _validator(env)
     account, region = env.cfg["environment_account_id"], env.cfg["primary_region"]
@@ -306,6 +334,7 @@ def _alarms(env) -> dict[str, dict[str, Any]]:
     return found
 
 
+@pytest.mark.backs("MON-04", "RES-05")
 def test_every_alarm_notifies_the_alert_topic_within_the_seven_day_range(env):
     topic = outputs(env, "monitoring")["AlertTopicArn"]
     alarms = _alarms(env)
@@ -318,6 +347,7 @@ def test_every_alarm_notifies_the_alert_topic_within_the_seven_day_range(env):
         assert alarm["AlarmName"].startswith(f"compact-retention-{env.cfg['environment']}-"), name
 
 
+@pytest.mark.backs("RES-05")
 def test_each_category_alarms_when_no_validation_succeeded_within_its_cadence(env):
     for key, stack in plan_stacks(env).items():
         alarm = stack.template.resources["NoSuccessfulValidationAlarm"]["Properties"]
@@ -330,6 +360,9 @@ def test_each_category_alarms_when_no_validation_succeeded_within_its_cadence(en
         assert min(every * 86400, SEVEN_DAYS) <= window <= SEVEN_DAYS, key
 
 
+@pytest.mark.template_fact(
+    "CloudWatch refuses an alarm whose range exceeds 7 days: a longer cadence would fail the "
+    "deployment")
 def test_the_alarm_window_is_capped_at_cloudwatchs_limit():
     assert deployment.no_validation_alarm_hours({"restore_test_every_days": 7}) == 168
     assert deployment.no_validation_alarm_hours({"restore_test_every_days": 1}) == 24 + 1 + deployment.VALIDATION_WINDOW_HOURS
@@ -340,6 +373,9 @@ def test_the_alarm_window_is_capped_at_cloudwatchs_limit():
 @pytest.mark.parametrize("value, words", [("bad name!", "roles.restore_testing_role_name"),
                                           ("AWSBackupServiceRole", "is also roles.general_backup_role_name"),
                                           ("compactconnect-ssnbackuprole", "specialized_role")])
+@pytest.mark.template_fact(
+    "a restore testing role name shared with a backup role would merge their permissions; config "
+    "validate refuses it")
 def test_a_bad_or_shared_restore_testing_role_name_is_refused_naming_the_field(edit_config, capsys, value, words):
     from audit.cli import main
 
@@ -349,6 +385,8 @@ def test_a_bad_or_shared_restore_testing_role_name_is_refused_naming_the_field(e
     assert "roles.restore_testing_role_name" in err and words in err
 
 
+@pytest.mark.template_fact(
+    "the configured restore testing role name is the one deployed and the one the selections pass")
 def test_the_configured_role_name_reaches_the_template(edit_config):
     from audit.config import load_config
     from audit.sources.static_stacks import resolve_environment

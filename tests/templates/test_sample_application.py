@@ -1,6 +1,8 @@
 """The demo application holds every inventory resource, shaped as the controls expect of real ones."""
 from __future__ import annotations
 
+import pytest
+
 STACK = "sample-application"
 
 
@@ -8,6 +10,7 @@ def by_name(env, type_name, name_key):
     return {r["Properties"][name_key]: r for r in env.resources(STACK, type_name).values()}
 
 
+@pytest.mark.backs("RES-01")
 def test_every_inventory_table_exists_with_pitr_cmk_and_deletion_protection(env):
     """Point-in-time recovery with the window of the table's category, resolved from the configuration."""
     tables = by_name(env, "AWS::DynamoDB::Table", "TableName")
@@ -20,6 +23,7 @@ def test_every_inventory_table_exists_with_pitr_cmk_and_deletion_protection(env)
         assert props["DeletionProtectionEnabled"] is True
 
 
+@pytest.mark.backs("COV-04", "ENC-02")
 def test_inventory_buckets_are_versioned_encrypted_private_and_tls_only(env):
     buckets = by_name(env, "AWS::S3::Bucket", "BucketName")
     policies = {p["Properties"]["Bucket"]: p["Properties"]["PolicyDocument"]
@@ -39,6 +43,9 @@ def test_inventory_buckets_are_versioned_encrypted_private_and_tls_only(env):
         assert tls, entry["id"]
 
 
+@pytest.mark.template_fact(
+    "the demo application deploys the inventory's user pools, which the exporter and its controls "
+    "read")
 def test_both_user_pools_exist(env):
     pools = by_name(env, "AWS::Cognito::UserPool", "UserPoolName")
     assert {p["user_pool_name"] for p in env.cfg["inventory"]["cognito_user_pools"]} <= set(pools)

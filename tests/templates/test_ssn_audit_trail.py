@@ -12,6 +12,10 @@ from audit import deployment
 from audit.controls.access import ALLOW_ALL
 from audit.policy import Request, evaluate
 
+pytestmark = pytest.mark.template_fact(
+    "the SSN audit trail is the record of who restored or decrypted SSN data (docs/cloudtrail.md); no control "
+    "reads the trail, its bucket or its key")
+
 SIDES = {"ssn-audit-trail": "environment", "ssn-audit-trail-backup": "backup"}
 OTHER_ACCOUNT = "999999999999"
 
