@@ -1,6 +1,6 @@
 """The generated parts of the docs: the control table of ``docs/audit.md`` comes from the catalogue and the
-control declarations (``audit.catalogue_render.docs_table``), between two marker lines, as the runbook's
-JSON blocks come from the break-glass code (``audit.break_glass_doc``). The tests fail when the file differs
+control declarations (``audit.catalogue.render.docs_table``), between two marker lines, as the runbook's
+JSON blocks come from the break-glass code (``audit.break_glass.doc``). The tests fail when the file differs
 from what this module generates; ``python -m audit.docs_tables --write`` rewrites it.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ def generated(text: str, table: str, where: str) -> str:
 
 def expected(path: Path) -> str:
     from audit.catalogue import load_catalogue
-    from audit.catalogue_render import docs_table
+    from audit.catalogue.render import docs_table
 
     return generated(path.read_text(encoding="utf-8"), docs_table(load_catalogue()), str(path))
 

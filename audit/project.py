@@ -10,7 +10,7 @@ nothing about where the user's configuration, templates and reports are. They co
     <project>/reports/         the reports (<env>/<mode>/)
 
 What ships with the tool comes from the package itself, never from the project: the feature files (the
-controls) and the catalogue (``audit/catalogue.yaml``). The feature files stay at the repository's top-level
+controls) and the catalogue (``audit/catalogue/catalogue.yaml``). The feature files stay at the repository's top-level
 ``features/`` where the auditors read them; ``audit/features`` is a symbolic link to that folder, declared as
 package data, so a wheel (``pip install .`` copies what the link points to) and an editable install or a
 checkout (the link itself) both find them at ``audit/features``. A link, not a setuptools ``package-dir``

@@ -26,7 +26,7 @@ import pytest
 
 import steps
 from audit.controls import Outcome
-from audit.evidence_provenance import canonical_sha256, package_version
+from audit.evidence.provenance import canonical_sha256, package_version
 from audit.findings import Finding, waived
 from audit.project import features_dir
 from audit.report import AuditReport, ControlResult, StepResult, write_reports

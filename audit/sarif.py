@@ -6,7 +6,7 @@ carries (``ControlResult.findings``), never a parse of the message. A failure a 
 with an external, accepted ``suppression`` carrying the waiver's justification, owner, ticket and expiry:
 code scanning shows it as dismissed, not as gone. A failure without a template origin
 (a missing resource, a configuration fact) is located at its scenario in the feature file, which is where
-the requirement it breaks is written. Paths are the portable ones of ``audit.evidence_origins``
+the requirement it breaks is written. Paths are the portable ones of ``audit.evidence.origins``
 (``cloudformation/backup-account.yaml``), relative to the repository root for the bundled layout.
 
 The document is assembled by sarif-kit's builder (rules, results, stable ``partialFingerprints``, the

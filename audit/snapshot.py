@@ -6,25 +6,25 @@ serves both modes and drift is a comparison of two snapshots.
 
 Shape (lists of plain dicts; ``origin`` says where a fact came from: template line or API call). Each record
 that both sources write has one typed shape (a ``TypedDict``) and one builder both call: vaults, keys, roles
-and plans in ``audit.sources.backup_records``, tables in ``table_records``, bucket lifecycles in
-``bucket_records``, functions and queues in ``function_records``, monitoring in ``monitoring_records``,
-restore testing in ``restore_testing_records``:
+and plans in ``audit.sources.records.backup``, tables in ``records.table``, bucket lifecycles in
+``records.bucket``, functions and queues in ``records.function``, monitoring in ``records.monitoring``,
+restore testing in ``records.restore_testing``:
   mode, environment{name, environment_account_id, primary_region, backup_account_id, backup_region,
   organization_id, vault_names, roles, ssn_role_name}, inventory{tables, buckets, user_pools: [{id, name,
   arn, category | excluded + exclusion_reason}] (tables also with the configured point_in_time_recovery_days),
   other_data: [{id, kind, name, protection, reason}]}, vaults,
   keys (each vault and key with ``break_glass_tags``: its ``compact-retention:break-glass-*`` tags, the
   break-glass record of ``audit.break_glass``; {} when closed, None when unreadable), roles,
-  plans{rules, selections}, tables (``audit.sources.table_records``: point-in-time recovery on/off and its
-  window), buckets (lifecycle fields from ``audit.sources.bucket_records``),
+  plans{rules, selections}, tables (``audit.sources.records.table``: point-in-time recovery on/off and its
+  window), buckets (lifecycle fields from ``audit.sources.records.bucket``),
   user_pools, persisted (static: every resource of a
   type that holds data, as the templates create it), eventbridge (buses, rules, archives, schedules, pipes,
   API destinations, connections, with the stack that defines each), recovery_points (live), settings (live),
   stacks (static), functions and queues (the exporter's Lambda functions and SQS queues:
-  ``audit.sources.static_functions``), exports (live: the newest complete export per user pool, from its
+  ``audit.sources.static.functions``), exports (live: the newest complete export per user pool, from its
   manifest, with when it began and completed).
 
-Restore testing sections (``audit.sources.restore_testing_records``): restore_testing_plans [{name, arn,
+Restore testing sections (``audit.sources.records.restore_testing``): restore_testing_plans [{name, arn,
   account_id, region, schedule, timezone, start_window_hours, algorithm, include_vaults, exclude_vaults,
   recovery_point_types, selection_window_days, selections: [{name, resource_type, iam_role_arn,
   resource_arns, conditions, overrides, validation_window_hours, origin}], origin}] (static and live),
@@ -32,7 +32,7 @@ Restore testing sections (``audit.sources.restore_testing_records``): restore_te
   buckets a restore test or a drill left behind). Inventory tables and buckets also carry their
   category's ``rto_hours`` and ``restore_test_every_days``.
 
-Monitoring sections, static and live in one shape (``audit.sources.monitoring_records``):
+Monitoring sections, static and live in one shape (``audit.sources.records.monitoring``):
   topics [{name, arn, account_id, region, kms_key (as written/returned), policy, subscriptions: [{protocol,
   endpoint (pseudonymised: no address or token in a snapshot)}], origin}], event_rules [{name, arn,
   account_id, region, event_bus, state, schedule_expression, event_pattern, targets: [{id, arn, input,

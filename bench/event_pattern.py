@@ -21,7 +21,7 @@ import time
 from audit.config import load_config
 from audit.controls import monitoring
 from audit.snapshot import Posture
-from audit.sources.static import build_snapshot
+from audit.sources.static.build import build_snapshot
 posture = Posture(build_snapshot(load_config("example").data))
 rows = [{"failure class": n, "sample event": n, "vault": v} for n, v in (
     ("backup-job-failed", "general"), ("backup-job-aborted", "general"), ("backup-job-expired", "general"),

@@ -52,7 +52,7 @@ import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 from audit.config import load_config  # noqa: E402
-from audit.sources.live import Credentials, build_live_snapshot  # noqa: E402
+from audit.sources.live.build import Credentials, build_live_snapshot  # noqa: E402
 from sandbox.accounts import access_key_for, aws_config_text, profile_names  # noqa: E402
 from sandbox.server import free_port, isolated_environ  # noqa: E402
 

@@ -12,7 +12,7 @@
 # configured break-glass role of the environment account (exit 2); a second open or close is a no-op.
 # --dry-run prints the JSON diff of every policy and changes nothing. A step that fails stops the run and
 # names what is open and what is not (exit 1). status exits 0 when closed, 1 when anything is open.
-# One implementation: this calls 'retention break-glass' (audit/break_glass_ops.py). Nothing is deleted.
+# One implementation: this calls 'retention break-glass' (audit/break_glass/ops.py). Nothing is deleted.
 set -uo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"

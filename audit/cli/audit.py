@@ -83,9 +83,9 @@ def _evidence(args: argparse.Namespace, loaded, snapshot: dict, report, report_d
 
     from audit.config.loader import default_config_dir
     from audit.evidence import Part, write_pack
-    from audit.evidence_manifest import MANIFEST
-    from audit.evidence_origins import template_files
-    from audit.evidence_provenance import file_sha256
+    from audit.evidence.manifest import MANIFEST
+    from audit.evidence.origins import template_files
+    from audit.evidence.provenance import file_sha256
     from audit.sarif import build_sarif
 
     parts = [Part(args.mode, report_dir, report.summary(), report.exit_code())]

@@ -1,4 +1,4 @@
-"""The ``retention break-glass`` subcommand: argument parsing only (the work is ``audit.break_glass_ops``;
+"""The ``retention break-glass`` subcommand: argument parsing only (the work is ``audit.break_glass.ops``;
 the statements are ``audit.break_glass``). ``audit.cli`` registers it.
 
     retention break-glass open   --env ENV --role-arn ARN --ticket ID [--dry-run]
@@ -35,9 +35,8 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_break_glass(args: argparse.Namespace) -> int:
-    from audit import break_glass_doc, break_glass_ops
-    from audit.cli.common import UsageError
-    from audit.cli.common import credentials as _credentials
+    from audit.break_glass import doc as break_glass_doc, ops as break_glass_ops
+    from audit.cli.common import UsageError, credentials as _credentials
     from audit.config import load_config
 
     cfg = load_config(args.env, args.config_dir).data

@@ -67,7 +67,7 @@ def tsv_line(values: dict[str, str], what: str) -> str:
 def credentials(args: argparse.Namespace, cfg: dict) -> dict:
     """The environment and backup sides' credentials: profiles of the configuration, ``--assume-role
     SIDE=ARN``, ``--endpoint-url``."""
-    from audit.sources.live import Credentials
+    from audit.sources.live.build import Credentials
 
     roles: dict[str, str] = {}
     for item in args.assume_role or []:

@@ -1,5 +1,5 @@
-"""``retention controls``: the control catalogue (``audit/catalogue.yaml``, shipped with the tool) as a table,
-JSON or Markdown, per control or per framework requirement (what it prints is ``audit.catalogue_render``'s);
+"""``retention controls``: the control catalogue (``audit/catalogue/catalogue.yaml``, shipped with the tool) as a table,
+JSON or Markdown, per control or per framework requirement (what it prints is ``audit.catalogue.render``'s);
 with ``--check``, compared with the feature files' control ids and framework tags."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from audit.cli.common import EXIT_FAILED, EXIT_OK, UsageError
 def cmd_controls(args: argparse.Namespace) -> int:
     """Print the control catalogue; with --check, compare it with the feature files (exit 1 on any difference)."""
     from audit.catalogue import CatalogueError, load_catalogue
-    from audit.catalogue_render import render
+    from audit.catalogue.render import render
     from audit.project import features_dir
 
     if args.catalogue is not None and not args.catalogue.is_file():
@@ -24,7 +24,7 @@ def cmd_controls(args: argparse.Namespace) -> int:
     except CatalogueError as exc:
         raise UsageError("invalid control catalogue:\n  " + "\n  ".join(exc.problems)) from None
     if args.check:
-        from audit.catalogue_check import check
+        from audit.catalogue.check import check
 
         folder = args.features_dir or features_dir()
         if not folder.is_dir():
@@ -48,5 +48,5 @@ def add_parser(sub: Any) -> None:
                           help="compare the catalogue with the feature files' control ids and framework tags; exit 1 on any difference")
     controls.add_argument("--features-dir", type=Path, default=None,
                           help="--check: folder of the feature files (default: the features shipped with the tool)")
-    controls.add_argument("--catalogue", type=Path, default=None, help="catalogue file (default: audit/catalogue.yaml)")
+    controls.add_argument("--catalogue", type=Path, default=None, help="catalogue file (default: audit/catalogue/catalogue.yaml)")
     controls.set_defaults(func=cmd_controls)

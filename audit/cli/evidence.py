@@ -11,8 +11,8 @@ from audit.cli.common import EXIT_FAILED, EXIT_OK, UsageError, subcommands
 
 def cmd_evidence_verify(args: argparse.Namespace) -> int:
     from audit.evidence import verify_pack
-    from audit.evidence_manifest import MANIFEST, NotAPack
-    from audit.evidence_provenance import file_sha256
+    from audit.evidence.manifest import MANIFEST, NotAPack
+    from audit.evidence.provenance import file_sha256
 
     try:
         result = verify_pack(args.folder)

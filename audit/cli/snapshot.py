@@ -1,5 +1,5 @@
 """``retention snapshot``, and the posture snapshot every auditing command reads: static (the templates
-resolved with the configuration, cached by ``audit.sources.static_cache``) or live (the accounts)."""
+resolved with the configuration, cached by ``audit.sources.static.cache``) or live (the accounts)."""
 from __future__ import annotations
 
 import argparse
@@ -14,14 +14,14 @@ from audit.cli.common import EXIT_OK, UsageError, credentials, env_args, live_ar
 def static_snapshot(args: argparse.Namespace):
     from audit.config import load_config
     from audit.project import templates_dir as default_templates_dir
-    from audit.sources.static_cache import cached_snapshot
+    from audit.sources.static.cache import cached_snapshot
 
     loaded = load_config(args.env, args.config_dir, for_audit=True)
     if args.templates_dir is not None and not args.templates_dir.is_dir():
         raise UsageError(f"--templates-dir: no such folder {args.templates_dir}")
 
     def build() -> dict:
-        from audit.sources.static import build_snapshot
+        from audit.sources.static.build import build_snapshot
         from audit.templates import TemplateError
 
         try:
@@ -29,7 +29,7 @@ def static_snapshot(args: argparse.Namespace):
         except TemplateError as exc:
             raise UsageError(f"template: {exc}") from None
 
-    from audit.evidence_origins import portable_origins
+    from audit.evidence.origins import portable_origins
 
     templates_dir = args.templates_dir or default_templates_dir()
     return loaded, portable_origins(cached_snapshot(loaded.data, templates_dir, build), templates_dir)
@@ -37,7 +37,7 @@ def static_snapshot(args: argparse.Namespace):
 
 def live_snapshot(args: argparse.Namespace):
     from audit.config import load_config
-    from audit.sources.live import build_live_snapshot
+    from audit.sources.live.build import build_live_snapshot
 
     loaded = load_config(args.env, args.config_dir, for_audit=True)
     creds = credentials(args, loaded.data)

@@ -9,7 +9,7 @@ control function carries its own declaration::
     def local_recovery_point_age(posture, rpo_hours, grace_hours): ...
 
 - the **id** ties it to its scenario (tagged ``@RPO-01``) and to its catalogue entry (title, rationale,
-  framework mappings: ``audit/catalogue.yaml``, the reviewed source of those);
+  framework mappings: ``audit/catalogue/catalogue.yaml``, the reviewed source of those);
 - the **phrase** is the step its scenario uses, as written in the feature file; ``{name:d}`` fields (the
   ``parse`` library's format, as in pytest-bdd's ``parsers.parse``) or ``(?P<name>...)`` groups (a regular
   expression) are passed to the function under that name; a parameter named by ``table`` (default

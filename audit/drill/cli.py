@@ -132,8 +132,8 @@ def cmd_drill(args: argparse.Namespace) -> int:  # noqa: C901 - one command's ar
               + (f": failed {', '.join(failed)}" if failed else ""))
     print(f"drill of {args.env}: {doc['status']}; {path} (also drill.md, drill.html)")
     if pack is not None:
-        from audit.evidence_manifest import MANIFEST
-        from audit.evidence_provenance import file_sha256
+        from audit.evidence.manifest import MANIFEST
+        from audit.evidence.provenance import file_sha256
 
         print(f"evidence: {pack}")
         print(f"evidence manifest SHA-256: {file_sha256(pack / MANIFEST)} (record it to prove later the pack is unchanged)")
@@ -142,7 +142,8 @@ def cmd_drill(args: argparse.Namespace) -> int:  # noqa: C901 - one command's ar
 
 def _require_break_glass(cfg: dict, creds: dict, UsageError: type) -> None:
     """SSN data is restored only through the break-glass: refuse unless all four SSN resources say open."""
-    from audit import break_glass as bg, break_glass_aws as aws
+    from audit import break_glass as bg
+    from audit.break_glass import aws
 
     try:
         sides, callers = aws.connect(cfg, creds, "compact-retention-drill")
@@ -159,8 +160,8 @@ def _drill_all(cfg: dict, creds: dict, targets: list, args: argparse.Namespace, 
     from botocore.exceptions import BotoCoreError, ClientError
 
     from audit.drill import restore, run
-    from audit.sources.live import LiveSourceError, open_side
-    from audit.sources.live_aws import ApiCalls, default_session
+    from audit.sources.live.aws import ApiCalls, default_session
+    from audit.sources.live.build import LiveSourceError, open_side
 
     account, region = cfg["environment_account_id"], cfg["primary_region"]
     try:
@@ -212,8 +213,8 @@ def _drill_copies(cfg: dict, creds: dict, targets: list, args: argparse.Namespac
     from audit.deployment import lock_bounds
     from audit.drill import copy_back, restore, run
     from audit.drill.plan import DrillInputError
-    from audit.sources.live import LiveSourceError, open_side
-    from audit.sources.live_aws import ApiCalls, default_session
+    from audit.sources.live.aws import ApiCalls, default_session
+    from audit.sources.live.build import LiveSourceError, open_side
 
     backup_account = cfg["backup_account_id"]
     try:

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from audit.arns import dynamodb_table_arn, s3_bucket_arn
-from audit.sources.live import source_vault_name
+from audit.sources.live.build import source_vault_name
 
 TABLE, BUCKET, POOL = "dynamodb table", "s3 bucket", "cognito user pool"
 KIND_PREFIXES = {"table": TABLE, "bucket": BUCKET, "pool": POOL}

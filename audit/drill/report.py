@@ -116,8 +116,8 @@ PACK_KIND = "compact-retention drill evidence pack"
 def write_pack(root: Path, cfg: Mapping[str, Any], doc: dict[str, Any], created_at: datetime) -> Path:
     """``root/<env>-drill-<UTC time>/``: pack.json, config.json, drill/drill.{json,md,html}, MANIFEST.sha256."""
     from audit.evidence import METADATA, PACK_FORMAT, _free_folder, _json, _write_text, pack_name
-    from audit.evidence_manifest import write_manifest
-    from audit.evidence_provenance import canonical_sha256, tool_identity
+    from audit.evidence.manifest import write_manifest
+    from audit.evidence.provenance import canonical_sha256, tool_identity
 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)

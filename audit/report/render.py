@@ -73,7 +73,7 @@ def framework_summary(report: AuditReport) -> list[dict[str, Any]]:
     """One summary per framework found in the controls' tags: NIST by control family, every other
     framework by framework control. Each row counts the controls mapped to it by status; a control
     mapped twice into one row (CP-9 and CP-6 are both family CP) counts once there."""
-    from audit.catalogue_frameworks import FRAMEWORK_TITLES, NIST, group_label, split_tag
+    from audit.catalogue.frameworks import FRAMEWORK_TITLES, NIST, group_label, split_tag
 
     rows: dict[str, dict[str, dict[str, Any]]] = {}
     for control in report.controls:

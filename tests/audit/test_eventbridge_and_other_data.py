@@ -13,9 +13,9 @@ from audit.config import load_config
 from audit.controls.eventbridge import archives_bounded, defined_in_code
 from audit.controls.other_data import persisted_resources_inventoried
 from audit.snapshot import Posture
-from audit.sources.live_aws import Side
-from audit.sources.live_eventbridge import read_eventbridge
-from audit.sources.static import build_snapshot
+from audit.sources.live.aws import Side
+from audit.sources.live.eventbridge import read_eventbridge
+from audit.sources.static.build import build_snapshot
 from tests.live.conftest import moto_accounts
 
 ACCOUNT, REGION = "123456789012", "us-east-1"

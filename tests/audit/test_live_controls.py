@@ -11,7 +11,7 @@ import pytest
 
 from audit.config import load_config
 from audit.runner import run_audit
-from audit.sources.static import build_snapshot
+from audit.sources.static.build import build_snapshot
 from tests.controls.support import NOW, PLAN_ARN, iso, live_snapshot, restore_job
 
 
@@ -140,8 +140,8 @@ def test_the_export_bucket_lifecycle_as_the_account_returns_it(healthy, tmp_path
     """EXP-07 on the rules of GetBucketLifecycleConfiguration, read as the live source reads them: only an
     enabled, unfiltered rule covering the export prefix with at most 365 days keeps the promise (the
     noncurrent-version rule EXP-02 asks for is there in every case)."""
-    from audit.sources.bucket_records import lifecycle_fields
-    from audit.sources.live_read import lifecycle_rule_from_api
+    from audit.sources.live.read import lifecycle_rule_from_api
+    from audit.sources.records.bucket import lifecycle_fields
 
     snapshot = copy.deepcopy(healthy)
     _export_bucket(snapshot).update(lifecycle_fields(lifecycle_rule_from_api(r) for r in [NONCURRENT, *rules]))
@@ -182,7 +182,7 @@ def test_point_in_time_recovery_as_the_account_reports_it(healthy, tmp_path, pit
     """RES-01 on a table record as the live source builds it (``table_record`` from DescribeContinuousBackups):
     off, a window other than configured (one day either side), or an answer that could not be read each
     fail, naming the table and the account it was read in; the healthy tables pass."""
-    from audit.sources.table_records import table_record
+    from audit.sources.records.table import table_record
 
     snapshot = copy.deepcopy(healthy)
     table = snapshot["tables"][0]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from audit.catalogue import CATALOGUE_FILE, CatalogueError, load_catalogue
-from audit.catalogue_check import check
-from audit.catalogue_frameworks import BACKUP_AUDIT_MANAGER_CONTROLS, NIST_CONTROLS
+from audit.catalogue.check import check
+from audit.catalogue.frameworks import BACKUP_AUDIT_MANAGER_CONTROLS, NIST_CONTROLS
 from audit.controls.registry import Check, Control
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audit.catalogue import load_catalogue
-from audit.catalogue_frameworks import BACKUP_AUDIT_MANAGER_CONTROLS
+from audit.catalogue.frameworks import BACKUP_AUDIT_MANAGER_CONTROLS
 from audit.cli import main
 from audit.controls import registry
 from tests.catalogue.test_catalogue import CATALOGUE, write

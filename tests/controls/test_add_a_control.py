@@ -55,7 +55,7 @@ def copy(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("project") / "compact-retention"
     shutil.copytree(REPO, root, ignore=SKIP, symlinks=True)  # audit/features stays a link to features/
     (root / "audit" / "controls" / "throwaway.py").write_text(FUNCTION)
-    with (root / "audit" / "catalogue.yaml").open("a") as catalogue:
+    with (root / "audit" / "catalogue" / "catalogue.yaml").open("a") as catalogue:
         catalogue.write(ENTRY)
     return root
 

@@ -13,7 +13,7 @@ import pytest
 from audit.cli import main
 from audit.config import load_config
 from audit.drill import report
-from audit.evidence_manifest import MANIFEST
+from audit.evidence.manifest import MANIFEST
 from tests.drill.test_drill_sandbox import aws_env, world  # noqa: F401 (fixtures)
 from tests.sandbox.conftest import sandbox  # noqa: F401 (fixture)
 

@@ -24,7 +24,7 @@ import pytest
 
 from audit.cli import main
 from audit.config import load_config
-from audit.sources.static import build_snapshot
+from audit.sources.static.build import build_snapshot
 from tests.sandbox.conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, example_accounts, sandbox  # noqa: F401 (fixture)
 from tests.sandbox.test_restore import make_role
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from audit.cli import main
-from audit.evidence_provenance import canonical_sha256
+from audit.evidence.provenance import canonical_sha256
 from tests.evidence.conftest import static_pack
 from tests.evidence.normalise import differences, explain
 

@@ -17,7 +17,7 @@ def moto_accounts(mp: pytest.MonkeyPatch, *, fast: bool = True):
     """moto, with credentials and configuration that can never reach a real account."""
     from moto import mock_aws
 
-    from audit.sources import live_aws
+    from audit.sources.live import aws as live_aws
 
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
         mp.delenv(name, raising=False)

@@ -169,7 +169,7 @@ class World:
     def factory(self, credentials, *, region_name):
         """The session factory of the tests: the default one (AssumeRole in moto), with the fakes installed."""
         from audit.arns import parse_arn
-        from audit.sources.live_aws import default_session
+        from audit.sources.live.aws import default_session
 
         session = default_session(credentials, region_name=region_name)
         self.fake.install(session, parse_arn(credentials.role_arn).account)
@@ -178,7 +178,7 @@ class World:
 
 def read(world: World, cfg: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
     """The live snapshot of ``world`` (its progress lines under ``_progress``)."""
-    from audit.sources.live import Credentials, build_live_snapshot
+    from audit.sources.live.build import Credentials, build_live_snapshot
 
     lines: list[str] = []
     snapshot = build_live_snapshot(cfg or world.cfg, environment=Credentials(role_arn=role_arn(ENV)),

@@ -12,7 +12,7 @@ from collections import defaultdict
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from audit.sources.live_aws import Credentials, Pacer, Side, default_session
+from audit.sources.live.aws import Credentials, Pacer, Side, default_session
 
 from .conftest import moto_accounts
 from .fakes import BKP, BKP_REGION, ENV, ENV_REGION, FakeAws, build_world, read, role_arn, session_for
@@ -181,7 +181,7 @@ def test_the_two_sides_are_read_concurrently(aws, cfg):
 
 
 def test_a_failing_side_raises_after_both_finish(aws, cfg):
-    from audit.sources.live import LiveSourceError
+    from audit.sources.live.build import LiveSourceError
 
     world = build_world(cfg)
     factory = world.factory
@@ -244,7 +244,7 @@ def test_a_transport_failure_is_an_error_entry_not_a_crash(aws):
     session.events.register("before-call", unreachable)
     side = Side("environment", ENV, ENV_REGION, session)
     key = session.client("kms").create_key()["KeyMetadata"]["Arn"]
-    from audit.sources.live_read import read_keys
+    from audit.sources.live.read import read_keys
 
     (found,) = read_keys(side, [key])
     assert found["policy"] is None and found["rotation_enabled"] is False

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from audit.sources.live import Credentials, LiveSourceError, build_live_snapshot
-from audit.sources.live_aws import default_session
-from audit.sources.static import build_snapshot
+from audit.sources.live.aws import default_session
+from audit.sources.live.build import Credentials, LiveSourceError, build_live_snapshot
+from audit.sources.static.build import build_snapshot
 
 from .fakes import BKP, BKP_REGION, ENV, ENV_REGION, NOW, TLS_ONLY, TRUST, FakeAws, build_world, doc, read, role_arn
 

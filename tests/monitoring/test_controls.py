@@ -13,8 +13,8 @@ from audit.config import ConfigError, load_config
 from audit.controls import monitoring
 from audit.events import copy_job_state_change, sample_event
 from audit.snapshot import Posture
-from audit.sources.monitoring_records import redact_endpoint
-from audit.sources.static import build_snapshot
+from audit.sources.records.monitoring import redact_endpoint
+from audit.sources.static.build import build_snapshot
 
 MIXED = [{"failure class": "copy job failed", "sample event": "copy-job-failed", "vault": "general"},
          {"failure class": "plan deleted", "sample event": "backup-plan-deleted", "vault": "-"}]

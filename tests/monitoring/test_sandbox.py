@@ -17,7 +17,7 @@ import pytest
 
 from audit import deployment, events
 from audit.config import load_config
-from audit.sources.static_stacks import template_path
+from audit.sources.static.stacks import template_path
 from tests.sandbox.conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, sandbox  # noqa: F401 (fixture)
 from tests.sandbox.test_tamper import Deployed
 

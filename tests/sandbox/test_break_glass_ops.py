@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from audit import break_glass as bg, break_glass_aws as aws, break_glass_ops as ops, deployment
+from audit import break_glass as bg, deployment
+from audit.break_glass import aws, ops
 from audit.cli.stacks import declared_parameters
 from audit.config import load_config
 from audit.controls.access import ALLOW_ALL, Principal, decide, principal, target
 from audit.controls.break_glass import no_break_glass_open
 from audit.snapshot import Posture
-from audit.sources.live import Credentials, build_live_snapshot
+from audit.sources.live.build import Credentials, build_live_snapshot
 from sandbox import accounts
 from tests.sandbox.conftest import BACKUP_ACCOUNT, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, VENV_BIN
 

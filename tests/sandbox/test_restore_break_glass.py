@@ -9,7 +9,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from audit import break_glass as bg, break_glass_ops as ops
+from audit import break_glass as bg
+from audit.break_glass import ops
 from audit.config import load_config
 
 from .conftest import BACKUP_ACCOUNT, ENV_ACCOUNT, ENV_REGION

@@ -16,8 +16,8 @@ from audit.controls import access
 from audit.controls.access import ALLOW_ALL, Principal
 from audit.policy import Decision, Request, evaluate
 from audit.snapshot import Posture
-from audit.sources.static import build_snapshot
-from audit.sources.static_stacks import resolve_environment
+from audit.sources.static.build import build_snapshot
+from audit.sources.static.stacks import resolve_environment
 
 
 def pytest_configure(config) -> None:

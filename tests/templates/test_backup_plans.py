@@ -80,7 +80,7 @@ def test_ssn_data_only_in_ssn_vaults_with_the_ssn_role(env):
     "category with nothing protected")
 def test_an_empty_category_deploys_no_plan(edit_config):
     from audit.config import load_config
-    from audit.sources.static_stacks import resolve_environment
+    from audit.sources.static.stacks import resolve_environment
 
     def drop_export(c):
         for bucket in c["inventory"]["s3_buckets"]:

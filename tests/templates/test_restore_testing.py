@@ -23,7 +23,7 @@ from audit import deployment
 from audit.events import matches, sample_event
 from audit.policy import Request, evaluate
 from audit.schedule import analyse
-from audit.sources.static_stacks import load_cached
+from audit.sources.static.stacks import load_cached
 from audit.templates import resolve_template
 
 REPO = Path(__file__).resolve().parents[2]
@@ -389,7 +389,7 @@ def test_a_bad_or_shared_restore_testing_role_name_is_refused_naming_the_field(e
     "the configured restore testing role name is the one deployed and the one the selections pass")
 def test_the_configured_role_name_reaches_the_template(edit_config):
     from audit.config import load_config
-    from audit.sources.static_stacks import resolve_environment
+    from audit.sources.static.stacks import resolve_environment
 
     folder = edit_config("example", lambda data: data.setdefault("roles", {}).update(restore_testing_role_name="My-Restore-Tests"))
     stacks = resolve_environment(load_config("example", folder).data)

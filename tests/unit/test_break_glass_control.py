@@ -11,7 +11,7 @@ from audit.config import load_config
 from audit.controls.access import target
 from audit.controls.break_glass import no_break_glass_open
 from audit.snapshot import Posture
-from audit.sources.static import build_snapshot
+from audit.sources.static.build import build_snapshot
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The runbook's JSON blocks are the statements the code applies (``audit.break_glass_doc``)."""
+"""The runbook's JSON blocks are the statements the code applies (``audit.break_glass.doc``)."""
 from __future__ import annotations
 
 import json
@@ -6,8 +6,9 @@ import re
 import shutil
 from pathlib import Path
 
-from audit import break_glass as bg, break_glass_doc as doc
-from audit.break_glass_ops import static_policies_of
+from audit import break_glass as bg
+from audit.break_glass import doc
+from audit.break_glass.ops import static_policies_of
 from audit.config import load_config
 
 RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "runbooks" / "break-glass.md"

@@ -9,7 +9,7 @@ import pytest
 
 from audit.config import load_config
 from audit.drift import compare, normalise_policy, render
-from audit.sources.static import build_snapshot
+from audit.sources.static.build import build_snapshot
 
 
 @pytest.fixture(scope="module")

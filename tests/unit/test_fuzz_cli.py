@@ -118,7 +118,7 @@ VALUES = {
     "config_dir": mostly([str(REPO / "config")], INPUT_PATHS),
     "templates_dir": mostly([str(REPO / "cloudformation")], INPUT_PATHS),
     "features_dir": mostly([str(REPO / "features")], INPUT_PATHS),
-    "catalogue": mostly([str(REPO / "audit" / "catalogue.yaml")], INPUT_PATHS),
+    "catalogue": mostly([str(REPO / "audit" / "catalogue" / "catalogue.yaml")], INPUT_PATHS),
     "waivers": mostly([str(REPO / "config" / "waivers.yaml")], INPUT_PATHS),
     "outputs_dir": mostly([str(WORK / "empty")], INPUT_PATHS),
     "folder": INPUT_PATHS,

@@ -1,4 +1,4 @@
-"""The live source's restore testing reader (``audit.sources.live_read_restore_testing``) against stubbed AWS
+"""The live source's restore testing reader (``audit.sources.live.restore_testing``) against stubbed AWS
 answers (botocore's Stubber on the real ``live_aws.Side``): plans and selections in the static source's
 shape, the restore jobs of each plan, the leftovers recognised by tag or name, and a refused call recorded
 as an error naming the resource, never raised and never a silent empty answer."""
@@ -10,8 +10,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from audit.sources.live_aws import Side
-from audit.sources.live_read_restore_testing import read_leftovers, read_restore_jobs, read_restore_testing_plans
+from audit.sources.live.aws import Side
+from audit.sources.live.restore_testing import read_leftovers, read_restore_jobs, read_restore_testing_plans
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 PLAN = "compact_retention_example_critical_data"

@@ -10,7 +10,7 @@ import pytest
 from audit.config import load_config
 from audit.controls import restore_testing, restore_validation
 from audit.snapshot import Posture
-from audit.sources.static import build_snapshot
+from audit.sources.static.build import build_snapshot
 
 SSN_TABLE = "arn:aws:dynamodb:us-east-1:111111111111:table/compact-connect-example-ssn"
 PROVIDER = "arn:aws:dynamodb:us-east-1:111111111111:table/compact-connect-example-provider"

@@ -16,7 +16,7 @@ from audit.config import load_config
 from audit.controls.access import target
 from audit.controls.ssn_exemptions import DOCUMENTED, exact_exemptions, named_callers
 from audit.snapshot import Posture
-from audit.sources.static import build_snapshot
+from audit.sources.static.build import build_snapshot
 
 ENV, BKP = "111111111111", "222222222222"
 ATTACKER = f"arn:aws:iam::{ENV}:role/Attacker"

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from audit.config import load_config
-from audit.sources.static import build_snapshot
-from audit.sources.static_cache import cached_snapshot
+from audit.sources.static.build import build_snapshot
+from audit.sources.static.cache import cached_snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def test_an_edit_of_any_module_loaded_when_the_snapshot_was_built_misses_the_cac
     edit of any of them, audit/break_glass.py included (the sources call it), is a miss."""
     import hashlib
 
-    from audit.sources import static_cache
+    from audit.sources.static import cache as static_cache
 
     monkeypatch.setenv("RETENTION_CACHE_DIR", str(tmp_path / "cache" / "templates"))
     cfg, templates = load_config("example").data, REPO / "cloudformation"
@@ -55,7 +55,7 @@ def test_an_edit_of_any_module_loaded_when_the_snapshot_was_built_misses_the_cac
     cached_snapshot(cfg, templates, build)
     [entry] = [json.loads(p.read_text()) for p in (tmp_path / "cache" / "snapshots").glob("*.json")]
     recorded = set(entry["code"])
-    assert {"audit.sources.static", "audit.sources.static_functions", "audit.sources.function_records",
+    assert {"audit.sources.static.build", "audit.sources.static.functions", "audit.sources.records.function",
             "audit.break_glass", "audit.deployment", "audit.templates.resolved"} <= recorded
     real = static_cache._sha256
     for module in sorted(recorded):
@@ -73,7 +73,7 @@ def test_an_edit_of_any_module_loaded_when_the_snapshot_was_built_misses_the_cac
 
 
 def test_an_entry_whose_module_is_gone_is_a_miss(tmp_path, monkeypatch):
-    from audit.sources import static_cache
+    from audit.sources.static import cache as static_cache
 
     assert static_cache._unchanged({"audit.no_such_module": [str(tmp_path / "gone.py"), "0" * 64]}) is False
     assert static_cache._unchanged({}) is False  # an entry that recorded no code proves nothing

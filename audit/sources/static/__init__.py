@@ -1,0 +1,1 @@
+"""The static source: the posture snapshot from the templates resolved with the configuration."""
