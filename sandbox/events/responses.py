@@ -14,6 +14,7 @@ from typing import Any
 
 REQUIRED_EVENT_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
 
+
 _installed = False
 
 

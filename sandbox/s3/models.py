@@ -19,6 +19,8 @@ from moto.s3.models import FakeBucket
 from audit.policy import Request, evaluate
 
 CALLER_ROLE = "sandbox-caller"
+
+
 _installed = False
 
 
