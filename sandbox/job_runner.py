@@ -28,7 +28,6 @@ from sandbox.backup.models.vaults import VAULT_ARN
 
 ROUTE = "/_sandbox/run-backups"
 
-
 #: POST routes of the sandbox's runs: path -> handler(at as naive UTC, request body) -> JSON answer
 ROUTES: dict[str, Callable[[datetime, dict[str, Any]], dict[str, Any]]] = {
     ROUTE: lambda at, body: run_backups(at, body.get("organization_id")),

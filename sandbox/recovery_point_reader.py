@@ -26,7 +26,6 @@ from sandbox.backup.models.state import backend_for, state
 
 ROUTE = "/_sandbox/recovery-point-data"
 
-
 _META = "x-amz-meta-"
 
 

@@ -58,7 +58,6 @@ RESTORE_URL_PATHS = [
     r"{0}/resources/(?P<resource_arn>.+)/restore-jobs/$",
 ]
 
-
 # REST-JSON paths (botocore backup 2018-11-15)
 TESTING_URL_PATHS = [
     r"{0}/restore-testing/plans$",
@@ -67,7 +66,6 @@ TESTING_URL_PATHS = [
     r"{0}/restore-testing/plans/(?P<plan>[^/]+)/selections/(?P<selection>[^/]+)$",
     r"{0}/restore-testing/inferred-metadata$",
 ]
-
 
 _installed = False
 

@@ -36,7 +36,6 @@ SANDBOX_TYPES: list[type[CloudFormationModel]] = [
     CognitoUserPoolGroupResource, SQSQueuePolicyResource, RestoreTestingPlanResource, RestoreTestingSelectionResource,
 ]
 
-
 _installed = False
 
 

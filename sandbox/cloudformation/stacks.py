@@ -36,7 +36,6 @@ from moto.cloudformation.responses import CloudFormationResponse
 
 logger = logging.getLogger("moto")
 
-
 NO_CHANGES_REASON = ("The submitted information didn't contain changes. "
                      "Submit different information to create a change set.")
 
@@ -119,12 +118,9 @@ def _changes(stack: cfn_models.Stack, new_template: dict[str, Any], old_params: 
 
 _moto_validate_different_update = CloudFormationResponse._validate_different_update
 
-
 _moto_create_change_set = cfn_models.CloudFormationBackend.create_change_set
 
-
 _moto_parse_and_create_resource = parsing.parse_and_create_resource
-
 
 _moto_parse_and_update_resource = parsing.parse_and_update_resource
 

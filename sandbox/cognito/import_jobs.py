@@ -52,18 +52,13 @@ from sandbox.cognito.models import csv_header
 UPLOAD_ROUTE = "/_sandbox/cognito-import/"  # + JobId: the pre-signed URL's path (sandbox.cognito.urls serves it)
 URL_SECONDS = 15 * 60
 
-
 MAX_BYTES = 100 * 1024 * 1024
-
 
 BOOLEAN = {"true", "false"}
 
-
 VERIFIED = {"email": "email_verified", "phone_number": "phone_number_verified"}
 
-
 SHOWN_REASONS = 5
-
 
 ROLE_ARN_PREFIX = "arn:aws:iam::"
 
@@ -105,7 +100,6 @@ class Job:
 
 
 JOBS_LOCK = threading.Lock()
-
 
 JOBS: dict[str, Job] = {}  # by JobId: the upload route finds a job without knowing its account
 

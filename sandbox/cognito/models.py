@@ -21,7 +21,6 @@ STANDARD_HEADER = [
     "phone_number_verified", "address", "updated_at",
 ]
 
-
 TRAILER = ["cognito:mfa_enabled", "cognito:username"]
 
 
@@ -31,7 +30,6 @@ def csv_header(pool: Any) -> list[str]:
 
 
 POOL_ID_TAG = "sandbox:user-pool-id"
-
 
 _create_user_pool = CognitoIdpBackend.create_user_pool
 

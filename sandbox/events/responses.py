@@ -14,7 +14,6 @@ from typing import Any
 
 REQUIRED_EVENT_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
 
-
 _installed = False
 
 

@@ -20,7 +20,6 @@ from audit.policy import Request, evaluate
 
 CALLER_ROLE = "sandbox-caller"
 
-
 _installed = False
 
 

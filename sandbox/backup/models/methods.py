@@ -79,7 +79,6 @@ BACKUP_BACKEND_METHODS = {
     "describe_copy_job": describe_copy_job,
 }
 
-
 RESTORE_BACKEND_METHODS = {
     "get_recovery_point_restore_metadata": get_recovery_point_restore_metadata,
     "start_restore_job": start_restore_job,
@@ -88,7 +87,6 @@ RESTORE_BACKEND_METHODS = {
     "list_restore_jobs_by_protected_resource": list_restore_jobs_by_protected_resource,
     "put_restore_validation_result": put_restore_validation_result,
 }
-
 
 TESTING_BACKEND_METHODS = {
     "create_restore_testing_plan": create_restore_testing_plan,

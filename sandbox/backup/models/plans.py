@@ -23,7 +23,6 @@ from sandbox.backup.shapes import clean
 
 RULE_NAME = re.compile(r"^[A-Za-z0-9\-_.]{1,50}$")
 
-
 SELECTION_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
 
 

@@ -29,9 +29,7 @@ from moto.utilities.utils import get_partition
 # index fields CreateTable accepts (describe() adds status, sizes and ARNs)
 _INDEX_FIELDS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
 
-
 _CHUNK = 1 << 16
-
 
 _BYTES = "$b"
 

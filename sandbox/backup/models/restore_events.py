@@ -16,7 +16,6 @@ from typing import Any
 
 DETAIL_TYPE = "Restore Job State Change"
 
-
 _log = logging.getLogger(__name__)
 
 

@@ -46,21 +46,15 @@ from sandbox.backup.shapes import clean
 
 TEST_PREFIX = "awsbackup-restore-test"  # restored test resources: name prefix and tag key
 
-
 NAME = re.compile(r"^[A-Za-z0-9_]{1,50}$")
-
 
 ALGORITHMS = ("LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW")
 
-
 POINT_TYPES = ("SNAPSHOT", "CONTINUOUS")
-
 
 MAX_PLANS, MAX_SELECTIONS, MAX_ARNS = 100, 30, 30
 
-
 DEFAULT_START_WINDOW_HOURS, DEFAULT_SELECTION_WINDOW_DAYS = 24, 30
-
 
 # the keys RestoreMetadataOverrides may set, per resource type (devguide "Restore testing inferred
 # metadata"; keys are case-insensitive there), mapped to the StartRestoreJob metadata key the sandbox reads
@@ -68,7 +62,6 @@ OVERRIDES = {
     "DynamoDB": {"encryptiontype": "encryptionType", "kmsmasterkeyarn": "kmsMasterKeyArn"},
     "S3": {"encryptiontype": "EncryptionType", "kmskey": "KMSKey", "restoreacls": "RestoreACLs"},
 }
-
 
 RESOURCE_TYPES = {"Aurora", "DocumentDB", "DynamoDB", "EBS", "EC2", "EFS", "FSx", "Neptune", "RDS", "S3"}
 

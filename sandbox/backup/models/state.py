@@ -20,7 +20,6 @@ Job = TypeVar("Job")
 # Where the account-wide global settings live (DescribeGlobalSettings is account-wide in AWS).
 GLOBAL_SETTINGS_HOME_REGION = "us-east-1"
 
-
 # The sandbox's assumption for a new account; AWS's defaults depend on the account's history: check live.
 DEFAULT_OPT_IN = {
     "Aurora": True, "CloudFormation": False, "DocumentDB": True, "DynamoDB": True, "EBS": True, "EC2": True,
@@ -28,9 +27,7 @@ DEFAULT_OPT_IN = {
     "SAP HANA on Amazon EC2": False, "Storage Gateway": True, "Timestream": False, "VirtualMachine": True,
 }
 
-
 DEFAULT_MANAGEMENT = {"DynamoDB": True, "EFS": True}
-
 
 DEFAULT_GLOBAL_SETTINGS = {"isCrossAccountBackupEnabled": "false", "isMpaEnabled": "false",
                            "isDelegatedAdministratorEnabled": "false"}
