@@ -9,7 +9,7 @@ from moto.backup.models import backup_backends
 from moto.core.common_models import CloudFormationModel
 
 from sandbox.backup.models.restore_testing import DEFAULT_START_WINDOW_HOURS
-from sandbox.backup.urls import install
+from sandbox.backup import urls as backup_urls
 from sandbox.cloudformation.types.base import (
     AttributesByName,
     ReplacedOnUpdate,
@@ -22,7 +22,7 @@ from sandbox.cloudformation.types.base import (
 
 
 def _backup(account_id: str, region_name: str) -> Any:
-    install()
+    backup_urls.install()
     return backup_backends[account_id][region_name]
 
 
@@ -220,7 +220,7 @@ class BackupSelectionResource(AttributesByName, CloudFormationModel):
 
 def _restore_testing(account_id: str, region_name: str) -> Any:
 
-    install()
+    backup_urls.install()
     return _backup(account_id, region_name)
 
 
