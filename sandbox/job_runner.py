@@ -17,58 +17,38 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from typing import Any, Callable
-from urllib.parse import unquote
 
 from audit.policy import Request, evaluate
-from sandbox import backup_ext
+from sandbox import routes
+from sandbox.backup.models.jobs import CopyJob, start_backup_job, start_copy_job
+from sandbox.backup.models.plans import normalize_lifecycle
+from sandbox.backup.models.policies import iam_policies, key_policy
+from sandbox.backup.models.state import backend_for, state
+from sandbox.backup.models.vaults import VAULT_ARN
 
 ROUTE = "/_sandbox/run-backups"
+
 #: POST routes of the sandbox's runs: path -> handler(at as naive UTC, request body) -> JSON answer
 ROUTES: dict[str, Callable[[datetime, dict[str, Any]], dict[str, Any]]] = {
     ROUTE: lambda at, body: run_backups(at, body.get("organization_id")),
 }
 
 
-def _iam_policies(account_id: str, role_arn: str) -> list[dict[str, Any]]:
-    from moto.iam.models import iam_backends
-
-    role_name = role_arn.rsplit("/", 1)[-1]
-    try:
-        role = iam_backends[account_id]["global"].get_role(role_name)
-    except Exception:
-        return []
-    documents = [json.loads(unquote(doc)) if isinstance(doc, str) else doc for doc in role.policies.values()]
-    for policy in role.managed_policies.values():
-        version = next((v for v in policy.versions if v.is_default), None)
-        if version and version.document:
-            documents.append(json.loads(unquote(version.document)))
-    return documents
-
-
-def _key_policy(account_id: str, region: str, key_arn: str | None) -> dict[str, Any] | None:
-    from moto.kms.models import kms_backends
-
-    try:
-        return json.loads(kms_backends[account_id][region].get_key_policy(key_arn))
-    except Exception:
-        return None
-
-
 def copy_refusal(source_account: str, role_arn: str, destination_arn: str, organization_id: str | None) -> str | None:
     """Why AWS would refuse this copy (vault access policy or key policy), or None."""
-    match = backup_ext.VAULT_ARN.match(destination_arn)
+    match = VAULT_ARN.match(destination_arn)
     if not match:
         return f"{destination_arn} is not a backup vault ARN"
     account, region, name = match.group("account"), match.group("region"), match.group("name")
-    backend = backup_ext._backend_for(account, region)
+    backend = backend_for(account, region)
     vault = backend.vaults.get(name)
     if vault is None:
         return f"destination vault {destination_arn} does not exist"
-    identity = _iam_policies(source_account, role_arn)
+    identity = iam_policies(source_account, role_arn)
     context = {"backup:CopyTargets": [destination_arn]}
     if organization_id:
         context["aws:PrincipalOrgID"] = organization_id
-    policy_text = backup_ext.state(backend).vault_policies.get(name)
+    policy_text = state(backend).vault_policies.get(name)
     vault_policy = json.loads(policy_text) if policy_text else None
     decision = evaluate(Request(role_arn, "backup:CopyIntoBackupVault", destination_arn, context, resource_account=account),
                         identity_policies=identity, resource_policy=vault_policy)
@@ -77,7 +57,7 @@ def copy_refusal(source_account: str, role_arn: str, destination_arn: str, organ
     key_arn = vault.encryption_key_arn
     key_context = {**context, "kms:ViaService": f"backup.{region}.amazonaws.com"}
     decision = evaluate(Request(role_arn, "kms:GenerateDataKey", key_arn or destination_arn, key_context, resource_account=account),
-                        identity_policies=identity, resource_policy=_key_policy(account, region, key_arn),
+                        identity_policies=identity, resource_policy=key_policy(account, region, key_arn),
                         resource_policy_type="kms_key")
     if not decision.allowed:
         return f"the destination key {key_arn} refuses kms:GenerateDataKey to {role_arn}: {decision.reason}"
@@ -95,11 +75,11 @@ def _backends():
 def run_backups(at: datetime, organization_id: str | None = None) -> dict[str, Any]:
     jobs: list[dict[str, Any]] = []
     for backend in list(_backends()):
-        state = backup_ext.state(backend)
+        sandbox_state = state(backend)
         for plan_id, plan in list(backend.plans.items()):
             if plan.deletion_date is not None:
                 continue
-            for selection in state.selections.get(plan_id, {}).values():
+            for selection in sandbox_state.selections.get(plan_id, {}).values():
                 role = selection.selection.get("IamRoleArn")
                 for resource_arn in selection.selection.get("Resources") or []:
                     if "*" in resource_arn:
@@ -116,7 +96,7 @@ def run_backups(at: datetime, organization_id: str | None = None) -> dict[str, A
 
 def _run_rule(backend, rule: dict[str, Any], resource_arn: str, role: str, at: datetime,
               organization_id: str | None) -> list[dict[str, Any]]:
-    job = backup_ext.start_backup_job(
+    job = start_backup_job(
         backend, vault_name=rule["TargetBackupVaultName"], resource_arn=resource_arn, iam_role_arn=role,
         start_window=rule.get("StartWindowMinutes"), complete_window=rule.get("CompletionWindowMinutes"),
         lifecycle=rule.get("Lifecycle"), recovery_point_tags=rule.get("RecoveryPointTags"))
@@ -126,24 +106,24 @@ def _run_rule(backend, rule: dict[str, Any], resource_arn: str, role: str, at: d
     job.creation_date = job.completion_date = at
     if job.state != "COMPLETED":
         return results
-    point = backup_ext.state(backend).recovery_points[job.recovery_point_arn]
+    point = state(backend).recovery_points[job.recovery_point_arn]
     point.creation_date = point.completion_date = at
     for action in rule.get("CopyActions") or []:
         destination = action["DestinationBackupVaultArn"]
         refusal = copy_refusal(backend.account_id, role, destination, organization_id)
-        copy = backup_ext.start_copy_job(backend, recovery_point_arn=point.arn, source_vault_name=point.vault_name,
+        copy = start_copy_job(backend, recovery_point_arn=point.arn, source_vault_name=point.vault_name,
                                          destination_vault_arn=destination, iam_role_arn=role,
                                          lifecycle=action.get("Lifecycle")) if not refusal else None
         if refusal:
-            copy = backup_ext.CopyJob(account_id=backend.account_id, source_vault=backend.vaults[point.vault_name],
+            copy = CopyJob(account_id=backend.account_id, source_vault=backend.vaults[point.vault_name],
                                       source_rp=point, destination_vault_arn=destination, iam_role_arn=role,
-                                      lifecycle=backup_ext.normalize_lifecycle(action.get("Lifecycle")))
-            backup_ext.state(backend).copy_jobs[copy.job_id] = copy
+                                      lifecycle=normalize_lifecycle(action.get("Lifecycle")))
+            state(backend).copy_jobs[copy.job_id] = copy
             copy.finish(None, refusal)
         copy.creation_date = copy.completion_date = at
         if copy.state == "COMPLETED":
-            match = backup_ext.VAULT_ARN.match(destination)
-            target = backup_ext.state(backup_ext._backend_for(match.group("account"), match.group("region")))
+            match = VAULT_ARN.match(destination)
+            target = state(backend_for(match.group("account"), match.group("region")))
             copied = target.recovery_points.get(copy.destination_rp_arn)
             if copied is not None:
                 copied.creation_date = copied.completion_date = at
@@ -153,31 +133,21 @@ def _run_rule(backend, rule: dict[str, Any], resource_arn: str, role: str, at: d
 
 
 def install_route() -> None:
-    """Serve the ``ROUTES`` (``POST /_sandbox/run-backups``, ...) from the moto server's WSGI application
-    (idempotent; a route added to ``ROUTES`` later is served too)."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    """Serve the ``ROUTES`` (``POST /_sandbox/run-backups``, ...) from the moto server (idempotent; a route
+    added to ``ROUTES`` later is served too)."""
+    routes.add("runs", "POST", lambda path: path in ROUTES, _serve_run)
 
-    if getattr(DomainDispatcherApplication, "_sandbox_jobs", False):
-        return
-    original = DomainDispatcherApplication.__call__
 
-    def dispatch(self, environ, start_response):
-        handler = ROUTES.get(environ.get("PATH_INFO"))
-        if handler is not None and environ.get("REQUEST_METHOD") == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
-            try:
-                at = datetime.fromisoformat(str(body.get("at")).replace("Z", "+00:00")) if body.get("at") else \
-                    datetime.now(timezone.utc)
-                # moto keeps naive UTC datetimes: compare like with like
-                naive = at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
-                result, status = handler(naive, body), "200 OK"
-            except ValueError as exc:
-                result, status = {"error": str(exc)}, "400 Bad Request"
-            payload = json.dumps(result).encode()
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
-            return [payload]
-        return original(self, environ, start_response)
-
-    DomainDispatcherApplication.__call__ = dispatch
-    DomainDispatcherApplication._sandbox_jobs = True
+def _serve_run(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Run ``ROUTES[path]`` at the body's ``at`` (default now), as naive UTC, as moto keeps datetimes."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+    try:
+        at = datetime.fromisoformat(str(body.get("at")).replace("Z", "+00:00")) if body.get("at") else \
+            datetime.now(timezone.utc)
+        # moto keeps naive UTC datetimes: compare like with like
+        naive = at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
+        result, status = ROUTES[environ["PATH_INFO"]](naive, body), "200 OK"
+    except ValueError as exc:
+        result, status = {"error": str(exc)}, "400 Bad Request"
+    return routes.json_answer(start_response, status, result)

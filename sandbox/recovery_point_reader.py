@@ -3,7 +3,7 @@
 Why: a drill must compare the restored resource with what the recovery point held, not with the source
 as it is now (a change after the backup is not a restore failure). AWS has no API that lists a recovery
 point's content, so on AWS the drill can only approximate it (``docs/restore.md``, "Drills"); the sandbox
-keeps the data (``sandbox.recovery_data``) and serves it here, so the drill's comparison is exact in the
+keeps the data (``sandbox.backup.models.recovery_data``) and serves it here, so the drill's comparison is exact in the
 sandbox. A sandbox-only route, like ``/_sandbox/run-backups``: never an AWS API.
 
 The answer is NDJSON, streamed one line per item or object (never the whole table at once):
@@ -17,10 +17,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import parse_qs
 
+from sandbox import routes
+from sandbox.backup.models.recovery_data import BucketData, TableData
+from sandbox.backup.models.state import backend_for, state
+
 ROUTE = "/_sandbox/recovery-point-data"
+
 _META = "x-amz-meta-"
 
 
@@ -37,16 +42,15 @@ def _wire(value: Any) -> Any:
 
 def lines(point: Any) -> Iterator[bytes]:
     """The NDJSON lines of one recovery point's data."""
-    from sandbox import recovery_data
 
     data = point.data
-    if isinstance(data, recovery_data.TableData):
+    if isinstance(data, TableData):
         yield _line({"kind": "table", "key_schema": data.key_schema, "attribute_definitions": data.attribute_definitions,
                      "global_indexes": data.global_indexes, "local_indexes": data.local_indexes, "sse": data.sse,
                      "item_count": data.item_count})
         for item in data.items():
             yield _line(_wire(item))
-    elif isinstance(data, recovery_data.BucketData):
+    elif isinstance(data, BucketData):
         yield _line({"kind": "bucket", "encryption": data.encryption, "kms_key_id": data.kms_key_id,
                      "object_count": len(data.objects)})
         for obj in data.objects:
@@ -64,51 +68,36 @@ def _line(value: Any) -> bytes:
 
 
 def find_point(arn: str) -> Any:
-    from sandbox import backup_ext
 
     parts = arn.split(":")
     if len(parts) < 6:
         return None
     try:
-        backend = backup_ext._backend_for(parts[4], parts[3])
+        backend = backend_for(parts[4], parts[3])
     except Exception:
         return None
-    return backup_ext.state(backend).recovery_points.get(arn)
+    return state(backend).recovery_points.get(arn)
 
 
 def install_route() -> None:
-    """Serve the route from the moto server's WSGI application (idempotent)."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    """Serve the route from the moto server (idempotent)."""
+    routes.add("recovery-point-data", "GET", lambda path: path == ROUTE, _serve)
 
-    if getattr(DomainDispatcherApplication, "_sandbox_recovery_point_data", False):
-        return
-    original = DomainDispatcherApplication.__call__
 
-    def dispatch(self, environ, start_response):
-        if environ.get("PATH_INFO") != ROUTE or environ.get("REQUEST_METHOD") != "GET":
-            return original(self, environ, start_response)
-        arn = (parse_qs(environ.get("QUERY_STRING", "")).get("arn") or [""])[0]
-        point = find_point(arn)
-        if point is None:
-            return _error(start_response, "404 Not Found", f"no recovery point {arn}")
-        try:
-            stream = lines(point)
-            first = next(stream)
-        except ValueError as exc:
-            return _error(start_response, "400 Bad Request", str(exc))
-        start_response("200 OK", [("Content-Type", "application/x-ndjson")])
-        return _chain(first, stream)
-
-    DomainDispatcherApplication.__call__ = dispatch
-    DomainDispatcherApplication._sandbox_recovery_point_data = True
+def _serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    arn = (parse_qs(environ.get("QUERY_STRING", "")).get("arn") or [""])[0]
+    point = find_point(arn)
+    if point is None:
+        return routes.json_answer(start_response, "404 Not Found", {"error": f"no recovery point {arn}"})
+    try:
+        stream = lines(point)
+        first = next(stream)
+    except ValueError as exc:
+        return routes.json_answer(start_response, "400 Bad Request", {"error": str(exc)})
+    start_response("200 OK", [("Content-Type", "application/x-ndjson")])
+    return _chain(first, stream)
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield first
     yield from rest
-
-
-def _error(start_response, status: str, message: str) -> list[bytes]:
-    payload = json.dumps({"error": message}).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
-    return [payload]

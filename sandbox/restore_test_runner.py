@@ -15,7 +15,7 @@ would refuse (the SSN vault, until the break-glass) and the audit reads restore 
    (LATEST_WITHIN_WINDOW: the newest; RANDOM_WITHIN_WINDOW: one at random) among the COMPLETED ones created
    in the last ``SelectionWindowDays`` before ``at``, in the plan's ``IncludeVaults`` minus ``ExcludeVaults``
    (ARNs or ``*`` patterns), of its ``RecoveryPointTypes`` (the sandbox's points are all SNAPSHOT).
-3. ``StartRestoreJob`` through ``sandbox.restore_ext`` (so ``restore_access`` decides) with the inferred
+3. ``StartRestoreJob`` through ``sandbox.backup.models.restores`` (so ``restore_access`` decides) with the inferred
    metadata (``restore_testing.inferred_metadata``) and the selection's overrides, the job's ``CreatedBy``
    carrying the plan ARN; an S3 test restore gets a new versioned bucket first. A restore the vault refuses
    (AccessDeniedException) is recorded as a FAILED restore job of the plan, as AWS lists a failed test.
@@ -34,22 +34,26 @@ from __future__ import annotations
 import fnmatch
 import random
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from zoneinfo import ZoneInfo
 
 from moto.core.exceptions import JsonRESTError
 from moto.utilities.utils import get_partition
 
 from audit.schedule import parse
-from sandbox import backup_ext, job_runner, restore_events, restore_ext, restore_testing
-from sandbox.restore_testing import TEST_PREFIX, TestingPlan, TestingSelection
+from sandbox.backup.models.recovery_points import resource_type_of
+from sandbox.backup.models.restore_events import emit
+from sandbox.backup.models.restore_testing import OVERRIDES, TEST_PREFIX, inferred_metadata, testing_plans_of
+from sandbox.backup.models.restores import FINAL_VALIDATION, RestoreJob, restores_of, start_restore_job
+from sandbox.backup.models.state import state
+from sandbox.job_runner import ROUTES, install_route
 
-__all__ = ["run_restore_tests", "install", "ROUTE", "due_occurrence"]
+if TYPE_CHECKING:
+    from sandbox.backup.models.restore_testing import TestingPlan, TestingSelection
+
 
 ROUTE = "/_sandbox/run-restore-tests"
 
-
-# ------------------------------------------------------------------------------------------- schedule
 
 def due_occurrence(plan: TestingPlan, at: datetime) -> datetime | None:
     """The scheduled start (naive UTC) the plan should run for at ``at``, or None when it is not due."""
@@ -75,13 +79,11 @@ def _latest_start(plan: TestingPlan, at: datetime) -> datetime | None:
     return previous.replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
 
 
-# ------------------------------------------------------------------------------------------- selection
-
 def _resource_tags(account: str, region: str, resource_arn: str) -> dict[str, str]:
     from moto.dynamodb.models import dynamodb_backends
     from moto.s3.models import s3_backends
 
-    kind, name = backup_ext.resource_type_of(resource_arn)
+    kind, name = resource_type_of(resource_arn)
     try:
         if kind == "DynamoDB":
             pairs = dynamodb_backends[account][region].list_tags_of_resource(resource_arn)
@@ -132,11 +134,9 @@ def choose_point(plan: TestingPlan, resource_arn: str, points: list[Any], at: da
     return random.Random(seed).choice(sorted(eligible, key=lambda p: p.arn))
 
 
-# ------------------------------------------------------------------------------------------- restore
-
 def _metadata(point: Any, selection: TestingSelection) -> dict[str, str]:
-    metadata = restore_testing.inferred_metadata(point)
-    names = restore_testing.OVERRIDES.get(point.resource_type, {})
+    metadata = inferred_metadata(point)
+    names = OVERRIDES.get(point.resource_type, {})
     for key, value in (selection.overrides or {}).items():
         metadata[names[key.lower()]] = value
     return metadata
@@ -158,7 +158,7 @@ def _new_test_bucket(backend: Any, name: str, plan: TestingPlan) -> None:
 def _tag(backend: Any, arn: str, plan: TestingPlan) -> None:
     from moto.dynamodb.models import dynamodb_backends
 
-    kind, name = backup_ext.resource_type_of(arn)
+    kind, name = resource_type_of(arn)
     if kind == "DynamoDB":
         dynamodb_backends[backend.account_id][backend.region_name].tag_resource(arn, {TEST_PREFIX: plan.name})
     elif kind == "S3":
@@ -168,18 +168,18 @@ def _tag(backend: Any, arn: str, plan: TestingPlan) -> None:
 
 
 def _refused_job(backend: Any, point: Any, selection: TestingSelection, created_by: dict[str, str],
-                 reason: str) -> restore_ext.RestoreJob:
+                 reason: str) -> RestoreJob:
     """A restore the API refused, recorded as the FAILED restore job AWS lists for a failed restore test."""
-    job = restore_ext.RestoreJob(backend=backend, point=point, iam_role_arn=selection.iam_role_arn,
+    job = RestoreJob(backend=backend, point=point, iam_role_arn=selection.iam_role_arn,
                                  created_by=created_by)
-    restore_ext.state(backend).jobs[job.job_id] = job
+    restores_of(backend).jobs[job.job_id] = job
     job.finish(None, reason)
-    restore_events.emit(job)
+    emit(job)
     return job
 
 
 def _restore(backend: Any, plan: TestingPlan, selection: TestingSelection, point: Any,
-             at: datetime, took: timedelta = timedelta(0)) -> restore_ext.RestoreJob:
+             at: datetime, took: timedelta = timedelta(0)) -> RestoreJob:
     metadata = _metadata(point, selection)
     created_by = {"RestoreTestingPlanArn": plan.arn}
     bucket = metadata.pop("DestinationBucketName", None) if point.resource_type == "S3" else None
@@ -187,7 +187,7 @@ def _restore(backend: Any, plan: TestingPlan, selection: TestingSelection, point
         _new_test_bucket(backend, bucket, plan)
         metadata["DestinationBucketName"] = bucket
     try:
-        job = restore_ext.start_restore_job(backend, recovery_point_arn=point.arn, metadata=metadata,
+        job = start_restore_job(backend, recovery_point_arn=point.arn, metadata=metadata,
                                             iam_role_arn=selection.iam_role_arn, created_by=created_by)
     except JsonRESTError as exc:
         job = _refused_job(backend, point, selection, created_by, f"{exc.error_type}: {exc.message}")
@@ -200,7 +200,7 @@ def _restore(backend: Any, plan: TestingPlan, selection: TestingSelection, point
     return job
 
 
-def _job_summary(job: restore_ext.RestoreJob, plan: TestingPlan, selection: TestingSelection,
+def _job_summary(job: RestoreJob, plan: TestingPlan, selection: TestingSelection,
                  backend: Any) -> dict[str, Any]:
     return {"plan": plan.name, "selection": selection.name, "account": backend.account_id,
             "region": backend.region_name, "resource": job.resource_arn, "recovery_point": job.recovery_point_arn,
@@ -211,7 +211,7 @@ def _job_summary(job: restore_ext.RestoreJob, plan: TestingPlan, selection: Test
 
 def _run_plan(backend: Any, plan: TestingPlan, at: datetime, start: datetime,
               took: timedelta = timedelta(0)) -> list[dict[str, Any]]:
-    points = list(backup_ext.state(backend).recovery_points.values())
+    points = list(state(backend).recovery_points.values())
     results = []
     for selection in plan.selections.values():
         for resource in _resources(backend, selection, points):
@@ -227,12 +227,10 @@ def _run_plan(backend: Any, plan: TestingPlan, at: datetime, start: datetime,
     return results
 
 
-# ------------------------------------------------------------------------------------------- clean-up
-
 def _delete_resource(account: str, region: str, arn: str) -> None:
     from moto.dynamodb.models import dynamodb_backends
 
-    kind, name = backup_ext.resource_type_of(arn)
+    kind, name = resource_type_of(arn)
     if kind == "DynamoDB":
         dynamodb_backends[account][region].delete_table(name)
         return
@@ -249,23 +247,23 @@ def _delete_resource(account: str, region: str, arn: str) -> None:
 def _exists(account: str, region: str, arn: str) -> bool:
     from moto.dynamodb.models import dynamodb_backends
 
-    kind, name = backup_ext.resource_type_of(arn)
+    kind, name = resource_type_of(arn)
     if kind == "DynamoDB":
         return name in dynamodb_backends[account][region].tables
     return name in _s3(account, region).buckets
 
 
-def _expired(job: restore_ext.RestoreJob, at: datetime) -> bool:
+def _expired(job: RestoreJob, at: datetime) -> bool:
     hours = getattr(job, "validation_window_hours", None)
     if hours is None or job.status != "COMPLETED" or not job.created_resource_arn or job.deletion_status:
         return False
-    return job.validation_status in restore_ext.FINAL_VALIDATION or at >= job.completion_date + timedelta(hours=hours)
+    return job.validation_status in FINAL_VALIDATION or at >= job.completion_date + timedelta(hours=hours)
 
 
 def clean_up(backend: Any, at: datetime) -> list[dict[str, Any]]:
     """Delete the resources of restore testing jobs whose validation is over (window passed or final result)."""
     deleted = []
-    for job in restore_ext.state(backend).jobs.values():
+    for job in restores_of(backend).jobs.values():
         if not (job.created_by or {}).get("RestoreTestingPlanArn") or not _expired(job, at):
             continue
         arn, account, region = job.created_resource_arn, backend.account_id, backend.region_name
@@ -284,8 +282,6 @@ def clean_up(backend: Any, at: datetime) -> list[dict[str, Any]]:
                         "status": job.deletion_status, "message": job.deletion_message})
     return deleted
 
-
-# ------------------------------------------------------------------------------------------- the run
 
 def _backends() -> Iterator[Any]:
     from moto.backup.models import backup_backends
@@ -316,7 +312,7 @@ def run_restore_tests(at: datetime, *, latest_due: bool = False, restore_minutes
     (RES-06)."""
     plans, jobs, deleted = [], [], []
     for backend in list(_backends()):
-        for plan in list(restore_testing.state(backend).values()):
+        for plan in list(testing_plans_of(backend).values()):
             start = latest_occurrence(plan, at) if latest_due else due_occurrence(plan, at)
             plans.append({"plan": plan.name, "arn": plan.arn, "account": backend.account_id,
                           "region": backend.region_name, "due": start is not None,
@@ -332,6 +328,6 @@ def run_restore_tests(at: datetime, *, latest_due: bool = False, restore_minutes
 def install() -> None:
     """Serve ``POST /_sandbox/run-restore-tests`` next to the backup runner's route (idempotent); the body's
     ``latest_due`` (boolean) selects ``run_restore_tests``'s mode, ``restore_minutes`` (number) the restores' duration."""
-    job_runner.ROUTES[ROUTE] = lambda at, body: run_restore_tests(at, latest_due=bool(body.get("latest_due")),
+    ROUTES[ROUTE] = lambda at, body: run_restore_tests(at, latest_due=bool(body.get("latest_due")),
                                                                   restore_minutes=float(body.get("restore_minutes") or 0))
-    job_runner.install_route()
+    install_route()

@@ -4,7 +4,7 @@ COMPLETED, run in the calling process.
 On AWS, AWS Backup sends "Restore Job State Change" (COMPLETED) to the default bus; the rule of
 cloudformation/restore-testing.yaml matches it and invokes the validation function, which calls
 PutRestoreValidationResult (https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-validation.html).
-moto puts the event on the bus (``sandbox.restore_events``) but cannot invoke a Lambda function (it needs
+moto puts the event on the bus (``sandbox.backup.models.restore_events``) but cannot invoke a Lambda function (it needs
 Docker). So, like ``sandbox.exports`` for the exporter, this runs ``restore_validator.handler.lambda_handler``
 in-process for each COMPLETED restore testing job: the event is built from DescribeRestoreJob as AWS shapes
 it, delivered only to functions targeted by an ENABLED rule whose pattern matches it (moto's

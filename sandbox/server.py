@@ -6,9 +6,9 @@
     python -m sandbox.server status [--port N] [--state-dir D]
 
 scripts/sandbox.sh wraps start/stop/status with the state directory .state/sandbox/ (a pid file and a log
-per port). The extensions (sandbox.accounts, sandbox.backup_ext, sandbox.cfn_types, sandbox.cognito_ext)
-are imported and installed in the server process before moto's server starts: moto builds each service's
-routes on the service's first request and never again.
+per port). The extensions (sandbox.accounts and the per-service packages sandbox.backup,
+sandbox.cloudformation, sandbox.cognito, ...) are imported and installed in the server process before moto's
+server starts: moto builds each service's routes on the service's first request and never again.
 """
 from __future__ import annotations
 
@@ -31,26 +31,23 @@ DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "sandbox"
 
 def load_extensions() -> None:
     """Install every extension of the sandbox into moto (idempotent)."""
-    from sandbox import accounts, backup_ext, cfn_types, cognito_ext, cognito_import, job_runner, lambda_ext, restore_ext, s3_policy_ext
-
-    from sandbox import events_ext
+    from sandbox import accounts, job_runner, recovery_point_reader, restore_test_runner
+    from sandbox.awslambda import models as awslambda_models
+    from sandbox.backup import urls as backup_urls
+    from sandbox.cloudformation import registry as cloudformation_registry
+    from sandbox.cognito import urls as cognito_urls
+    from sandbox.events import responses as events_responses
+    from sandbox.s3 import models as s3_models
 
     accounts.install()
-    backup_ext.install()
-    restore_ext.install()
-    from sandbox import restore_test_runner, restore_testing
-
-    restore_testing.install()  # restore testing plans and selections; their runner's route below
-    cfn_types.install()
-    cognito_ext.install()
-    cognito_import.install()
-    events_ext.install()
-    s3_policy_ext.install()
-    lambda_ext.install()
+    backup_urls.install()  # backups, restores, restore testing
+    cloudformation_registry.install()
+    cognito_urls.install()
+    events_responses.install()
+    s3_models.install()
+    awslambda_models.install()
     job_runner.install_route()
-    restore_test_runner.install()
-    from sandbox import recovery_point_reader
-
+    restore_test_runner.install()  # restore testing plans run on a POST route beside the backup runner's
     recovery_point_reader.install_route()  # retention drill's reference (sandbox only)
 
 

@@ -5,6 +5,10 @@ rules are run) and ``resolve_template`` evaluates parameters, conditions and
 intrinsic functions into plain JSON-serialisable Python, keeping source lines.
 Values known only at deploy time are :class:`Symbol` strings such as
 ``"{{SSNKey.Arn}}"``.
+
+This module is the package's front door only: its submodules (errors, symbols, cache, functions,
+intrinsics, loader, resolved, ...) import one another by their own module path, never through
+``audit.templates``, so the foundations sit below this facade and no import runs in a circle.
 """
 
 from audit.templates.errors import ParameterError, TemplateError

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable, Mapping
 
-from audit.templates import functions
+from audit.templates.functions import HANDLERS, cfn_equal
 from audit.templates.errors import Path, TemplateError, error_at
 from audit.templates.physical import Env, attribute_value
 from audit.templates.symbols import Symbol
@@ -252,7 +252,7 @@ class Resolver:
                     self.arity(key, arg, apath, node, 2)
                     left = self.resolve(arg[0], (apath, 0, arg[0]))
                     right = self.resolve(arg[1], (apath, 1, arg[1]))
-                    return functions.cfn_equal(left, right)
+                    return cfn_equal(left, right)
                 if key in ("Fn::And", "Fn::Or"):
                     self.arity(key, arg, apath, node, 2, 10)
                     results = [self._evaluate(c, (apath, i, c)) for i, c in enumerate(arg)]
@@ -274,4 +274,4 @@ class Resolver:
 _KIND_NAMES = {str: "a string", list: "a list", dict: "an object", int: "an integer"}
 
 Handler = Callable[[Resolver, Any, Any, Path], Any]
-_HANDLERS: dict[str, Handler] = functions.HANDLERS
+_HANDLERS: dict[str, Handler] = HANDLERS

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
-from audit.templates import cache
+from audit.templates.cache import read as read_cached
+from audit.templates.cache import write as write_cached
 from audit.templates.errors import TemplateError, mark_line
 
 SECTIONS = ("Resources", "Outputs", "Parameters", "Conditions", "Mappings", "Metadata", "Rules")
@@ -29,7 +30,7 @@ def load_template(path: str | Path) -> dict:
     filename = str(path)
     check_size(filename)
     try:
-        key, cached = cache.read(Path(filename))
+        key, cached = read_cached(Path(filename))
     except OSError as exc:
         raise TemplateError(f"cannot read: {exc.strerror}", source=filename, line=None) from None
     if cached is not None:
@@ -45,7 +46,7 @@ def load_template(path: str | Path) -> dict:
         raise error
     if not isinstance(template, dict):
         raise TemplateError("a template must be a mapping", source=filename, line=1)
-    cache.write(key, template)
+    write_cached(key, template)
     return template
 
 

@@ -4,7 +4,7 @@ sandbox: a pool like the example's staff-users pool, seeded, exported by the exp
 drilled with ``retention drill`` (passes, deletes its scratch pool, keeps it with --keep; a restore that leaves a
 disabled user enabled and a membership out fails; without --import-role the configured role is used; no role at
 all fails the import check; no export exits 2).
-A sandbox result, never proof of AWS behaviour (``sandbox/cognito_import.py`` says what differs)."""
+A sandbox result, never proof of AWS behaviour (``sandbox/cognito/import_jobs.py`` says what differs)."""
 from __future__ import annotations
 
 import hashlib

@@ -1,6 +1,6 @@
 """Fixtures for the Cognito exporter: moto clients, a fake clock, recording/throttling client wrappers.
 
-moto 5.2.5 lacks GetCSVHeader: importing ``sandbox.cognito_ext`` adds it (AWS's documented default header
+moto 5.2.5 lacks GetCSVHeader: importing ``sandbox.cognito.urls`` adds it (AWS's documented default header
 plus custom:<name>). moto accepts Limit > 60, so the recording wrapper fails any call asking for more.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-import sandbox.cognito_ext  # noqa: F401  (installs GetCSVHeader in moto)
+import sandbox.cognito.urls  # noqa: F401  (installs GetCSVHeader in moto)
 
 REGION = "us-east-1"
 BUCKET = "cognito-exports"

@@ -1,4 +1,4 @@
-"""Cognito user import jobs in the sandbox (``sandbox/cognito_import.py``), as AWS documents them
+"""Cognito user import jobs in the sandbox (``sandbox/cognito/import_jobs.py``), as AWS documents them
 (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool.html,
 https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool-csv-header.html):
 users arrive RESET_REQUIRED with their attributes and a new sub; a row that breaks a rule is counted failed and

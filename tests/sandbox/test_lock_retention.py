@@ -17,7 +17,8 @@ from moto.backup.exceptions import InvalidRequestException
 from moto.backup.models import backup_backends
 from moto.core.utils import utcnow
 
-from sandbox import backup_ext
+import sandbox.backup.urls  # noqa: F401  (installs the sandbox's Backup APIs in moto)
+from sandbox.backup.models.recovery_points import RecoveryPoint, add_recovery_point
 
 backend = backup_backends["111111111111"]["us-east-1"]
 for name, lock in (("Governance", (7, None, None)), ("Compliance", (7, 100, 3))):
@@ -27,13 +28,13 @@ for name, lock in (("Governance", (7, None, None)), ("Compliance", (7, 100, 3)))
 results = {}
 
 def try_delete(vault, days_old):
-    rp = backup_ext.RecoveryPoint(
+    rp = RecoveryPoint(
         arn=f"arn:aws:backup:us-east-1:111111111111:recovery-point:{vault}-{days_old}-{len(results)}",
         vault=backend.vaults[vault], resource_arn="arn:aws:dynamodb:us-east-1:111111111111:table/t",
         resource_type="DynamoDB", resource_name="t", iam_role_arn="arn:aws:iam::111111111111:role/r",
         lifecycle={"DeleteAfterDays": 30}, encryption_key_arn=None,
         creation_date=utcnow() - timedelta(days=days_old))
-    backup_ext._add_recovery_point(backend, rp, None)
+    add_recovery_point(backend, rp, None)
     try:
         backend.delete_recovery_point(vault, rp.arn)
         return "deleted"

@@ -1,4 +1,4 @@
-"""The sandbox's restores (sandbox/restore_ext.py, recovery_data.py, restore_access.py), through boto3 against
+"""The sandbox's restores (sandbox/backup/models/restores.py, recovery_data.py, restore_access.py), through boto3 against
 the sandbox server: the data comes back as of the backup, the refusals AWS makes are made, and the restore
 APIs answer in botocore's shapes. (A model of AWS, not AWS: sandbox/README.md.)"""
 from __future__ import annotations

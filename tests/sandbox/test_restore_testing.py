@@ -1,5 +1,6 @@
-"""The sandbox's restore testing (sandbox/restore_testing.py, restore_test_runner.py, the CloudFormation types
-in cfn_types.py, `retention sandbox run-restore-tests`), through boto3 and the CLI against a sandbox server:
+"""The sandbox's restore testing (sandbox/backup/models/restore_testing.py, restore_test_runner.py, the
+CloudFormation types in sandbox/cloudformation/types/backup.py, `retention sandbox run-restore-tests`), through
+boto3 and the CLI against a sandbox server:
 plans and selections are refused where AWS's documented limits refuse them, the runner restores the point its
 plan picks through the ordinary restore path (so the SSN vault refuses), tags what it made and deletes it, and
 only it, once the validation window has passed. (A model of AWS, not AWS: sandbox/README.md.)"""

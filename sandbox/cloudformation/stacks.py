@@ -1,6 +1,6 @@
 """moto 5.2.5's CloudFormation change sets, made to behave like AWS's for `aws cloudformation deploy`.
 
-Fixed here (installed by sandbox.cfn_types.install):
+Fixed here (installed by sandbox.cloudformation.registry.install):
 
 * Outputs after ExecuteChangeSet: moto kept the stack's empty creation-time template, so describe-stacks
   returned no Outputs (and a stale template, description and parameters). The executed change set's
@@ -38,6 +38,7 @@ logger = logging.getLogger("moto")
 
 NO_CHANGES_REASON = ("The submitted information didn't contain changes. "
                      "Submit different information to create a change set.")
+
 
 _installed = False
 
@@ -116,8 +117,11 @@ def _changes(stack: cfn_models.Stack, new_template: dict[str, Any], old_params: 
 
 
 _moto_validate_different_update = CloudFormationResponse._validate_different_update
+
 _moto_create_change_set = cfn_models.CloudFormationBackend.create_change_set
+
 _moto_parse_and_create_resource = parsing.parse_and_create_resource
+
 _moto_parse_and_update_resource = parsing.parse_and_update_resource
 
 

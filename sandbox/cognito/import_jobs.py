@@ -1,6 +1,6 @@
 """Cognito user import jobs, which moto 5.2.5 lacks: CreateUserImportJob, StartUserImportJob,
 DescribeUserImportJob, ListUserImportJobs, StopUserImportJob, and the upload of the CSV to the job's
-pre-signed URL (``PUT /_sandbox/cognito-import/<JobId>?...``). ``GetCSVHeader`` is ``sandbox.cognito_ext``'s.
+pre-signed URL (``PUT /_sandbox/cognito-import/<JobId>?...``). ``GetCSVHeader`` is ``sandbox.cognito.models``'s.
 
 What AWS documents, and the sandbox does
 (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool.html,
@@ -38,31 +38,28 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
-import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qs
 
-from moto.cognitoidp.exceptions import InvalidParameterException, ResourceNotFoundError
+from moto.cognitoidp.exceptions import ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, flatten_attrs
-from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import JsonRESTError
-from moto.core.responses import ActionResult
 
-from sandbox.cognito_ext import csv_header
+from sandbox.cognito.models import csv_header
 
-
-ROUTE = "/_sandbox/cognito-import/"
+UPLOAD_ROUTE = "/_sandbox/cognito-import/"  # + JobId: the pre-signed URL's path (sandbox.cognito.urls serves it)
 URL_SECONDS = 15 * 60
+
 MAX_BYTES = 100 * 1024 * 1024
-SSE_HEADER = "HTTP_X_AMZ_SERVER_SIDE_ENCRYPTION"  # x-amz-server-side-encryption in the WSGI environ
+
 BOOLEAN = {"true", "false"}
+
 VERIFIED = {"email": "email_verified", "phone_number": "phone_number_verified"}
+
 SHOWN_REASONS = 5
+
 ROLE_ARN_PREFIX = "arn:aws:iam::"
 
 
@@ -102,16 +99,16 @@ class Job:
         return out
 
 
-_LOCK = threading.Lock()
+JOBS_LOCK = threading.Lock()
+
 JOBS: dict[str, Job] = {}  # by JobId: the upload route finds a job without knowing its account
-_installed = False
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _job(backend: CognitoIdpBackend, pool_id: str, job_id: str) -> Job:
+def find_job(backend: CognitoIdpBackend, pool_id: str, job_id: str) -> Job:
     backend.describe_user_pool(pool_id)  # ResourceNotFoundException for an unknown pool
     job = JOBS.get(job_id)
     if job is None or job.backend is not backend or job.pool_id != pool_id:
@@ -119,81 +116,10 @@ def _job(backend: CognitoIdpBackend, pool_id: str, job_id: str) -> Job:
     return job
 
 
-# ------------------------------------------------------------------------------------ the API
-
-def create_user_import_job(self: CognitoIdpResponse) -> ActionResult:
-    name, pool_id = self._get_param("JobName"), self._get_param("UserPoolId")
-    role_arn = self._get_param("CloudWatchLogsRoleArn")
-    if not name:
-        raise InvalidParameterException("JobName is required")
-    if not role_arn:
-        raise InvalidParameterException("CloudWatchLogsRoleArn is required: the role Cognito writes the job's logs with")
-    if not role_arn.startswith(ROLE_ARN_PREFIX) or ":role/" not in role_arn:
-        raise InvalidParameterException(f"CloudWatchLogsRoleArn {role_arn!r} is not an IAM role ARN")
-    self.backend.describe_user_pool(pool_id)
-    job_id = "import-" + secrets.token_hex(5)
-    token = secrets.token_urlsafe(24)
-    host = (self.headers.get("Host") if self.headers else None) or f"127.0.0.1:{os.environ.get('MOTO_PORT', '5000')}"
-    url = f"http://{host}{ROUTE}{job_id}?X-Amz-Expires={URL_SECONDS}&X-Amz-Signature={token}"
-    job = Job(self.backend, job_id, name, pool_id, role_arn, url, token, _now())
-    JOBS[job_id] = job
-    return ActionResult({"UserImportJob": job.to_json()})
-
-
-def start_user_import_job(self: CognitoIdpResponse) -> ActionResult:
-    job = _job(self.backend, self._get_param("UserPoolId"), self._get_param("JobId"))
-    if job.status != "Created":
-        raise InvalidParameterException(f"user import job {job.job_id} is {job.status}: only a Created job starts")
-    if job.csv_body is None:
-        raise PreconditionNotMetException(f"user import job {job.job_id}: no CSV file was uploaded to its PreSignedUrl")
-    job.status, job.started = "Pending", _now()
-    return ActionResult({"UserImportJob": job.to_json()})
-
-
-def describe_user_import_job(self: CognitoIdpResponse) -> ActionResult:
-    job = _job(self.backend, self._get_param("UserPoolId"), self._get_param("JobId"))
-    advance(job)
-    return ActionResult({"UserImportJob": job.to_json()})
-
-
-def list_user_import_jobs(self: CognitoIdpResponse) -> ActionResult:
-    pool_id = self._get_param("UserPoolId")
-    limit = self._get_param("MaxResults")
-    if not isinstance(limit, int) or not 1 <= limit <= 60:
-        raise InvalidParameterException("MaxResults is required: 1 to 60")
-    self.backend.describe_user_pool(pool_id)
-    jobs = [j for j in JOBS.values() if j.backend is self.backend and j.pool_id == pool_id]
-    start = int(self._get_param("PaginationToken") or 0)
-    page = jobs[start:start + limit]
-    for job in page:
-        advance(job)
-    result: dict[str, Any] = {"UserImportJobs": [j.to_json() for j in page]}
-    if start + limit < len(jobs):
-        result["PaginationToken"] = str(start + limit)
-    return ActionResult(result)
-
-
-def stop_user_import_job(self: CognitoIdpResponse) -> ActionResult:
-    job = _job(self.backend, self._get_param("UserPoolId"), self._get_param("JobId"))
-    with _LOCK:
-        return _stop(job)
-
-
-def _stop(job: Job) -> ActionResult:
-    if job.status not in ("Pending", "InProgress"):
-        raise PreconditionNotMetException(f"user import job {job.job_id} is {job.status}: only a Pending or "
-                                          f"InProgress job stops")
-    job.status, job.completed = "Stopped", _now()
-    job.message = "Import Job Stopped."
-    return ActionResult({"UserImportJob": job.to_json()})
-
-
-# ------------------------------------------------------------------------------------ the job itself
-
 def advance(job: Job) -> None:
     """One step of a started job: Pending -> InProgress -> Succeeded | Failed (the sandbox's pace). Under a lock:
     the server answers requests on several threads, and two Describes must not run one job twice."""
-    with _LOCK:
+    with JOBS_LOCK:
         if job.status == "Pending":
             job.status = "InProgress"
         elif job.status == "InProgress":
@@ -203,7 +129,7 @@ def advance(job: Job) -> None:
 def run(job: Job) -> None:
     """Import every row of the uploaded CSV into the pool; see the module docstring for the rules."""
     pool = job.backend.describe_user_pool(job.pool_id)
-    job.completed = _now()
+    job.completed = now()
     problem = header_problem(pool, job.csv_body or b"")
     if problem:
         job.status, job.message = "Failed", problem
@@ -288,56 +214,3 @@ def import_row(pool: Any, row: dict[str, str] | None, seen: set[str]) -> str | N
     pool.users[user.username] = user
     seen.add(username)
     return None
-
-
-# ------------------------------------------------------------------------------------ the upload route
-
-def upload(environ: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The pre-signed URL's PUT: (HTTP status, JSON answer)."""
-    job = JOBS.get(environ.get("PATH_INFO", "")[len(ROUTE):])
-    query = parse_qs(environ.get("QUERY_STRING", ""))
-    if job is None or not secrets.compare_digest((query.get("X-Amz-Signature") or [""])[0], job.token):
-        return "403 Forbidden", {"Code": "AccessDenied", "Message": "The request signature does not match."}
-    if _now() - job.created > timedelta(seconds=URL_SECONDS):
-        return "403 Forbidden", {"Code": "AccessDenied", "Message": "Request has expired (the URL is valid 15 minutes)."}
-    if environ.get(SSE_HEADER) != "aws:kms":
-        return "403 Forbidden", {"Code": "AccessDenied",
-                                 "Message": "The URL is signed with the header x-amz-server-side-encryption: aws:kms."}
-    if job.status != "Created":
-        return "409 Conflict", {"Code": "InvalidState", "Message": f"the job is {job.status}"}
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    if length > MAX_BYTES:
-        return "400 Bad Request", {"Code": "EntityTooLarge", "Message": "the CSV file must be under 100 MB"}
-    job.csv_body = environ["wsgi.input"].read(length)
-    return "200 OK", {"JobId": job.job_id, "Bytes": len(job.csv_body)}
-
-
-def install_route() -> None:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-    if getattr(DomainDispatcherApplication, "_sandbox_cognito_import", False):
-        return
-    original = DomainDispatcherApplication.__call__
-
-    def dispatch(self, environ, start_response):
-        if not environ.get("PATH_INFO", "").startswith(ROUTE) or environ.get("REQUEST_METHOD") != "PUT":
-            return original(self, environ, start_response)
-        status, answer = upload(environ)
-        payload = json.dumps(answer).encode()
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
-        return [payload]
-
-    DomainDispatcherApplication.__call__ = dispatch
-    DomainDispatcherApplication._sandbox_cognito_import = True
-
-
-def install() -> None:
-    """Add the five actions to moto's Cognito responses and serve the upload route (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    for action in (create_user_import_job, start_user_import_job, describe_user_import_job, list_user_import_jobs,
-                   stop_user_import_job):
-        setattr(CognitoIdpResponse, action.__name__, action)
-    install_route()
-    _installed = True

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 DETAIL_TYPE = "Restore Job State Change"
+
 _log = logging.getLogger(__name__)
 
 

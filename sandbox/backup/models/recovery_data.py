@@ -26,11 +26,11 @@ from typing import Any, Iterator
 
 from moto.utilities.utils import get_partition
 
-__all__ = ["TableData", "BucketData", "ObjectData", "capture", "restore_table", "restore_objects", "RestoreError"]
-
 # index fields CreateTable accepts (describe() adds status, sizes and ARNs)
 _INDEX_FIELDS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+
 _CHUNK = 1 << 16
+
 _BYTES = "$b"
 
 
@@ -200,8 +200,6 @@ def capture(account_id: str, region: str, resource_type: str, name: str) -> Tabl
 def size_of(data: TableData | BucketData | None) -> int:
     return 0 if data is None else data.size
 
-
-# ------------------------------------------------------------------------------------------- restore
 
 def restore_table(data: TableData, account_id: str, region: str, target: str,
                   sse_specification: dict[str, Any] | None) -> str:

@@ -19,6 +19,7 @@ from moto.s3.models import FakeBucket
 from audit.policy import Request, evaluate
 
 CALLER_ROLE = "sandbox-caller"
+
 _installed = False
 
 

@@ -1,5 +1,5 @@
 """AWS Backup restore testing plans and selections in the sandbox: the API moto lacks, added to moto's Backup
-backend and responses through ``backup_ext.register_api`` (as ``sandbox.restore_ext`` adds restores).
+backend and responses through ``sandbox.backup.urls.register_api`` (as ``restores`` adds restores).
 
 Why: issue 12 asks for restore tests that run as AWS runs them, so the restore controls can be shown
 passing and failing in the demo; that needs the plans and selections to exist (from the API and from the
@@ -27,45 +27,44 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from moto.backup.exceptions import AlreadyExistsException, InvalidParameterValueException, InvalidRequestException, \
-    ResourceNotFoundException
+from moto.backup.exceptions import (
+    AlreadyExistsException,
+    InvalidParameterValueException,
+    InvalidRequestException,
+    ResourceNotFoundException,
+)
 from moto.backup.models import BackupBackend
-from moto.backup.responses import BackupResponse
-from moto.core.exceptions import JsonRESTError
-from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
 from audit.schedule import ScheduleError, parse
-from sandbox import backup_ext, restore_ext
-from sandbox.backup_ext import MissingParameterValueException, _clean, _params
-
-__all__ = ["install", "state", "TestingPlan", "TestingSelection", "inferred_metadata", "TEST_PREFIX"]
+from sandbox.backup.exceptions import LimitExceededException, MissingParameterValueException
+from sandbox.backup.models.recovery_points import resource_type_of
+from sandbox.backup.models.restores import local_point
+from sandbox.backup.shapes import clean
 
 TEST_PREFIX = "awsbackup-restore-test"  # restored test resources: name prefix and tag key
+
 NAME = re.compile(r"^[A-Za-z0-9_]{1,50}$")
+
 ALGORITHMS = ("LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW")
+
 POINT_TYPES = ("SNAPSHOT", "CONTINUOUS")
+
 MAX_PLANS, MAX_SELECTIONS, MAX_ARNS = 100, 30, 30
+
 DEFAULT_START_WINDOW_HOURS, DEFAULT_SELECTION_WINDOW_DAYS = 24, 30
+
 # the keys RestoreMetadataOverrides may set, per resource type (devguide "Restore testing inferred
 # metadata"; keys are case-insensitive there), mapped to the StartRestoreJob metadata key the sandbox reads
 OVERRIDES = {
     "DynamoDB": {"encryptiontype": "encryptionType", "kmsmasterkeyarn": "kmsMasterKeyArn"},
     "S3": {"encryptiontype": "EncryptionType", "kmskey": "KMSKey", "restoreacls": "RestoreACLs"},
 }
+
 RESOURCE_TYPES = {"Aurora", "DocumentDB", "DynamoDB", "EBS", "EC2", "EFS", "FSx", "Neptune", "RDS", "S3"}
 
-
-class LimitExceededException(JsonRESTError):
-    code = 400
-
-    def __init__(self, msg: str):
-        super().__init__("LimitExceededException", msg)
-
-
-# ------------------------------------------------------------------------------------------- validation
 
 def _int_in(value: Any, field: str, low: int, high: int, default: int | None) -> int | None:
     if value is None:
@@ -117,7 +116,7 @@ def _point_selection(selection: Any) -> dict[str, Any]:
     if not types or any(t not in POINT_TYPES for t in types):
         raise InvalidParameterValueException(
             msg=f"{field}.RecoveryPointTypes must list {' and/or '.join(POINT_TYPES)}, not {types!r}.")
-    return _clean({
+    return clean({
         "Algorithm": algorithm, "IncludeVaults": list(selection["IncludeVaults"]),
         "ExcludeVaults": list(selection.get("ExcludeVaults") or []) or None, "RecoveryPointTypes": list(types),
         "SelectionWindowDays": _int_in(selection.get("SelectionWindowDays"), f"{field}.SelectionWindowDays", 1, 365,
@@ -151,7 +150,7 @@ def _protected_resources(selection: dict[str, Any], resource_type: str) -> tuple
         raise InvalidParameterValueException(
             msg=f"{field}.ProtectedResourceArns lists {len(arns)} resources; at most {MAX_ARNS} are allowed.")
     for arn in arns or []:
-        if arn != "*" and backup_ext.resource_type_of(arn)[0] != resource_type:
+        if arn != "*" and resource_type_of(arn)[0] != resource_type:
             raise InvalidParameterValueException(
                 msg=f"{field}.ProtectedResourceArns: {arn} is not a {resource_type} resource.")
     if conditions:
@@ -162,8 +161,6 @@ def _protected_resources(selection: dict[str, Any], resource_type: str) -> tuple
                     msg=f"{field}.ProtectedResourceConditions.{operator} must be a list of Key/Value pairs.")
     return (list(arns) if arns else None), conditions
 
-
-# ------------------------------------------------------------------------------------------- models
 
 class TestingSelection:
     def __init__(self, plan: "TestingPlan", spec: dict[str, Any], creator_request_id: str | None):
@@ -203,7 +200,7 @@ class TestingSelection:
             self.update_time = utcnow()
 
     def to_get(self) -> dict[str, Any]:
-        return _clean({
+        return clean({
             "CreationTime": self.creation_time, "CreatorRequestId": self.creator_request_id,
             "IamRoleArn": self.iam_role_arn, "ProtectedResourceArns": self.arns,
             "ProtectedResourceConditions": self.conditions, "ProtectedResourceType": self.resource_type,
@@ -245,7 +242,7 @@ class TestingPlan:
             self.update_time = utcnow()
 
     def to_list(self) -> dict[str, Any]:
-        return _clean({
+        return clean({
             "CreationTime": self.creation_time, "LastExecutionTime": self.last_execution_time,
             "LastUpdateTime": self.update_time, "RestoreTestingPlanArn": self.arn, "RestoreTestingPlanName": self.name,
             "ScheduleExpression": self.schedule, "ScheduleExpressionTimezone": self.timezone,
@@ -256,22 +253,20 @@ class TestingPlan:
                 "RecoveryPointSelection": self.point_selection}
 
 
-def state(backend: BackupBackend) -> dict[str, TestingPlan]:
+def testing_plans_of(backend: BackupBackend) -> dict[str, TestingPlan]:
     """The restore testing plans of a backend, by name (emptied with it by moto's reset)."""
     return backend.__dict__.setdefault("_sandbox_restore_testing", {})
 
 
-# ------------------------------------------------------------------------------------ backend methods
-
-def _plan(self: BackupBackend, name: str) -> TestingPlan:
-    plan = state(self).get(name)
+def plan_named(self: BackupBackend, name: str) -> TestingPlan:
+    plan = testing_plans_of(self).get(name)
     if plan is None:
         raise ResourceNotFoundException(msg=f"Restore testing plan {name} not found")
     return plan
 
 
-def _selection(self: BackupBackend, plan_name: str, name: str) -> TestingSelection:
-    selection = _plan(self, plan_name).selections.get(name)
+def selection_named(self: BackupBackend, plan_name: str, name: str) -> TestingSelection:
+    selection = plan_named(self, plan_name).selections.get(name)
     if selection is None:
         raise ResourceNotFoundException(msg=f"Restore testing selection {name} of plan {plan_name} not found")
     return selection
@@ -279,7 +274,7 @@ def _selection(self: BackupBackend, plan_name: str, name: str) -> TestingSelecti
 
 def create_restore_testing_plan(self: BackupBackend, spec: dict[str, Any], tags: dict[str, str] | None,
                                 creator_request_id: str | None) -> TestingPlan:
-    plans = state(self)
+    plans = testing_plans_of(self)
     if creator_request_id:
         for plan in plans.values():
             if plan.creator_request_id == creator_request_id:
@@ -296,7 +291,7 @@ def create_restore_testing_plan(self: BackupBackend, spec: dict[str, Any], tags:
 
 
 def update_restore_testing_plan(self: BackupBackend, name: str, spec: dict[str, Any]) -> TestingPlan:
-    plan = _plan(self, name)
+    plan = plan_named(self, name)
     if not isinstance(spec, dict):
         raise MissingParameterValueException("RestoreTestingPlan is required.")
     plan.apply(spec)
@@ -304,17 +299,17 @@ def update_restore_testing_plan(self: BackupBackend, name: str, spec: dict[str, 
 
 
 def delete_restore_testing_plan(self: BackupBackend, name: str) -> None:
-    plan = _plan(self, name)
+    plan = plan_named(self, name)
     if plan.selections:
         raise InvalidRequestException(
             msg=f"Restore testing plan {name} has selections; delete them before the plan")
-    del state(self)[name]
+    del testing_plans_of(self)[name]
     self.tagger.delete_all_tags_for_resource(plan.arn)
 
 
 def create_restore_testing_selection(self: BackupBackend, plan_name: str, spec: dict[str, Any],
                                      creator_request_id: str | None) -> TestingSelection:
-    plan = _plan(self, plan_name)
+    plan = plan_named(self, plan_name)
     selection = TestingSelection(plan, spec, creator_request_id)
     if selection.name in plan.selections:
         raise AlreadyExistsException(msg=f"Restore testing selection {selection.name} already exists in {plan_name}")
@@ -326,7 +321,7 @@ def create_restore_testing_selection(self: BackupBackend, plan_name: str, spec: 
 
 def update_restore_testing_selection(self: BackupBackend, plan_name: str, name: str,
                                      spec: dict[str, Any]) -> TestingSelection:
-    selection = _selection(self, plan_name, name)
+    selection = selection_named(self, plan_name, name)
     if not isinstance(spec, dict):
         raise MissingParameterValueException("RestoreTestingSelection is required.")
     selection.apply(spec)
@@ -334,8 +329,8 @@ def update_restore_testing_selection(self: BackupBackend, plan_name: str, name: 
 
 
 def delete_restore_testing_selection(self: BackupBackend, plan_name: str, name: str) -> None:
-    _selection(self, plan_name, name)
-    del state(self)[plan_name].selections[name]
+    selection_named(self, plan_name, name)
+    del testing_plans_of(self)[plan_name].selections[name]
 
 
 def inferred_metadata(point: Any, suffix: str | None = None) -> dict[str, str]:
@@ -352,146 +347,7 @@ def inferred_metadata(point: Any, suffix: str | None = None) -> dict[str, str]:
 
 def get_restore_testing_inferred_metadata(self: BackupBackend, vault_name: str, arn: str,
                                           vault_account: str | None) -> dict[str, str]:
-    point = restore_ext._local_point(self, arn, vault_account)
+    point = local_point(self, arn, vault_account)
     if point.vault_name != vault_name:
         raise ResourceNotFoundException(msg=f"Recovery point {arn} not found in backup vault {vault_name}")
     return inferred_metadata(point)
-
-
-BACKEND_METHODS = {
-    "create_restore_testing_plan": create_restore_testing_plan,
-    "get_restore_testing_plan": _plan,
-    "update_restore_testing_plan": update_restore_testing_plan,
-    "delete_restore_testing_plan": delete_restore_testing_plan,
-    "create_restore_testing_selection": create_restore_testing_selection,
-    "get_restore_testing_selection": _selection,
-    "update_restore_testing_selection": update_restore_testing_selection,
-    "delete_restore_testing_selection": delete_restore_testing_selection,
-    "get_restore_testing_inferred_metadata": get_restore_testing_inferred_metadata,
-}
-
-
-# ----------------------------------------------------------------------------------- response methods
-
-def _page(key: str, items: list[dict[str, Any]], p: dict[str, Any]) -> ActionResult:
-    page, token = backup_ext._paginate(items, p.get("MaxResults"), p.get("NextToken"))
-    return ActionResult(_clean({key: page, "NextToken": token}))
-
-
-def _plan_result(plan: TestingPlan, updated: bool = False) -> ActionResult:
-    result = {"CreationTime": plan.creation_time, "RestoreTestingPlanArn": plan.arn,
-              "RestoreTestingPlanName": plan.name}
-    return ActionResult({**result, "UpdateTime": plan.update_time} if updated else result)
-
-
-def _selection_result(self: BackupResponse, selection: TestingSelection, updated: bool = False) -> ActionResult:
-    result = {"CreationTime": selection.creation_time, "RestoreTestingPlanName": selection.plan_name,
-              "RestoreTestingPlanArn": self.backup_backend.get_restore_testing_plan(selection.plan_name).arn,
-              "RestoreTestingSelectionName": selection.name}
-    return ActionResult({**result, "UpdateTime": selection.update_time} if updated else result)
-
-
-def r_create_restore_testing_plan(self: BackupResponse) -> ActionResult:
-    p = _params(self)
-    return _plan_result(self.backup_backend.create_restore_testing_plan(
-        p.get("RestoreTestingPlan"), p.get("Tags"), p.get("CreatorRequestId")))
-
-
-def r_get_restore_testing_plan(self: BackupResponse) -> ActionResult:
-    plan = self.backup_backend.get_restore_testing_plan(_params(self)["RestoreTestingPlanName"])
-    return ActionResult({"RestoreTestingPlan": plan.to_get()})
-
-
-def r_list_restore_testing_plans(self: BackupResponse) -> ActionResult:
-    p = _params(self)
-    return _page("RestoreTestingPlans", [plan.to_list() for plan in state(self.backup_backend).values()], p)
-
-
-def r_update_restore_testing_plan(self: BackupResponse) -> ActionResult:
-    p = _params(self)
-    return _plan_result(self.backup_backend.update_restore_testing_plan(
-        p["RestoreTestingPlanName"], p.get("RestoreTestingPlan")), updated=True)
-
-
-def r_delete_restore_testing_plan(self: BackupResponse) -> EmptyResult:
-    self.backup_backend.delete_restore_testing_plan(_params(self)["RestoreTestingPlanName"])
-    return EmptyResult()
-
-
-def r_create_restore_testing_selection(self: BackupResponse) -> ActionResult:
-    p = _params(self)
-    return _selection_result(self, self.backup_backend.create_restore_testing_selection(
-        p["RestoreTestingPlanName"], p.get("RestoreTestingSelection"), p.get("CreatorRequestId")))
-
-
-def r_get_restore_testing_selection(self: BackupResponse) -> ActionResult:
-    p = _params(self)
-    selection = self.backup_backend.get_restore_testing_selection(p["RestoreTestingPlanName"],
-                                                                  p["RestoreTestingSelectionName"])
-    return ActionResult({"RestoreTestingSelection": selection.to_get()})
-
-
-def r_list_restore_testing_selections(self: BackupResponse) -> ActionResult:
-    p = _params(self)
-    plan = self.backup_backend.get_restore_testing_plan(p["RestoreTestingPlanName"])
-    return _page("RestoreTestingSelections", [s.to_list() for s in plan.selections.values()], p)
-
-
-def r_update_restore_testing_selection(self: BackupResponse) -> ActionResult:
-    p = _params(self)
-    return _selection_result(self, self.backup_backend.update_restore_testing_selection(
-        p["RestoreTestingPlanName"], p["RestoreTestingSelectionName"], p.get("RestoreTestingSelection")),
-        updated=True)
-
-
-def r_delete_restore_testing_selection(self: BackupResponse) -> EmptyResult:
-    p = _params(self)
-    self.backup_backend.delete_restore_testing_selection(p["RestoreTestingPlanName"], p["RestoreTestingSelectionName"])
-    return EmptyResult()
-
-
-def r_get_restore_testing_inferred_metadata(self: BackupResponse) -> ActionResult:
-    p = _params(self)
-    if not p.get("RecoveryPointArn") or not p.get("BackupVaultName"):
-        raise MissingParameterValueException("BackupVaultName and RecoveryPointArn are required.")
-    return ActionResult({"InferredMetadata": self.backup_backend.get_restore_testing_inferred_metadata(
-        p["BackupVaultName"], p["RecoveryPointArn"], p.get("BackupVaultAccountId"))})
-
-
-RESPONSE_METHODS = {
-    "create_restore_testing_plan": r_create_restore_testing_plan,
-    "get_restore_testing_plan": r_get_restore_testing_plan,
-    "list_restore_testing_plans": r_list_restore_testing_plans,
-    "update_restore_testing_plan": r_update_restore_testing_plan,
-    "delete_restore_testing_plan": r_delete_restore_testing_plan,
-    "create_restore_testing_selection": r_create_restore_testing_selection,
-    "get_restore_testing_selection": r_get_restore_testing_selection,
-    "list_restore_testing_selections": r_list_restore_testing_selections,
-    "update_restore_testing_selection": r_update_restore_testing_selection,
-    "delete_restore_testing_selection": r_delete_restore_testing_selection,
-    "get_restore_testing_inferred_metadata": r_get_restore_testing_inferred_metadata,
-}
-
-# REST-JSON paths (botocore backup 2018-11-15)
-URL_PATHS = [
-    r"{0}/restore-testing/plans$",
-    r"{0}/restore-testing/plans/(?P<plan>[^/]+)$",
-    r"{0}/restore-testing/plans/(?P<plan>[^/]+)/selections$",
-    r"{0}/restore-testing/plans/(?P<plan>[^/]+)/selections/(?P<selection>[^/]+)$",
-    r"{0}/restore-testing/inferred-metadata$",
-]
-
-_installed = False
-
-
-def install() -> None:
-    """Install the restore testing APIs (idempotent; before moto builds its Backup app)."""
-    global _installed
-    if _installed:
-        return
-    restore_ext.install()
-    backup_ext.register_api(BACKEND_METHODS, RESPONSE_METHODS, URL_PATHS)
-    _installed = True
-
-
-install()

@@ -8,7 +8,7 @@ moto checks no signature, so the sandbox cannot tell who called ``StartRestoreJo
 1. ``backup:StartRestoreJob`` on the recovery point: refused by any explicit Deny of the role's identity
    policies or the vault access policy (``vault_refusal``; the API call fails with AccessDeniedException).
    An Allow is not required: it would be the unknown caller's.
-2. The role must be assumable by AWS Backup (``backup_ext._role_problem``).
+2. The role must be assumable by AWS Backup (``sandbox.backup.models.jobs.role_problem``).
 3. The vault key (if the vault has one): ``kms:Decrypt`` and ``kms:CreateGrant`` (for an AWS resource) by
    the role through ``backup.<region>.amazonaws.com``, under the key policy and the role's policies.
 4. The write into the new resource: ``dynamodb:RestoreTableFromAwsBackup`` on the target table (or
@@ -23,21 +23,20 @@ import json
 from typing import Any
 
 from audit.policy import Request, evaluate
-from sandbox import backup_ext
-from sandbox.job_runner import _iam_policies, _key_policy
-
-__all__ = ["vault_refusal", "job_refusal"]
+from sandbox.backup.models.jobs import role_problem
+from sandbox.backup.models.policies import iam_policies, key_policy
+from sandbox.backup.models.state import state
 
 
 def _vault_policy(backend: Any, vault_name: str) -> dict[str, Any] | None:
-    text = backup_ext.state(backend).vault_policies.get(vault_name)
+    text = state(backend).vault_policies.get(vault_name)
     return json.loads(text) if text else None
 
 
 def vault_refusal(backend: Any, point: Any, role_arn: str, action: str = "backup:StartRestoreJob") -> str | None:
     """Why the vault access policy or the role's own policies DENY ``action`` on the recovery point."""
     decision = evaluate(Request(role_arn, action, point.arn, resource_account=backend.account_id),
-                        identity_policies=_iam_policies(backend.account_id, role_arn),
+                        identity_policies=iam_policies(backend.account_id, role_arn),
                         resource_policy=_vault_policy(backend, point.vault_name))
     if decision.kind == "ExplicitDeny":
         return f"{action} on {point.arn} is denied to {role_arn}: {decision.reason}"
@@ -45,7 +44,7 @@ def vault_refusal(backend: Any, point: Any, role_arn: str, action: str = "backup
 
 
 def _key_refusal(account: str, region: str, key_arn: str, role_arn: str, identity: list[dict[str, Any]]) -> str | None:
-    policy = _key_policy(account, region, key_arn)
+    policy = key_policy(account, region, key_arn)
     via = {"kms:ViaService": f"backup.{region}.amazonaws.com", "kms:CallerAccount": account}
     for action, context in (("kms:Decrypt", via), ("kms:CreateGrant", {**via, "kms:GrantIsForAWSResource": "true"})):
         decision = evaluate(Request(role_arn, action, key_arn, context, resource_account=account),
@@ -89,10 +88,10 @@ def _write_refusal(point: Any, account: str, region: str, role_arn: str, target:
 def job_refusal(backend: Any, point: Any, role_arn: str, target: str) -> str | None:
     """Why the restore job would fail for lack of access (role, vault key, target), or None."""
     account, region = backend.account_id, backend.region_name
-    problem = backup_ext._role_problem(account, region, role_arn)
+    problem = role_problem(account, region, role_arn)
     if problem:
         return problem
-    identity = _iam_policies(account, role_arn)
+    identity = iam_policies(account, role_arn)
     if point.encryption_key_arn:
         problem = _key_refusal(account, region, point.encryption_key_arn, role_arn, identity)
         if problem:

@@ -1,33 +1,27 @@
-"""Cognito's GetCSVHeader, which moto 5.2.5 lacks (the user-import CSV header of a pool).
+"""Cognito's GetCSVHeader, which moto 5.2.5 lacks (the user-import CSV header of a pool), and pool ids.
 
 The header is the one AWS documents for a default pool (standard attributes, then cognito:mfa_enabled and
 cognito:username); the pool's custom attributes are added as custom:<name> before cognito:mfa_enabled. That
 position is the sandbox's assumption: an exporter must find columns by name, and check the header against
-AWS. User import jobs: ``sandbox.cognito_import``.
+AWS. User import jobs: ``sandbox.cognito.import_jobs``.
 
 Pool ids: AWS assigns them. A pool created with the tag ``sandbox:user-pool-id`` (the demo application's
 pools carry it) gets that id in the sandbox, so a configuration naming pool ids, as a real one does, matches
 the demo's pools. AWS ignores the tag.
-
-The user import jobs (``sandbox.cognito_import``) build on the header here and are installed beside it by
-``sandbox.server`` (this module never imports them: the dependency runs one way).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
-from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.responses import ActionResult
 
 STANDARD_HEADER = [
     "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
     "website", "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale", "phone_number",
     "phone_number_verified", "address", "updated_at",
 ]
-TRAILER = ["cognito:mfa_enabled", "cognito:username"]
 
-_installed = False
+TRAILER = ["cognito:mfa_enabled", "cognito:username"]
 
 
 def csv_header(pool: Any) -> list[str]:
@@ -35,13 +29,8 @@ def csv_header(pool: Any) -> list[str]:
     return STANDARD_HEADER + custom + TRAILER
 
 
-def get_csv_header(self: CognitoIdpResponse) -> ActionResult:
-    user_pool_id = self._get_param("UserPoolId")
-    pool = self.backend.describe_user_pool(user_pool_id)
-    return ActionResult({"UserPoolId": user_pool_id, "CSVHeader": csv_header(pool)})
-
-
 POOL_ID_TAG = "sandbox:user-pool-id"
+
 _create_user_pool = CognitoIdpBackend.create_user_pool
 
 
@@ -54,15 +43,3 @@ def create_user_pool(self: CognitoIdpBackend, name: str, extended_config: dict[s
     pool.arn = pool.arn.rsplit("/", 1)[0] + "/" + wanted
     self.user_pools[wanted] = pool
     return pool
-
-
-def install() -> None:
-    global _installed
-    if _installed:
-        return
-    CognitoIdpResponse.get_csv_header = get_csv_header  # type: ignore[attr-defined]
-    CognitoIdpBackend.create_user_pool = create_user_pool  # type: ignore[method-assign]
-    _installed = True
-
-
-install()

@@ -1,0 +1,1 @@
+"""EventBridge in the sandbox: ``TestEventPattern`` answered with moto's own matcher (``responses``)."""
