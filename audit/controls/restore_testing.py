@@ -10,7 +10,7 @@ selecting SSN data: the snapshot holds no resource tags to evaluate the conditio
 only make an uncovered resource pass.
 
 RES-03: the role of every selection, EVALUATED with the policy evaluator (``audit.controls.access``) as the
-sandbox decides a restore (``sandbox.restore_access``): AWS Backup may assume it; ``backup:StartRestoreJob``
+sandbox decides a restore (``sandbox.backup.models.restore_access``): AWS Backup may assume it; ``backup:StartRestoreJob``
 on a general-vault recovery point is not denied (role + vault access policy); the general vault key allows
 ``kms:Decrypt`` and ``kms:CreateGrant`` (for an AWS resource) through AWS Backup (role + key policy); it may
 write the restored test resource (``dynamodb:RestoreTableFromAwsBackup`` on ``awsbackup-restore-test-*``,
