@@ -73,8 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from audit.terminal import printable
 
     if argv[:1] == ["export"]:  # the Cognito exporter has its own argument parser
-        from exporter.cli import build_parser as export_parser
-        from exporter.cli import main as export_main
+        from exporter.cli import build_parser as export_parser, main as export_main
 
         parser = export_parser()
         parser.error = refuse  # its errors as ours: the same format, escaped (they repeat the arguments)

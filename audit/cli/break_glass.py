@@ -36,8 +36,7 @@ def add_parser(sub: Any) -> None:
 
 def cmd_break_glass(args: argparse.Namespace) -> int:
     from audit import break_glass_doc, break_glass_ops
-    from audit.cli.common import UsageError
-    from audit.cli.common import credentials as _credentials
+    from audit.cli.common import UsageError, credentials as _credentials
     from audit.config import load_config
 
     cfg = load_config(args.env, args.config_dir).data

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from audit import break_glass
 from audit.controls import Outcome
-from audit.controls.registry import LIVE, check, control, declare
 from audit.controls.access import decide, principal, side_of_target, target
+from audit.controls.registry import LIVE, check, control, declare
 from audit.snapshot import Posture
 
 

@@ -14,12 +14,12 @@ from typing import Any, Iterator
 
 from audit import schedule
 from audit.controls import Outcome
-from audit.controls.registry import LIVE, check, control
 from audit.controls.access import Principal, Target, decide, identity_policies
 from audit.controls.common import parse_time, protecting_rules, taken_at
 from audit.controls.coverage import check_bucket_versioned
 from audit.controls.encryption import check_bucket_encrypted_private_tls_only, check_key_customer_managed_rotating
 from audit.controls.monitoring import alarms_on, dead_letter_checks
+from audit.controls.registry import LIVE, check, control
 from audit.snapshot import Posture
 
 ANOTHER_POOL_ID_SUFFIX = "_AnotherPool9"

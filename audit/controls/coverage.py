@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from audit.controls import Outcome
-from audit.controls.registry import LIVE, control
 from audit.controls.common import protected_buckets
+from audit.controls.registry import LIVE, control
 from audit.snapshot import Posture, describe
 
 

@@ -3,9 +3,9 @@ encrypted TLS-only private buckets, vaults and keys that survive the deletion of
 from __future__ import annotations
 
 from audit.controls import Outcome
-from audit.controls.registry import STATIC, control
 from audit.controls.access import Target, decide, principal
 from audit.controls.common import protected_buckets
+from audit.controls.registry import STATIC, control
 from audit.snapshot import Posture
 
 RETAIN = "Retain"

@@ -6,9 +6,9 @@ from typing import Any
 
 from audit.arns import ArnError, parse_arn
 from audit.controls import Outcome
-from audit.controls.registry import LIVE, control
 from audit.controls.access import OUTSIDE_ACCOUNT, Principal, Target, decide, principal
 from audit.controls.common import describe, protected_with_rules, rule_label
+from audit.controls.registry import LIVE, control
 from audit.snapshot import Posture
 
 OTHER_VAULT_ACTIONS = ["backup:StartRestoreJob", "backup:DeleteRecoveryPoint", "backup:GetRecoveryPointRestoreMetadata",

@@ -20,8 +20,8 @@ from typing import Any
 
 from audit.arns import backup_vault_arn
 from audit.controls import Outcome
-from audit.controls.registry import control
 from audit.controls.access import Principal, Target, decide
+from audit.controls.registry import control
 from audit.events import EventPatternError, mismatch, sample_event
 from audit.snapshot import Posture
 

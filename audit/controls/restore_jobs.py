@@ -27,12 +27,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from audit.controls import Outcome
-from audit.controls.registry import LIVE, control
 from audit.controls.common import parse_time, taken_at
+from audit.controls.registry import LIVE, control
 from audit.controls.restore_testing import local_plans, read_failures, tested_resources
 from audit.snapshot import Posture, describe
-from audit.sources.restore_testing_records import (DRILL_NAME, DRILL_TAG, LEFTOVER_APIS, RESTORE_JOB_APIS, RESTORE_TEST_TAG,
-                                                   RESTORE_TESTING_APIS)
+from audit.sources.restore_testing_records import (
+    DRILL_NAME,
+    DRILL_TAG,
+    LEFTOVER_APIS,
+    RESTORE_JOB_APIS,
+    RESTORE_TEST_TAG,
+    RESTORE_TESTING_APIS,
+)
 
 GRACE = timedelta(days=1)
 IN_PROGRESS = ("CREATED", "PENDING", "RUNNING")

@@ -31,8 +31,8 @@ from typing import Any, Iterator
 from audit import schedule
 from audit.arns import backup_vault_arn
 from audit.controls import Outcome
-from audit.controls.registry import check, control
 from audit.controls.access import Principal, Target, decide, identity_policies, target
+from audit.controls.registry import check, control
 from audit.policy import Request, evaluate
 from audit.snapshot import Posture, describe
 from audit.sources.restore_testing_records import RESTORE_TEST_TAG, RESTORE_TESTING_APIS

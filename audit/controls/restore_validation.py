@@ -23,9 +23,8 @@ from __future__ import annotations
 from typing import Any
 
 from audit.controls import Outcome
+from audit.controls.monitoring import _enabled, _rules_here, alarms_on, alert_topics, dead_letter_checks, placed_event, prefix
 from audit.controls.registry import control
-from audit.controls.monitoring import (_enabled, _rules_here, alarms_on, alert_topics, dead_letter_checks, placed_event,
-                                       prefix)
 from audit.controls.restore_testing import tested_resources
 from audit.events import EventPatternError, mismatch
 from audit.snapshot import Posture

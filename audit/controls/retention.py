@@ -3,8 +3,8 @@ nothing (lifecycle, cold storage, vault lock) cuts that short or stretches it.""
 from __future__ import annotations
 
 from audit.controls import Outcome
-from audit.controls.registry import LIVE, control
 from audit.controls.common import describe, protecting_rules, resources_of_category, rule_label
+from audit.controls.registry import LIVE, control
 from audit.snapshot import Posture
 
 COLD_TO_DELETE_MIN_DAYS = 90

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from audit import schedule
 from audit.controls import Outcome
-from audit.controls.registry import LIVE, control
 from audit.controls.common import describe, parse_time, protected_with_rules, rule_label, taken_at
+from audit.controls.registry import LIVE, control
 from audit.snapshot import Posture
 
 # AWS Backup's defaults when a rule leaves the windows out.

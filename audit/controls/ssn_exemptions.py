@@ -32,8 +32,8 @@ from typing import Any, Iterable, Mapping
 
 from audit import break_glass as bg
 from audit.controls import Outcome
-from audit.controls.registry import control
 from audit.controls.access import ALLOW_ALL, OUTSIDE_ACCOUNT, Target, target
+from audit.controls.registry import control
 from audit.policy import PolicyError, Request, evaluate, statement_test
 from audit.snapshot import Posture
 
