@@ -134,7 +134,8 @@ def exports_encrypted_and_private(posture: Posture) -> Outcome:
             check_bucket_versioned(outcome, label, bucket)
         fn_label = f"function {function['name']}"
         outcome.subject(fn_label)
-        outcome.check(bool(function.get("kms_key")), f"{fn_label}: environment encrypted with {function.get('kms_key') or 'the AWS-owned key'}",
+        outcome.check(bool(function.get("kms_key")),
+                      f"{fn_label}: environment encrypted with {function.get('kms_key') or 'the AWS-owned key'}",
                       origin=function.get("origin"))
         queue = posture.queue_by_arn(function.get("dead_letter_arn"))
         if queue is not None:
@@ -169,10 +170,12 @@ def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[tup
                                             for pid in pool_ids],
         "another user pool": lambda: [("another user pool", Target("another", pool_arn(posture, f"{region}{ANOTHER_POOL_ID_SUFFIX}"),
                                                                     account, None, "resource"), {})],
-        "an object under the export prefix": lambda: s3(f"arn:aws:s3:::{bucket_name}/{prefix}/{pool_ids[0]}/2026-01-01/users-00001.jsonl.gz",
-                                                        f"s3://{bucket_name}/{prefix}/... (export object)"),
-        "a checkpoint under the export prefix": lambda: s3(f"arn:aws:s3:::{bucket_name}/{prefix}/{pool_ids[0]}/2026-01-01/checkpoint.json",
-                                                           f"s3://{bucket_name}/{prefix}/.../checkpoint.json"),
+        "an object under the export prefix": lambda: s3(
+            f"arn:aws:s3:::{bucket_name}/{prefix}/{pool_ids[0]}/2026-01-01/users-00001.jsonl.gz",
+            f"s3://{bucket_name}/{prefix}/... (export object)"),
+        "a checkpoint under the export prefix": lambda: s3(
+            f"arn:aws:s3:::{bucket_name}/{prefix}/{pool_ids[0]}/2026-01-01/checkpoint.json",
+            f"s3://{bucket_name}/{prefix}/.../checkpoint.json"),
         "an object outside the export prefix": lambda: s3(f"arn:aws:s3:::{bucket_name}/elsewhere/object",
                                                           f"s3://{bucket_name}/elsewhere/object"),
         "the export bucket": lambda: s3(f"arn:aws:s3:::{bucket_name}", f"bucket {bucket_name}"),
@@ -182,7 +185,8 @@ def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[tup
                                     Target("the export key", key["arn"] if key else "", account, key["policy"] if key else None,
                                            "kms_key", found=key is not None), {})],
         "another key": lambda: [("another key", Target("another key", f"arn:aws:kms:{region}:{account}:key/another", account,
-                                                       {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                                                       {"Statement": [{"Effect": "Allow",
+                                                                       "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
                                                                        "Action": "kms:*", "Resource": "*"}]}, "kms_key"), {})],
         "the export metrics namespace": lambda: [(f"metrics namespace {namespace}", Target("ns", "*", account, None, "resource"),
                                                   {"cloudwatch:namespace": namespace})],

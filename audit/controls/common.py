@@ -54,4 +54,5 @@ def taken_at(posture: Posture) -> datetime:
     return parse_time(taken) if taken else datetime.now(timezone.utc)
 
 
-__all__ = ["protected_buckets", "describe", "protecting_rules", "rule_label", "resources_of_category", "protected_with_rules", "parse_time", "taken_at"]
+__all__ = ["protected_buckets", "describe", "protecting_rules", "rule_label", "resources_of_category", "protected_with_rules",
+           "parse_time", "taken_at"]

@@ -369,6 +369,5 @@ def _check_extra_access(outcome: Outcome, posture: Posture, label: str, where: T
                                               resource_account=where.account_id),
                                       identity_policies=[ALLOW_ALL], resource_policy=where.policy,
                                       resource_policy_type=where.kind).allowed})
-        outcome.check(not allowed, f"{label}: {who.name}, named in an SSN policy, "
-                                   + (f"may {', '.join(allowed)}" if allowed else "gains none of restore, decrypt, copy out, delete or tag"),
-                      origin=origin)
+        gains = f"may {', '.join(allowed)}" if allowed else "gains none of restore, decrypt, copy out, delete or tag"
+        outcome.check(not allowed, f"{label}: {who.name}, named in an SSN policy, {gains}", origin=origin)
