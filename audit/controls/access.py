@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.policy import Decision, Request, evaluate
+from audit.policy import Decision, Request, ResourcePolicyType, evaluate
 from audit.snapshot import Posture
 
 OUTSIDE_ACCOUNT = "999999999999"
@@ -33,7 +33,7 @@ class Target:
     arn: str
     account_id: str
     policy: dict[str, Any] | None
-    kind: str  # "resource" or "kms_key"
+    kind: ResourcePolicyType  # "resource" or "kms_key"
     found: bool = True
 
 

@@ -10,7 +10,7 @@ are the enabled rules with a schedule expression whose target is that function w
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from audit import schedule
 from audit.controls import Outcome
@@ -151,7 +151,11 @@ def _exporter_principal(posture: Posture, function: dict[str, Any]) -> tuple[Pri
                      {"aws:SecureTransport": True}), role
 
 
-def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[tuple[str, Target, dict[str, Any]]]:
+# (subject, target, extra request context): one request of the feature's table
+TargetCase = tuple[str, Target, dict[str, Any]]
+
+
+def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[TargetCase]:
     """(subject, target, extra request context) for a resource named in the feature's table."""
     account, region = posture.account("environment"), posture.region("environment")
     bucket_name = function["environment"]["EXPORT_BUCKET"]
@@ -160,12 +164,12 @@ def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[tup
     bucket_policy = (bucket or {}).get("policy") or {"Statement": []}
     key = posture.key_by_arn(((bucket or {}).get("encryption") or {}).get("kms_key"))
 
-    def s3(arn: str, subject: str) -> list[tuple[str, Target, dict]]:
+    def s3(arn: str, subject: str) -> list[TargetCase]:
         return [(subject, Target(subject, arn, account, bucket_policy, "resource"), {})]
 
     namespace = function["environment"].get("METRICS_NAMESPACE") or "CompactRetention/CognitoExport"
     pool_ids = [p.get("user_pool_id") or "missing-id" for p in posture.data["inventory"]["user_pools"]]
-    table = {
+    table: dict[str, Callable[[], list[TargetCase]]] = {
         "each exported user pool": lambda: [(f"user pool {pid}", Target(pid, pool_arn(posture, pid), account, None, "resource"), {})
                                             for pid in pool_ids],
         "another user pool": lambda: [("another user pool", Target("another", pool_arn(posture, f"{region}{ANOTHER_POOL_ID_SUFFIX}"),

@@ -79,8 +79,9 @@ def destination_vault_policies(posture: Posture) -> Outcome:
     for vault in vaults:
         label = f"vault {vault['name']} ({vault['account_id']}, {vault['region']})"
         outcome.subject(label)
-        where = Target(label, vault["arn"], vault["account_id"], vault["access_policy"] or {"Statement": []}, "resource")
-        for sid, actions in _allow_actions(where.policy):
+        policy = vault["access_policy"] or {"Statement": []}
+        where = Target(label, vault["arn"], vault["account_id"], policy, "resource")
+        for sid, actions in _allow_actions(policy):
             outcome.check(actions == ["backup:CopyIntoBackupVault"], f"{label} statement {sid} allows {', '.join(actions)}",
                           f"{label} statement {sid} allows {', '.join(actions)}, not only backup:CopyIntoBackupVault")
         kind = "ssn" if vault["name"] == posture.env["vault_names"]["ssn"] else "general"
