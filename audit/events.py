@@ -77,22 +77,32 @@ def _validate_object(pattern: Any, path: str, *, in_or: bool) -> None:
             raise EventPatternError(f"{path or 'pattern'}: field names are strings, got {key!r}")
         where = f"{path}.{key}" if path else key
         if key == "$or":
-            if not isinstance(value, list) or len(value) < 2:
-                raise EventPatternError(f"{where}: must be a list of at least two patterns")
-            for index, branch in enumerate(value):
-                _validate_object(branch, f"{where}[{index}]", in_or=True)
-            continue
-        if in_or and key in RESERVED_IN_OR:
+            _validate_or(value, where)
+        elif in_or and key in RESERVED_IN_OR:
             raise EventPatternError(f"{where}: {key!r} is a reserved word and cannot be a field name inside $or")
-        if isinstance(value, Mapping):
-            _validate_object(value, where, in_or=in_or)
-        elif isinstance(value, list):
-            if not value:
-                raise EventPatternError(f"{where}: empty arrays are not allowed")
-            for matcher in value:
-                _validate_matcher(matcher, where)
         else:
-            raise EventPatternError(f"{where}: must be an object or an array, got {_shown(value)}")
+            _validate_field(value, where, in_or=in_or)
+
+
+def _validate_or(branches: Any, where: str) -> None:
+    """The value of ``$or``: a list of at least two patterns, each a branch of the ``$or``."""
+    if not isinstance(branches, list) or len(branches) < 2:
+        raise EventPatternError(f"{where}: must be a list of at least two patterns")
+    for index, branch in enumerate(branches):
+        _validate_object(branch, f"{where}[{index}]", in_or=True)
+
+
+def _validate_field(value: Any, where: str, *, in_or: bool) -> None:
+    """The value of a field: a nested pattern, or a non-empty list of matchers."""
+    if isinstance(value, Mapping):
+        _validate_object(value, where, in_or=in_or)
+    elif isinstance(value, list):
+        if not value:
+            raise EventPatternError(f"{where}: empty arrays are not allowed")
+        for matcher in value:
+            _validate_matcher(matcher, where)
+    else:
+        raise EventPatternError(f"{where}: must be an object or an array, got {_shown(value)}")
 
 
 def _kind(value: Any) -> str:
@@ -225,33 +235,45 @@ def _check_anything_but(argument: Any, where: str) -> None:
         _check_number(argument, where)
         return
     if isinstance(argument, list):
-        if not argument:
-            raise EventPatternError(f"{where}: empty arrays are not allowed")
-        if all(isinstance(value, str) for value in argument):
-            return
-        if all(_is_number(value) for value in argument):
-            for value in argument:
-                _check_number(value, where)
-            return
-        raise EventPatternError(f"{where}: a list must hold only strings or only numbers, got {_shown(argument)}")
+        _check_anything_but_list(argument, where)
+        return
     if isinstance(argument, Mapping):
-        if len(argument) != 1 or next(iter(argument)) not in ANYTHING_BUT_OPERATORS:
-            raise EventPatternError(f"{where}: unsupported operator {_shown(argument)} (one of: "
-                                    f"{', '.join(sorted(ANYTHING_BUT_OPERATORS))})")
-        inner, values = next(iter(argument.items()))
-        inner_where = f"{where}.{inner}"
-        values = values if isinstance(values, list) else [values]
-        if not values:
-            raise EventPatternError(f"{inner_where}: empty arrays are not allowed")
-        for value in values:
-            _need_string(value, inner_where)
-            if inner in ("prefix", "suffix") and not value:
-                raise EventPatternError(f"{inner_where}: an empty {inner} is not allowed")
-            if inner == "wildcard":
-                _wildcard(value, inner_where)
+        _check_anything_but_operator(argument, where)
         return
     raise EventPatternError(f"{where} takes a string, a number, a list of strings or of numbers, or "
                             f"prefix / suffix / equals-ignore-case / wildcard, got {_shown(argument)}")
+
+
+def _check_anything_but_list(argument: list[Any], where: str) -> None:
+    """anything-but's list: not empty, only strings or only numbers."""
+    if not argument:
+        raise EventPatternError(f"{where}: empty arrays are not allowed")
+    if all(isinstance(value, str) for value in argument):
+        return
+    if all(_is_number(value) for value in argument):
+        for value in argument:
+            _check_number(value, where)
+        return
+    raise EventPatternError(f"{where}: a list must hold only strings or only numbers, got {_shown(argument)}")
+
+
+def _check_anything_but_operator(argument: Mapping[Any, Any], where: str) -> None:
+    """anything-but's operator: one of prefix / suffix / equals-ignore-case / wildcard with a string or a
+    non-empty list of strings (no empty prefix or suffix, a valid wildcard)."""
+    if len(argument) != 1 or next(iter(argument)) not in ANYTHING_BUT_OPERATORS:
+        raise EventPatternError(f"{where}: unsupported operator {_shown(argument)} (one of: "
+                                f"{', '.join(sorted(ANYTHING_BUT_OPERATORS))})")
+    inner, values = next(iter(argument.items()))
+    inner_where = f"{where}.{inner}"
+    values = values if isinstance(values, list) else [values]
+    if not values:
+        raise EventPatternError(f"{inner_where}: empty arrays are not allowed")
+    for value in values:
+        _need_string(value, inner_where)
+        if inner in ("prefix", "suffix") and not value:
+            raise EventPatternError(f"{inner_where}: an empty {inner} is not allowed")
+        if inner == "wildcard":
+            _wildcard(value, inner_where)
 
 
 _OPERATOR_CHECKS: dict[str, Callable[[Any, str], None]] = {

@@ -74,7 +74,8 @@ def _marker_expression(mode: str, tags: str | None) -> str:
 
 
 def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode: str, tags: str | None,
-                verbose: bool) -> int:
+                verbose: bool) -> tuple[int, str]:
+    """pytest's exit code and what it printed (verbose: nothing kept, it went to the terminal)."""
     os.environ["RETENTION_FEATURES_DIR"] = str(features_dir)
     # steps.run_features binds the scenarios of that folder when imported: a second audit in the same
     # process (another --features-dir) must import it again, not reuse the first folder's scenarios
@@ -95,11 +96,10 @@ def _run_pytest(plugin: AuditPlugin, features_dir: Path, report_dir: Path, mode:
     for module in STEP_MODULES:
         args += ["-p", module]
     if verbose:
-        return pytest.main(args, plugins=[plugin])
+        return pytest.main(args, plugins=[plugin]), ""
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()):
         code = pytest.main(args, plugins=[plugin])
-    plugin.pytest_output = out.getvalue()
-    return code
+    return code, out.getvalue()
 
 
 def _findings(outcome: Outcome) -> list[Finding]:
@@ -158,12 +158,12 @@ def run_audit(snapshot: dict[str, Any], *, report_dir: Path, features_dir: Path 
     (report_dir / "snapshot.json").write_text(json.dumps(snapshot, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     waivers = waivers if waivers is not None else WaiverSet()
     plugin = AuditPlugin(Posture(snapshot), waivers)
-    code = _run_pytest(plugin, features_dir, report_dir, snapshot["mode"], tags, verbose)
+    code, output = _run_pytest(plugin, features_dir, report_dir, snapshot["mode"], tags, verbose)
     if code == 5:  # pytest: no test selected
         raise AuditError(f"no control was run: --tags {tags!r} selects no scenario of {features_dir} in {snapshot['mode']} mode"
                          if tags else f"no control was run: no scenario of {features_dir} applies in {snapshot['mode']} mode")
     if code not in (0, 1) or any(r.error.startswith("no step definition") for r in plugin.records.values()):
-        errors = [r.error for r in plugin.records.values() if r.error] or [getattr(plugin, "pytest_output", "")[-2000:]]
+        errors = [r.error for r in plugin.records.values() if r.error] or [output[-2000:]]
         raise AuditError(f"the features could not be run (pytest exit {code}): {errors[0]}")
     grouped: dict[str, list[ScenarioRecord]] = {}
     for record in plugin.records.values():

@@ -15,6 +15,7 @@ concurrency, timeouts and the function's IAM role (the handler runs with the acc
 """
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Callable
 
@@ -75,7 +76,7 @@ def validate_jobs(endpoint_url: str, jobs: list[dict[str, Any]]) -> list[dict[st
         if summary.get("status") != "COMPLETED":
             continue
         aws = session(summary["account"], summary["region"])
-        client = lambda service: aws.client(service, endpoint_url=endpoint_url)  # noqa: E731
+        client = functools.partial(aws.client, endpoint_url=endpoint_url)
         backup = client("backup")
         job = backup.describe_restore_job(RestoreJobId=summary["job_id"])
         event = event_for(job, summary.get("resource"), summary.get("vault"), summary["region"])

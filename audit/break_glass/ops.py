@@ -30,7 +30,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Mapping, TextIO
+from typing import Any, Callable, Mapping, TextIO, cast
 
 from audit import break_glass as bg
 from audit.arns import ArnError, parse_arn
@@ -140,7 +140,8 @@ def apply_open(plan: Plan) -> None:
     aws.untag(resource, plan.untag)         # chunks of an earlier, longer record
     for key in plan.untag:
         resource.tags.pop(key, None)
-    aws.put_policy(resource, plan.policy)
+    # an open plan always carries the opened policy (plan_open builds it with bg.open_policy); only a close leaves None
+    aws.put_policy(resource, cast(dict[str, Any], plan.policy))
     aws.reread(resource)
     if resource.state.status != bg.OPEN:
         raise StepFailed(f"{resource.label} {resource.arn}: read back after the change, the policy is {resource.state.describe()}")
@@ -297,7 +298,8 @@ def run(action: str, cfg: Mapping[str, Any], credentials: Mapping[str, Credentia
         print_states(resources, out)
         return EXIT_OK if overall == "closed" else EXIT_FAILED
 
-    plans = (_open_plans(env, resources, cfg, ticket, now, out) if action == "open"
+    # an open has a ticket: check_ticket above refused an open without one (required=True)
+    plans = (_open_plans(env, resources, cfg, cast(str, ticket), now, out) if action == "open"
              else _close_plans(env, resources, ticket, static_policies or (lambda label: None), out))
     if isinstance(plans, int):
         return plans

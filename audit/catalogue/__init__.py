@@ -16,9 +16,12 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.catalogue.frameworks import FRAMEWORK_CONTROLS, FRAMEWORK_TITLES
+
+if TYPE_CHECKING:  # for annotations only: the parsing functions import audit.yaml_lines where they run, as before
+    from audit.yaml_lines import LineDict
 
 CATALOGUE_FILE = Path(__file__).resolve().with_name("catalogue.yaml")
 CONTROL_ID = re.compile(r"^[A-Z]+-\d+$")
@@ -81,6 +84,31 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _framework_problems(framework: Any, controls: Any, cid: Any) -> list[str]:
+    """What is wrong with one framework's list of controls in an entry's mappings (without ``file:line:``)."""
+    known = FRAMEWORK_CONTROLS.get(framework)
+    if known is None:
+        return [f"{cid}: unknown framework {framework!r} (known: {', '.join(FRAMEWORK_TITLES)})"]
+    if not isinstance(controls, list) or not controls or not all(isinstance(c, str) for c in controls):
+        return [f"{cid}: {framework} must list at least one control name"]
+    found = [f"{cid}: {framework} has no control {control!r}; if it exists in {FRAMEWORK_TITLES[framework]}, add it with "
+             "its title to audit/catalogue/frameworks.py" for control in controls if control not in known]
+    if len(set(controls)) != len(controls):
+        found.append(f"{cid}: {framework} lists a control twice")
+    return found
+
+
+def _mappings(raw: LineDict, cid: Any, where: str, problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """An entry's framework -> controls, in the order written; each problem appended to ``problems``."""
+    mappings: dict[str, tuple[str, ...]] = {}
+    for framework, controls in raw.items():
+        found = _framework_problems(framework, controls, cid)
+        problems += [f"{where}:{raw.line_of(framework)}: {problem}" for problem in found]
+        if not found:
+            mappings[framework] = tuple(controls)
+    return mappings
+
+
 def _entry(item: Any, line: int, where: str, problems: list[str]) -> Entry | None:
     from audit.yaml_lines import LineDict, field_problems
 
@@ -104,24 +132,8 @@ def _entry(item: Any, line: int, where: str, problems: list[str]) -> Entry | Non
     if "mappings" in item and (not isinstance(raw, dict) or not raw):
         problem("mappings", "mappings must map at least one framework "
                 f"({', '.join(FRAMEWORK_TITLES)}) to a list of its controls")
-    elif isinstance(raw, dict):
-        for framework, controls in raw.items():
-            known = FRAMEWORK_CONTROLS.get(framework)
-            if known is None:
-                problems.append(f"{where}:{raw.line_of(framework)}: {cid}: unknown framework {framework!r} "
-                                f"(known: {', '.join(FRAMEWORK_TITLES)})")
-                continue
-            if not isinstance(controls, list) or not controls or not all(isinstance(c, str) for c in controls):
-                problems.append(f"{where}:{raw.line_of(framework)}: {cid}: {framework} must list at least one control name")
-                continue
-            for control in controls:
-                if control not in known:
-                    problems.append(f"{where}:{raw.line_of(framework)}: {cid}: {framework} has no control {control!r}; "
-                                    f"if it exists in {FRAMEWORK_TITLES[framework]}, add it with its title to "
-                                    "audit/catalogue/frameworks.py")
-            if len(set(controls)) != len(controls):
-                problems.append(f"{where}:{raw.line_of(framework)}: {cid}: {framework} lists a control twice")
-            mappings[framework] = tuple(controls)
+    elif isinstance(raw, LineDict):  # every mapping the catalogue's loader reads is one
+        mappings = _mappings(raw, cid, where, problems)
     waivable = item.get("waivable", True)
     if not isinstance(waivable, bool):
         problem("waivable", f"waivable must be true or false, not {waivable!r}")
@@ -130,7 +142,7 @@ def _entry(item: Any, line: int, where: str, problems: list[str]) -> Entry | Non
         problem("waivable", "a control that is not waivable needs not_waivable_because (the reason)")
     if isinstance(cid, str) and cid.startswith(NEVER_WAIVABLE_PREFIXES) and waivable is not False:
         problem("id", f"{cid} is a break-glass control: set waivable: false (BG-* controls are never waived)")
-    if len(problems) > before:
+    if len(problems) > before or not isinstance(cid, str):  # a missing or non-text id is a problem above
         return None
     return Entry(id=cid, title=item["title"].strip(), rationale=" ".join(item["rationale"].split()), mappings=mappings,
                  waivable=waivable, not_waivable_because=" ".join(str(reason).split()), line=item.line)

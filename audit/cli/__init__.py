@@ -80,7 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from exporter.cli import build_parser as export_parser, main as export_main
 
         parser = export_parser()
-        parser.error = refuse  # its errors as ours: the same format, escaped (they repeat the arguments)
+        # its errors as ours: the same format, escaped (they repeat the arguments). The exporter builds a plain
+        # argparse parser of its own (it also runs alone), so its error method is replaced on this one instance,
+        # deliberately (mypy flags every assignment to a method).
+        parser.error = refuse  # type: ignore[method-assign]
         try:
             parser.parse_args(argv[1:])
         except UsageError as exc:

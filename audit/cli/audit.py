@@ -152,7 +152,8 @@ def add_parser(sub: Any) -> None:
     audit.add_argument("--report-dir", type=Path, default=None,
                        help="default: reports/<env>/<mode>/; with --env all the base of <env>/<mode>/")
     audit.add_argument("--evidence", type=Path, default=None, metavar="DIR",
-                       help="also write an evidence pack DIR/<env>-<mode>-<UTC time>/ (a live pack holds the static audit and the drift too)")
+                       help="also write an evidence pack DIR/<env>-<mode>-<UTC time>/"
+                            " (a live pack holds the static audit and the drift too)")
     audit.add_argument("--sarif", type=Path, default=None, metavar="FILE",
                        help="static: also write the failures as SARIF 2.1.0 (with --env all: a folder of <env>.sarif)")
     audit.add_argument("--jobs", type=int, default=None, help="--env all: environments audited at once (default: all, at most 8)")

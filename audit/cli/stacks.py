@@ -16,15 +16,19 @@ def cmd_stacks(args: argparse.Namespace) -> int:
     from audit.config import load_config
 
     cfg = load_config(args.env, args.config_dir).data
-    records = [{"key": spec.key, "name": spec.name, "side": spec.side, "account_id": spec.account_id,
-                "region": spec.region, "profile": spec.profile, "template": spec.template}
-               for spec in deployment.stack_plan(cfg, include_demo=args.with_sample_app)]
-    if args.format == "json":
-        print(json.dumps(records, indent=2))
+    specs = deployment.stack_plan(cfg, include_demo=args.with_sample_app)
+    if args.format == "json":  # a stack without a profile: null
+        print(json.dumps([{**_fields(spec, ""), "profile": spec.profile} for spec in specs], indent=2))
         return EXIT_OK
-    for record in records:
-        print(tsv_line({**record, "profile": record["profile"] or "-"}, f"stack {record['key']}"))
+    for spec in specs:  # a stack without a profile: "-"
+        print(tsv_line(_fields(spec, spec.profile or "-"), f"stack {spec.key}"))
     return EXIT_OK
+
+
+def _fields(spec: deployment.StackSpec, profile: str) -> dict[str, str]:
+    """A stack's fields in the order scripts/deploy.sh reads them, with ``profile`` as its profile."""
+    return {"key": spec.key, "name": spec.name, "side": spec.side, "account_id": spec.account_id,
+            "region": spec.region, "profile": profile, "template": spec.template}
 
 
 def _read_outputs(folder: Path | None) -> dict[str, dict[str, Any]]:

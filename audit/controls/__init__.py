@@ -7,6 +7,7 @@ never a pass. Steps (``steps/``) only call these functions; nothing here reads f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from audit.findings import Finding, location, named_subjects
 
@@ -52,12 +53,12 @@ class Outcome:
             merged.fail("a row of the table found no subject")
         return merged
 
-    def fail(self, message: str, origin: dict | None = None, subject: str | None = None) -> None:
+    def fail(self, message: str, origin: dict[str, Any] | None = None, subject: str | None = None) -> None:
         """Record a finding about ``subject`` (default: the subjects so far that ``message`` names)."""
         subjects = (subject,) if subject else tuple(named_subjects(message, self.subjects))
         self.findings.append(Finding(message=message, subjects=subjects, origin=dict(origin or {})))
 
-    def check(self, ok: bool, evidence: str, failure: str | None = None, origin: dict | None = None,
+    def check(self, ok: bool, evidence: str, failure: str | None = None, origin: dict[str, Any] | None = None,
               subject: str | None = None) -> bool:
         """Record one fact; when it is not ``ok`` record the finding (default message: the evidence itself),
         with where it comes from (template line, or account and API) when ``origin`` is given."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.policy import Decision, Request, evaluate
+from audit.policy import Decision, Request, ResourcePolicyType, evaluate
 from audit.snapshot import Posture
 
 OUTSIDE_ACCOUNT = "999999999999"
@@ -33,7 +33,7 @@ class Target:
     arn: str
     account_id: str
     policy: dict[str, Any] | None
-    kind: str  # "resource" or "kms_key"
+    kind: ResourcePolicyType  # "resource" or "kms_key"
     found: bool = True
 
 
@@ -65,8 +65,10 @@ def principal(posture: Posture, label: str, side: str) -> Principal:
     named = {
         "an administrator": lambda: Principal(label, f"arn:aws:iam::{account}:role/Administrator", [ALLOW_ALL], _org(posture)),
         "the account root": lambda: Principal(label, f"arn:aws:iam::{account}:root", [], _org(posture)),
-        "an outside account": lambda: Principal(label, f"arn:aws:iam::{OUTSIDE_ACCOUNT}:role/Administrator", [ALLOW_ALL], _org(posture)),
-        "the break-glass role": lambda: Principal(label, f"arn:aws:iam::{account}:role/{env['break_glass_role_name']}", [ALLOW_ALL], _org(posture)),
+        "an outside account": lambda: Principal(label, f"arn:aws:iam::{OUTSIDE_ACCOUNT}:role/Administrator", [ALLOW_ALL],
+                                                _org(posture)),
+        "the break-glass role": lambda: Principal(label, f"arn:aws:iam::{account}:role/{env['break_glass_role_name']}", [ALLOW_ALL],
+                                                  _org(posture)),
         "the general backup role": lambda: _role_principal(posture, label, env["general_role_name"], None),
         "the general backup role through AWS Backup": lambda: _role_principal(posture, label, env["general_role_name"], region),
         "the SSN backup role": lambda: _role_principal(posture, label, env["ssn_role_name"], None),

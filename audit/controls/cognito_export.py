@@ -10,7 +10,7 @@ are the enabled rules with a schedule expression whose target is that function w
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from audit import schedule
 from audit.controls import Outcome
@@ -134,7 +134,8 @@ def exports_encrypted_and_private(posture: Posture) -> Outcome:
             check_bucket_versioned(outcome, label, bucket)
         fn_label = f"function {function['name']}"
         outcome.subject(fn_label)
-        outcome.check(bool(function.get("kms_key")), f"{fn_label}: environment encrypted with {function.get('kms_key') or 'the AWS-owned key'}",
+        outcome.check(bool(function.get("kms_key")),
+                      f"{fn_label}: environment encrypted with {function.get('kms_key') or 'the AWS-owned key'}",
                       origin=function.get("origin"))
         queue = posture.queue_by_arn(function.get("dead_letter_arn"))
         if queue is not None:
@@ -150,7 +151,11 @@ def _exporter_principal(posture: Posture, function: dict[str, Any]) -> tuple[Pri
                      {"aws:SecureTransport": True}), role
 
 
-def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[tuple[str, Target, dict[str, Any]]]:
+# (subject, target, extra request context): one request of the feature's table
+TargetCase = tuple[str, Target, dict[str, Any]]
+
+
+def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[TargetCase]:
     """(subject, target, extra request context) for a resource named in the feature's table."""
     account, region = posture.account("environment"), posture.region("environment")
     bucket_name = function["environment"]["EXPORT_BUCKET"]
@@ -159,20 +164,22 @@ def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[tup
     bucket_policy = (bucket or {}).get("policy") or {"Statement": []}
     key = posture.key_by_arn(((bucket or {}).get("encryption") or {}).get("kms_key"))
 
-    def s3(arn: str, subject: str) -> list[tuple[str, Target, dict]]:
+    def s3(arn: str, subject: str) -> list[TargetCase]:
         return [(subject, Target(subject, arn, account, bucket_policy, "resource"), {})]
 
     namespace = function["environment"].get("METRICS_NAMESPACE") or "CompactRetention/CognitoExport"
     pool_ids = [p.get("user_pool_id") or "missing-id" for p in posture.data["inventory"]["user_pools"]]
-    table = {
+    table: dict[str, Callable[[], list[TargetCase]]] = {
         "each exported user pool": lambda: [(f"user pool {pid}", Target(pid, pool_arn(posture, pid), account, None, "resource"), {})
                                             for pid in pool_ids],
         "another user pool": lambda: [("another user pool", Target("another", pool_arn(posture, f"{region}{ANOTHER_POOL_ID_SUFFIX}"),
                                                                     account, None, "resource"), {})],
-        "an object under the export prefix": lambda: s3(f"arn:aws:s3:::{bucket_name}/{prefix}/{pool_ids[0]}/2026-01-01/users-00001.jsonl.gz",
-                                                        f"s3://{bucket_name}/{prefix}/... (export object)"),
-        "a checkpoint under the export prefix": lambda: s3(f"arn:aws:s3:::{bucket_name}/{prefix}/{pool_ids[0]}/2026-01-01/checkpoint.json",
-                                                           f"s3://{bucket_name}/{prefix}/.../checkpoint.json"),
+        "an object under the export prefix": lambda: s3(
+            f"arn:aws:s3:::{bucket_name}/{prefix}/{pool_ids[0]}/2026-01-01/users-00001.jsonl.gz",
+            f"s3://{bucket_name}/{prefix}/... (export object)"),
+        "a checkpoint under the export prefix": lambda: s3(
+            f"arn:aws:s3:::{bucket_name}/{prefix}/{pool_ids[0]}/2026-01-01/checkpoint.json",
+            f"s3://{bucket_name}/{prefix}/.../checkpoint.json"),
         "an object outside the export prefix": lambda: s3(f"arn:aws:s3:::{bucket_name}/elsewhere/object",
                                                           f"s3://{bucket_name}/elsewhere/object"),
         "the export bucket": lambda: s3(f"arn:aws:s3:::{bucket_name}", f"bucket {bucket_name}"),
@@ -182,7 +189,8 @@ def _targets(posture: Posture, function: dict[str, Any], label: str) -> list[tup
                                     Target("the export key", key["arn"] if key else "", account, key["policy"] if key else None,
                                            "kms_key", found=key is not None), {})],
         "another key": lambda: [("another key", Target("another key", f"arn:aws:kms:{region}:{account}:key/another", account,
-                                                       {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                                                       {"Statement": [{"Effect": "Allow",
+                                                                       "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
                                                                        "Action": "kms:*", "Resource": "*"}]}, "kms_key"), {})],
         "the export metrics namespace": lambda: [(f"metrics namespace {namespace}", Target("ns", "*", account, None, "resource"),
                                                   {"cloudwatch:namespace": namespace})],

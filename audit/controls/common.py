@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+from audit.controls import Outcome
 from audit.snapshot import Posture, describe
 
 
@@ -22,13 +23,13 @@ def resources_of_category(posture: Posture, category: str) -> list[dict[str, Any
     return [r for r in posture.protected() if r.get("category") == category]
 
 
-def protected_with_rules(posture: Posture):
+def protected_with_rules(posture: Posture) -> Iterator[tuple[dict[str, Any], list[tuple[dict[str, Any], dict[str, Any]]]]]:
     """(resource, [(plan, rule)]) for every protected resource."""
     for resource in posture.protected():
         yield resource, list(protecting_rules(posture, resource["arn"]))
 
 
-def protected_buckets(posture: Posture, outcome) -> Iterator[tuple[str, dict[str, Any]]]:
+def protected_buckets(posture: Posture, outcome: Outcome) -> Iterator[tuple[str, dict[str, Any]]]:
     """(name, bucket) for every protected bucket of the inventory found in the posture; a missing one is
     recorded on ``outcome`` as a failure (absence fails)."""
     for item in posture.protected():
@@ -54,4 +55,5 @@ def taken_at(posture: Posture) -> datetime:
     return parse_time(taken) if taken else datetime.now(timezone.utc)
 
 
-__all__ = ["protected_buckets", "describe", "protecting_rules", "rule_label", "resources_of_category", "protected_with_rules", "parse_time", "taken_at"]
+__all__ = ["protected_buckets", "describe", "protecting_rules", "rule_label", "resources_of_category", "protected_with_rules",
+           "parse_time", "taken_at"]

@@ -1,6 +1,8 @@
 """Coverage: every piece of primary data is protected; exclusions are explicit and reasoned."""
 from __future__ import annotations
 
+from typing import Any
+
 from audit.controls import Outcome
 from audit.controls.common import protected_buckets
 from audit.controls.registry import LIVE, control
@@ -64,7 +66,7 @@ def protected_buckets_versioned(posture: Posture) -> Outcome:
     return outcome
 
 
-def check_bucket_versioned(outcome: Outcome, name: str, bucket: dict) -> None:
+def check_bucket_versioned(outcome: Outcome, name: str, bucket: dict[str, Any]) -> None:
     """Versioning on (AWS Backup needs it) and noncurrent versions expiring (or every backup carries them all)."""
     outcome.check(bucket["versioning"] == "Enabled", f"{name}: versioning {bucket['versioning']}", origin=bucket.get("origin"))
     days = bucket["noncurrent_expiration_days"]

@@ -2,6 +2,8 @@
 encrypted TLS-only private buckets, vaults and keys that survive the deletion of their stack."""
 from __future__ import annotations
 
+from typing import Any
+
 from audit.controls import Outcome
 from audit.controls.access import Target, decide, principal
 from audit.controls.common import protected_buckets
@@ -34,7 +36,7 @@ def vaults_use_rotating_customer_keys(posture: Posture) -> Outcome:
     return outcome
 
 
-def check_bucket_encrypted_private_tls_only(posture: Posture, outcome: Outcome, name: str, bucket: dict) -> None:
+def check_bucket_encrypted_private_tls_only(posture: Posture, outcome: Outcome, name: str, bucket: dict[str, Any]) -> None:
     """SSE-KMS by default, all four public access blocks, and a request without TLS explicitly denied (decided
     for an administrator of the account, the strongest caller a bucket policy must still refuse)."""
     encryption = bucket["encryption"]
@@ -48,7 +50,7 @@ def check_bucket_encrypted_private_tls_only(posture: Posture, outcome: Outcome, 
                   origin=bucket.get("origin"))
 
 
-def check_key_customer_managed_rotating(outcome: Outcome, label: str, key: dict | None, key_ref: str | None) -> None:
+def check_key_customer_managed_rotating(outcome: Outcome, label: str, key: dict[str, Any] | None, key_ref: str | None) -> None:
     if key is None:
         outcome.check(False, f"{label}: encrypted with {key_ref or 'the AWS-managed default key'}, not a customer-managed key")
         return

@@ -5,6 +5,8 @@ event data, must keep it a limited time under a customer-managed key.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from audit.controls import Outcome
 from audit.controls.registry import LIVE, control
 from audit.snapshot import Posture
@@ -12,7 +14,7 @@ from audit.snapshot import Posture
 EVENTBRIDGE_APIS = ("events:", "scheduler:", "pipes:", "cloudformation:")
 
 
-def _label(resource: dict) -> str:
+def _label(resource: dict[str, Any]) -> str:
     return f"{resource['kind']} {resource['name']} ({resource['account_id']} {resource['region']})"
 
 

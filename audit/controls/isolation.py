@@ -79,8 +79,9 @@ def destination_vault_policies(posture: Posture) -> Outcome:
     for vault in vaults:
         label = f"vault {vault['name']} ({vault['account_id']}, {vault['region']})"
         outcome.subject(label)
-        where = Target(label, vault["arn"], vault["account_id"], vault["access_policy"] or {"Statement": []}, "resource")
-        for sid, actions in _allow_actions(where.policy):
+        policy = vault["access_policy"] or {"Statement": []}
+        where = Target(label, vault["arn"], vault["account_id"], policy, "resource")
+        for sid, actions in _allow_actions(policy):
             outcome.check(actions == ["backup:CopyIntoBackupVault"], f"{label} statement {sid} allows {', '.join(actions)}",
                           f"{label} statement {sid} allows {', '.join(actions)}, not only backup:CopyIntoBackupVault")
         kind = "ssn" if vault["name"] == posture.env["vault_names"]["ssn"] else "general"
@@ -181,10 +182,11 @@ def ssn_data_only_in_ssn_vaults(posture: Posture) -> Outcome:
             outcome.subject(label)
             destinations = [(c["destination_vault_arn"] or "").rsplit(":", 1)[-1] for c in rule["copy_actions"]]
             into_ssn = [rule["target_vault"] == ssn_name, *[d == ssn_name for d in destinations]]
+            copies = ", ".join(destinations) or "nothing"
             if is_ssn:
-                outcome.check(all(into_ssn), f"{label}: SSN data into {rule['target_vault']}, copies to {', '.join(destinations) or 'nothing'}")
+                outcome.check(all(into_ssn), f"{label}: SSN data into {rule['target_vault']}, copies to {copies}")
             else:
-                outcome.check(not any(into_ssn), f"{label}: non-SSN data into {rule['target_vault']}, copies to {', '.join(destinations) or 'nothing'}")
+                outcome.check(not any(into_ssn), f"{label}: non-SSN data into {rule['target_vault']}, copies to {copies}")
     # The vaults themselves must refuse: an administrator has no role-level deny to hide behind.
     others = [principal(posture, "the general backup role", "environment"), principal(posture, "an administrator", "environment")]
     for side, action in (("environment", "backup:StartBackupJob"), ("environment", "backup:CopyIntoBackupVault"),

@@ -121,7 +121,8 @@ def _since(posture: Posture, leftover: dict[str, Any]) -> tuple[datetime | None,
         when = job.get("completion_date") or job.get("creation_date")
         if job.get("created_resource_arn") == leftover["arn"] and when:
             found.append((parse_time(when), f"restored by job {job['job_id']}"))
-    stamps = [(leftover.get("tags") or {}).get(DRILL_TAG), *(m.group(0)[len("-drill-"):] for m in [DRILL_NAME.search(leftover["name"])] if m)]
+    stamps = [(leftover.get("tags") or {}).get(DRILL_TAG),
+              *(m.group(0)[len("-drill-"):] for m in [DRILL_NAME.search(leftover["name"])] if m)]
     for stamp in stamps:
         try:
             found.append((datetime.strptime(str(stamp), "%Y%m%dt%H%M%Sz").replace(tzinfo=timezone.utc), f"drill {stamp}"))

@@ -33,7 +33,7 @@ from audit.arns import backup_vault_arn
 from audit.controls import Outcome
 from audit.controls.access import Principal, Target, decide, identity_policies, target
 from audit.controls.registry import check, control
-from audit.policy import Request, evaluate
+from audit.policy import Decision, Request, evaluate
 from audit.snapshot import Posture, describe
 from audit.sources.records.restore_testing import RESTORE_TEST_TAG, RESTORE_TESTING_APIS
 
@@ -208,11 +208,11 @@ def _write(posture: Posture, resource_type: str) -> tuple[str, str]:
     return "dynamodb:RestoreTableFromAwsBackup", f"arn:aws:dynamodb:{region}:{account}:table/{TEST_PREFIX}-probe"
 
 
-def _verdict(decision) -> str:
+def _verdict(decision: Decision) -> str:
     return f"{'allowed' if decision.allowed else 'DENIED'} ({decision.reason})"
 
 
-def _own_deny(who: Principal, action: str, resource: str, account: str, **context: Any):
+def _own_deny(who: Principal, action: str, resource: str, account: str, **context: Any) -> Decision:
     """The role's own policies alone (no resource policy): an explicit Deny is what RES-03 asks for."""
     return evaluate(Request(who.arn, action, resource, {**who.context, **context}, resource_account=account),
                     identity_policies=who.identity_policies)
@@ -238,7 +238,7 @@ def testing_role_confined(posture: Posture) -> Outcome:
             outcome.subject(where.label)
             outcome.check(False, f"{where.label} not found in the {posture.mode} posture, so restores from it cannot be decided")
     account = posture.account("environment")
-    checked: set[tuple[str, str]] = set()
+    checked: set[tuple[str, str | None]] = set()  # (role, resource type), once each
     for plan, selection in found:
         arn = str(selection.get("iam_role_arn"))
         label = f"role {arn} of {selection_label(plan, selection)}"
@@ -277,7 +277,7 @@ def testing_role_confined(posture: Posture) -> Outcome:
 
 
 def _denied_ssn(outcome: Outcome, who: Principal, label: str, posture: Posture, ssn_vault: Target, ssn_key: Target,
-                origin: dict | None) -> None:
+                origin: dict[str, Any] | None) -> None:
     account = posture.account("environment")
     vault = vault_arn(posture, "ssn")
     own = _own_deny(who, "backup:StartRestoreJob", vault, account)

@@ -20,7 +20,7 @@ Validation facts: https://docs.aws.amazon.com/aws-backup/latest/devguide/restore
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from audit.controls import Outcome
 from audit.controls.monitoring import _enabled, _rules_here, alarms_on, alert_topics, dead_letter_checks, placed_event, prefix
@@ -125,7 +125,9 @@ def _alarm_checks(posture: Posture, outcome: Outcome, function: dict[str, Any] |
             watched = alarms_on(posture, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue["name"])
             outcome.check(bool(watched), f"dead-letter queue {queue['name']} watched by {_named(watched)}",
                           origin=queue.get("origin"))
-    for category in sorted({r.get("category") for r in tested_resources(posture)}):
+    # a text by construction: the configuration is validated before a posture is built from it, and every protected
+    # resource names its category there (audit/config/validate.py, _category_problems)
+    for category in sorted({cast(str, r.get("category")) for r in tested_resources(posture)}):
         label = f"alarm on no successful validation of {category}"
         outcome.subject(label)
         alarms = alarms_on(posture, NAMESPACE, "ValidationSucceeded", "Category", category)

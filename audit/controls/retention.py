@@ -2,6 +2,8 @@
 nothing (lifecycle, cold storage, vault lock) cuts that short or stretches it."""
 from __future__ import annotations
 
+from typing import Any, Iterator
+
 from audit.controls import Outcome
 from audit.controls.common import describe, protecting_rules, resources_of_category, rule_label
 from audit.controls.registry import LIVE, control
@@ -11,13 +13,14 @@ COLD_TO_DELETE_MIN_DAYS = 90
 COLD_STORAGE_TYPES = {"dynamodb table"}  # AWS Backup does not tier S3 backups to cold storage
 
 
-def _lifecycles(rule: dict):
+def _lifecycles(rule: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     yield "rule", rule["lifecycle"]
     for index, copy in enumerate(rule["copy_actions"]):
         yield f"copy {index + 1} to {copy['destination_vault_arn']}", copy["lifecycle"]
 
 
-def _category_rules(outcome: Outcome, posture: Posture, category: str):
+def _category_rules(outcome: Outcome, posture: Posture,
+                    category: str) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
     resources = resources_of_category(posture, category)
     if not resources:
         outcome.check(False, f"no protected resource of category {category} in the inventory")
@@ -169,7 +172,8 @@ def recovery_point_lifecycles(posture: Posture, table: list[dict[str, str]]) -> 
     outcome = Outcome()
     days_of = {row["category"]: int(row["days"]) for row in table}
     for resource in posture.protected():
-        days = days_of.get(resource.get("category"))
+        category = resource.get("category")
+        days = None if category is None else days_of.get(category)
         if days is None:
             continue
         name = describe(resource)

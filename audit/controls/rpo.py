@@ -4,6 +4,8 @@ library) + start window + completion window: a recovery point is dated at its jo
 start as late as the end of its start window and finish as late as the end of its completion window."""
 from __future__ import annotations
 
+from typing import Any
+
 from audit import schedule
 from audit.controls import Outcome
 from audit.controls.common import describe, parse_time, protected_with_rules, rule_label, taken_at
@@ -15,19 +17,20 @@ DEFAULT_START_WINDOW_MINUTES = 480
 DEFAULT_COMPLETION_WINDOW_MINUTES = 10080
 
 
-def worst_case_hours(rule: dict) -> tuple[float | None, str]:
+def worst_case_hours(rule: dict[str, Any]) -> tuple[float | None, str]:
     """Worst-case age in hours of the newest recovery point a rule leaves, and how it was computed."""
     try:
         analysis = schedule.analyse(rule["schedule"], timezone=rule.get("timezone"),
                                     default=schedule.BACKUP_RULE_DEFAULT_SCHEDULE)
     except schedule.ScheduleError as exc:
         return None, f"schedule is not valid: {exc}"
-    if analysis.max_gap is None:
+    gap = analysis.max_gap_hours  # None exactly when max_gap is
+    if gap is None:
         return None, f"schedule {analysis.described} runs at most once a year"
     start = (rule.get("start_window_minutes") or DEFAULT_START_WINDOW_MINUTES) / 60
     completion = (rule.get("completion_window_minutes") or DEFAULT_COMPLETION_WINDOW_MINUTES) / 60
-    total = analysis.max_gap_hours + start + completion
-    return total, (f"{analysis.described}: largest gap {analysis.max_gap_hours:g} h + start window {start:g} h + "
+    total = gap + start + completion
+    return total, (f"{analysis.described}: largest gap {gap:g} h + start window {start:g} h + "
                    f"completion window {completion:g} h = {total:g} h")
 
 

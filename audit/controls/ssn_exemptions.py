@@ -282,8 +282,8 @@ def _describe(pairs: set[tuple[str, str]], asked: list[Candidate]) -> str:
     for who, path in pairs:
         by_who.setdefault(who, set()).add(path)
     shared = set(PATHS)
-    for who in asked:
-        shared &= by_who.get(who.name, set())
+    for candidate in asked:
+        shared &= by_who.get(candidate.name, set())
     parts = [f"anyone ({', '.join(p for p in PATHS if p in shared)})"] if shared else []
     for who in sorted(by_who):
         paths = by_who[who] - shared
@@ -330,12 +330,12 @@ def exact_exemptions(posture: Posture) -> Outcome:
 
 
 def _check_denies(outcome: Outcome, posture: Posture, label: str, where: Target, version: Any,
-                  asked: list[Candidate], item: Mapping[str, Any] | None, origin: dict | None) -> None:
+                  asked: list[Candidate], item: Mapping[str, Any] | None, origin: dict[str, Any] | None) -> None:
     denies = [s for s in bg.statements_of(where.policy) if s.get("Effect") == "Deny"]
     present = {str(s.get("Sid")) for s in denies}
-    for (documented_label, sid) in DOCUMENTED:
-        if documented_label == label and sid not in present:
-            outcome.check(False, f"{label} DENY {sid}: documented, but not in the policy", origin=origin)
+    for (documented_label, documented_sid) in DOCUMENTED:
+        if documented_label == label and documented_sid not in present:
+            outcome.check(False, f"{label} DENY {documented_sid}: documented, but not in the policy", origin=origin)
     for statement in denies:
         sid = statement.get("Sid")
         actual = exempted_pairs(posture, label, where, statement, version, asked)
@@ -358,7 +358,7 @@ def _check_denies(outcome: Outcome, posture: Posture, label: str, where: Target,
 
 
 def _check_extra_access(outcome: Outcome, posture: Posture, label: str, where: Target, extra: list[Candidate],
-                        origin: dict | None) -> None:
+                        origin: dict[str, Any] | None) -> None:
     documented = set().union(*_documented_arns(posture, label).values())
     for who in extra:
         if who.arn in documented:
@@ -369,6 +369,5 @@ def _check_extra_access(outcome: Outcome, posture: Posture, label: str, where: T
                                               resource_account=where.account_id),
                                       identity_policies=[ALLOW_ALL], resource_policy=where.policy,
                                       resource_policy_type=where.kind).allowed})
-        outcome.check(not allowed, f"{label}: {who.name}, named in an SSN policy, "
-                                   + (f"may {', '.join(allowed)}" if allowed else "gains none of restore, decrypt, copy out, delete or tag"),
-                      origin=origin)
+        gains = f"may {', '.join(allowed)}" if allowed else "gains none of restore, decrypt, copy out, delete or tag"
+        outcome.check(not allowed, f"{label}: {who.name}, named in an SSN policy, {gains}", origin=origin)

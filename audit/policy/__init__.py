@@ -2,6 +2,16 @@
 
 See ``audit.policy.evaluator`` for the semantics and for why the evaluator is written by hand.
 """
-from audit.policy.evaluator import ROOT_USER, Decision, PolicyError, Request, evaluate, statement_matches, statement_test
+from audit.policy.evaluator import (
+    ROOT_USER,
+    Decision,
+    PolicyError,
+    Request,
+    ResourcePolicyType,
+    evaluate,
+    statement_matches,
+    statement_test,
+)
 
-__all__ = ["Decision", "PolicyError", "ROOT_USER", "Request", "evaluate", "statement_matches", "statement_test"]
+__all__ = ["Decision", "PolicyError", "ROOT_USER", "Request", "ResourcePolicyType", "evaluate", "statement_matches",
+           "statement_test"]

@@ -21,8 +21,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable, Mapping
 
-from audit.templates.functions import HANDLERS, cfn_equal
 from audit.templates.errors import Path, TemplateError, error_at
+from audit.templates.functions import HANDLERS, cfn_equal
 from audit.templates.physical import Env, attribute_value
 from audit.templates.symbols import Symbol
 

@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
-from audit.templates.cache import read as read_cached
-from audit.templates.cache import write as write_cached
+from audit.templates.cache import read as read_cached, write as write_cached
 from audit.templates.errors import TemplateError, mark_line
 
 SECTIONS = ("Resources", "Outputs", "Parameters", "Conditions", "Mappings", "Metadata", "Rules")

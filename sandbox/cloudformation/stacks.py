@@ -29,8 +29,7 @@ import json
 import logging
 from typing import Any
 
-from moto.cloudformation import models as cfn_models
-from moto.cloudformation import parsing
+from moto.cloudformation import models as cfn_models, parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
 

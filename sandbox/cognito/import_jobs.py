@@ -178,7 +178,7 @@ def header_problem(pool: Any, body: bytes) -> str | None:
     return None
 
 
-def import_row(pool: Any, row: dict[str, str] | None, seen: set[str]) -> str | None:
+def import_row(pool: Any, row: dict[str, str] | None, seen: set[str]) -> str | None:  # noqa: C901 - one CSV row checked column by column as Cognito documents them
     """Create one user from a row; the reason it fails (a rule, naming fields, never values), or None."""
     if row is None:
         return "the row does not have as many fields as the header"

@@ -62,7 +62,7 @@ def origin(stack: ResolvedStack, logical_id: str) -> dict[str, Any]:
             "line": stack.template.line_of(logical_id)}
 
 
-def resources_of(stacks: Mapping[str, ResolvedStack], type_name: str) -> Iterator[tuple[ResolvedStack, str, dict]]:
+def resources_of(stacks: Mapping[str, ResolvedStack], type_name: str) -> Iterator[tuple[ResolvedStack, str, dict[str, Any]]]:
     """Every resource of one type across the resolved stacks, with its stack and logical id."""
     for stack in stacks.values():
         for logical_id, resource in stack.template.resources_of_type(type_name).items():

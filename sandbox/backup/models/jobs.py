@@ -240,7 +240,7 @@ def _key_is_customer_managed(account_id: str, region: str, key_arn: str | None) 
     return getattr(key, "key_manager", "CUSTOMER") == "CUSTOMER"
 
 
-def start_copy_job(self: BackupBackend, *, recovery_point_arn: str, source_vault_name: str,
+def start_copy_job(self: BackupBackend, *, recovery_point_arn: str, source_vault_name: str,  # noqa: C901 - the checks in the order AWS documents the errors
                    destination_vault_arn: str, iam_role_arn: str, idempotency_token: str | None = None,
                    lifecycle: dict[str, Any] | None = None) -> CopyJob:
     st = state(self)

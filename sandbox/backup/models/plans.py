@@ -55,7 +55,7 @@ def normalize_lifecycle(lifecycle: dict[str, Any] | None) -> dict[str, Any] | No
     return result
 
 
-def validate_backup_plan(backup_plan: dict[str, Any]) -> None:
+def validate_backup_plan(backup_plan: dict[str, Any]) -> None:  # noqa: C901 - every rule of CreateBackupPlan checked in the order AWS documents them
     """The checks AWS makes on a plan document that moto does not (rule names, lifecycles, copy targets)."""
     if not isinstance(backup_plan, dict) or not backup_plan.get("BackupPlanName"):
         raise InvalidParameterValueException(msg="BackupPlan.BackupPlanName is required.")

@@ -239,7 +239,7 @@ def _items_to_restore(raw: str | None) -> list[str] | None:
     try:
         items = json.loads(raw)
     except ValueError:
-        raise InvalidParameterValueException(msg="Metadata ItemsToRestore must be a JSON list of keys or prefixes.")
+        raise InvalidParameterValueException(msg="Metadata ItemsToRestore must be a JSON list of keys or prefixes.") from None
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise InvalidParameterValueException(msg="Metadata ItemsToRestore must be a JSON list of keys or prefixes.")
     if len(items) > MAX_ITEMS_TO_RESTORE:
@@ -248,7 +248,7 @@ def _items_to_restore(raw: str | None) -> list[str] | None:
     return [re.sub(r"^s3://[^/]+/", "", i) for i in items] or None
 
 
-def start_restore_job(self: BackupBackend, *, recovery_point_arn: str, metadata: dict[str, str] | None,
+def start_restore_job(self: BackupBackend, *, recovery_point_arn: str, metadata: dict[str, str] | None,  # noqa: C901 - the checks in the order AWS documents the errors
                       iam_role_arn: str | None, idempotency_token: str | None = None,
                       resource_type: str | None = None, caller_role: str | None = None,
                       created_by: dict[str, str] | None = None) -> RestoreJob:

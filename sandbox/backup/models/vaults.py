@@ -58,7 +58,7 @@ def put_backup_vault_access_policy(self: BackupBackend, vault_name: str, policy:
     try:
         document = json.loads(text)
     except (TypeError, ValueError):
-        raise InvalidParameterValueException(msg="Policy is not valid JSON.")
+        raise InvalidParameterValueException(msg="Policy is not valid JSON.") from None
     if not isinstance(document, dict) or not document.get("Statement"):
         raise InvalidParameterValueException(msg="Policy must be a JSON policy document with a Statement.")
     state(self).vault_policies[vault_name] = text

@@ -8,8 +8,8 @@ from typing import Any
 from moto.backup.models import backup_backends
 from moto.core.common_models import CloudFormationModel
 
-from sandbox.backup.models.restore_testing import DEFAULT_START_WINDOW_HOURS
 from sandbox.backup import urls as backup_urls
+from sandbox.backup.models.restore_testing import DEFAULT_START_WINDOW_HOURS
 from sandbox.cloudformation.types.base import (
     AttributesByName,
     ReplacedOnUpdate,
@@ -284,8 +284,8 @@ class RestoreTestingPlanResource(AttributesByName, CloudFormationModel):
 
 class RestoreTestingSelectionResource(ReplacedOnUpdate, SandboxType, CloudFormationModel):
     """AWS::Backup::RestoreTestingSelection (sandbox.backup.models.restore_testing); Ref =
-    ``plan|selection`` (the type's two identifiers). An update re-creates the selection under its name (the sandbox's simplification of AWS's
-    in-place UpdateRestoreTestingSelection: the same state, a new CreationTime)."""
+    ``plan|selection`` (the type's two identifiers). An update re-creates the selection under its name (the
+    sandbox's simplification of AWS's in-place UpdateRestoreTestingSelection: the same state, a new CreationTime)."""
 
     _ref = "physical_id"
 
