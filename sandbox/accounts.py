@@ -105,11 +105,16 @@ def main(argv: list[str] | None = None) -> int:
     st = sub.add_parser("setup", help="AWS CLI profiles and a configuration copy for scripts/deploy.sh")
     st.add_argument("--env", required=True)
     st.add_argument("--out", required=True, type=Path)
-    st.add_argument("--config-dir", type=Path, default=Path(__file__).resolve().parents[1] / "config")
+    st.add_argument("--config-dir", type=Path, default=None,
+                    help="default: config/ of the project directory (RETENTION_PROJECT_DIR or the current folder)")
     args = parser.parse_args(argv)
     if args.command == "key":
         print(access_key_for(args.account))
         return 0
+    if args.config_dir is None:
+        from audit.project import config_dir
+
+        args.config_dir = config_dir()
     result = setup(args.env, args.out, args.config_dir)
     print(json.dumps(result, indent=2))
     return 0

@@ -21,7 +21,7 @@ from sandbox.accounts import access_key_for
 INVOCATION_SECONDS = 900.0
 
 
-class _Context:
+class ExportContext:
     """A Lambda context with the function's ARN and a fixed remaining time."""
 
     def __init__(self, arn: str, seconds: float = INVOCATION_SECONDS):
@@ -43,7 +43,7 @@ class _Continuations:
 
 
 @contextmanager
-def _environment(variables: dict[str, str]) -> Iterator[None]:
+def export_environment(variables: dict[str, str]) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in variables}
     os.environ.update({k: str(v) for k, v in variables.items()})
     try:
@@ -89,10 +89,10 @@ def run_exports(endpoint_url: str, account_id: str, region: str, *, day: str | N
         continuations = _Continuations()
         event = {**event, **({"day": day} if day else {})}
         invocations, result = 0, {}
-        with _environment(variables):
+        with export_environment(variables):
             while event is not None and invocations < max_invocations:
                 invocations += 1
-                result = lambda_handler(event, _Context(function["FunctionArn"]), cognito=client("cognito-idp"),
+                result = lambda_handler(event, ExportContext(function["FunctionArn"]), cognito=client("cognito-idp"),
                                         s3=client("s3"), lambda_client=continuations, cloudwatch=client("cloudwatch"))
                 event = continuations.events.pop(0) if continuations.events else None
         results.append({"rule": rule, "function": function["FunctionName"], "invocations": invocations, **result})

@@ -19,7 +19,7 @@ import functools
 import json
 from typing import Any, Callable
 
-from sandbox.exports import _Context, _environment, session
+from sandbox.exports import ExportContext, export_environment, session
 
 HANDLER = "restore_validator.handler.lambda_handler"
 DETAIL_TYPE = "Restore Job State Change"
@@ -90,8 +90,8 @@ def validate_jobs(endpoint_url: str, jobs: list[dict[str, Any]]) -> list[dict[st
         for function in targets:
             variables = dict((function.get("Environment") or {}).get("Variables") or {})
             try:
-                with _environment(variables):
-                    result = handler(event, _Context(function["FunctionArn"]), backup=backup, dynamodb=client("dynamodb"),
+                with export_environment(variables):
+                    result = handler(event, ExportContext(function["FunctionArn"]), backup=backup, dynamodb=client("dynamodb"),
                                      s3=client("s3"), cloudwatch=client("cloudwatch"))
             except Exception as exc:  # on AWS: retried, then dead-lettered (RestoreValidationDeadLettersAlarm)
                 result = {"status": "ERROR", "message": f"{type(exc).__name__}: {exc}"}

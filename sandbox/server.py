@@ -23,10 +23,19 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+# The folder holding the sandbox package: the server process runs this same code, so it is put on that
+# process's path (where the code sits, never where the user's project is).
+CODE_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
-DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "sandbox"
+
+
+def default_state_dir() -> Path:
+    """``.state/sandbox`` of the project directory (``--project-dir``, ``RETENTION_PROJECT_DIR`` or the current
+    folder: ``audit.project``)."""
+    from audit.project import project_dir
+
+    return project_dir() / ".state" / "sandbox"
 
 
 def load_extensions() -> None:
@@ -162,16 +171,18 @@ def _read_pid(state_dir: Path, port: int) -> int | None:
         return None
 
 
-def status(port: int = DEFAULT_PORT, state_dir: Path = DEFAULT_STATE_DIR) -> tuple[bool, int | None, str]:
+def status(port: int = DEFAULT_PORT, state_dir: Path | None = None) -> tuple[bool, int | None, str]:
     """(running, pid, endpoint url) of the sandbox started with this state directory on this port."""
+    state_dir = state_dir or default_state_dir()
     url = endpoint_url(port)
     pid = _read_pid(state_dir, port)
     running = pid is not None and _alive(pid) and _is_ours(pid) and answers(url)
     return running, pid, url
 
 
-def start(port: int = DEFAULT_PORT, state_dir: Path = DEFAULT_STATE_DIR, timeout: float = 60.0) -> str:
+def start(port: int = DEFAULT_PORT, state_dir: Path | None = None, timeout: float = 60.0) -> str:
     """Start the server in the background (or find it running); return its URL once it answers."""
+    state_dir = state_dir or default_state_dir()
     state_dir.mkdir(parents=True, exist_ok=True)
     running, pid, url = status(port, state_dir)
     if running:
@@ -182,11 +193,11 @@ def start(port: int = DEFAULT_PORT, state_dir: Path = DEFAULT_STATE_DIR, timeout
     log = _log_file(state_dir, port)
     env = dict(os.environ)
     env.pop("MOTO_ACCOUNT_ID", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE_DIR), env.get("PYTHONPATH", "")]))
     with open(log, "wb") as log_handle:
         process = subprocess.Popen(
             [sys.executable, "-m", "sandbox.server", "serve", "--host", DEFAULT_HOST, "--port", str(port)],
-            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log_handle, stderr=subprocess.STDOUT,
+            cwd=state_dir, env=env, stdin=subprocess.DEVNULL, stdout=log_handle, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     _pid_file(state_dir, port).write_text(f"{process.pid}\n")
@@ -203,8 +214,9 @@ def start(port: int = DEFAULT_PORT, state_dir: Path = DEFAULT_STATE_DIR, timeout
     raise RuntimeError(f"the sandbox server did not answer at {url} within {timeout:.0f} s (log: {log})")
 
 
-def stop(port: int = DEFAULT_PORT, state_dir: Path = DEFAULT_STATE_DIR, timeout: float = 10.0) -> bool:
+def stop(port: int = DEFAULT_PORT, state_dir: Path | None = None, timeout: float = 10.0) -> bool:
     """Stop the server this state directory started on this port; False if none was running."""
+    state_dir = state_dir or default_state_dir()
     pid = _read_pid(state_dir, port)
     pid_file = _pid_file(state_dir, port)
     if pid is None or not _alive(pid) or not _is_ours(pid):
@@ -226,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["serve", "start", "stop", "status"])
     parser.add_argument("--host", default=DEFAULT_HOST, help="serve only (start always binds 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    parser.add_argument("--state-dir", type=Path, default=None, help="default: .state/sandbox of the project directory")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args.host, args.port)

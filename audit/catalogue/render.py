@@ -22,9 +22,9 @@ WIDTH = 100
 
 
 def _natural(text: str) -> list[Any]:
-    from audit.report.render import _natural_key
+    from audit.report.render import natural_key
 
-    return _natural_key(text)
+    return natural_key(text)
 
 
 def requirements(catalogue: Catalogue, framework: str) -> list[dict[str, Any]]:

@@ -59,7 +59,7 @@ def alarm_arn(alarm: dict[str, Any]) -> str:
     return f"arn:aws:cloudwatch:{alarm['region']}:{alarm['account_id']}:alarm:{alarm['name']}"
 
 
-def _enabled(rule: dict[str, Any]) -> bool:
+def rule_enabled(rule: dict[str, Any]) -> bool:
     return str(rule.get("state") or "").upper().startswith("ENABLED")
 
 
@@ -97,7 +97,7 @@ def placed_event(posture: Posture, sample: str, vault_kind: str | None) -> dict[
     return event
 
 
-def _rules_here(posture: Posture) -> list[dict[str, Any]]:
+def rules_here(posture: Posture) -> list[dict[str, Any]]:
     """Rules that receive the environment's AWS service events: default bus, environment account, primary region."""
     return [r for r in posture.data.get("event_rules", []) if r["event_bus"] == "default"
             and r["account_id"] == posture.account("environment") and r["region"] == posture.region("environment")]
@@ -120,7 +120,7 @@ def failure_classes_reach_topic(posture: Posture, table: list[dict[str, str]], t
     if posture.topic_by_arn(wanted) is None:
         outcome.subject(f"{topic_label} topic")
         outcome.check(False, f"{topic_label} topic {wanted} not found in the {posture.mode} posture")
-    rules = _rules_here(posture)
+    rules = rules_here(posture)
     for row in table:
         vault = row.get("vault") if row.get("vault") not in (None, "", "-") else None
         label = f"{row['failure class']} ({row['sample event']}{', ' + vault + ' vault' if vault else ''})"
@@ -136,7 +136,7 @@ def failure_classes_reach_topic(posture: Posture, table: list[dict[str, str]], t
                 outcome.check(False, f"rule {rule['name']}: invalid event pattern: {exc}", origin=rule.get("origin"))
                 continue
             targets = {t["arn"] for t in rule["targets"]}
-            if why is None and wanted in targets and _enabled(rule):
+            if why is None and wanted in targets and rule_enabled(rule):
                 reaching.append(rule["name"])
             elif why is None and wanted in targets:
                 near.append(f"rule {rule['name']} matches but is {rule['state']}")
@@ -379,7 +379,7 @@ def undelivered_alerts_kept(posture: Posture) -> Outcome:
     outcome = Outcome()
     topics = {t["arn"] for t in alert_topics(posture)}
     _expect_topics(posture, outcome)
-    targets = [(r, t) for r in _rules_here(posture) if _enabled(r) for t in r["targets"] if t["arn"] in topics]
+    targets = [(r, t) for r in rules_here(posture) if rule_enabled(r) for t in r["targets"] if t["arn"] in topics]
     if not targets:
         outcome.subject("alert rules")
         outcome.check(False, f"no enabled rule sends to an alert topic in the {posture.mode} posture")

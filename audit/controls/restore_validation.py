@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from audit.controls import Outcome
-from audit.controls.monitoring import _enabled, _rules_here, alarms_on, alert_topics, dead_letter_checks, placed_event, prefix
+from audit.controls.monitoring import alarms_on, alert_topics, dead_letter_checks, placed_event, prefix, rule_enabled, rules_here
 from audit.controls.registry import control
 from audit.controls.restore_testing import tested_resources
 from audit.events import EventPatternError, mismatch
@@ -78,7 +78,7 @@ def _rule_checks(posture: Posture, outcome: Outcome, function: dict[str, Any] | 
     label = "Restore Job State Change COMPLETED"
     outcome.subject(label)
     wired, near = [], []
-    for rule in _rules_here(posture):
+    for rule in rules_here(posture):
         if not rule.get("event_pattern"):
             continue
         try:
@@ -87,7 +87,7 @@ def _rule_checks(posture: Posture, outcome: Outcome, function: dict[str, Any] | 
             outcome.check(False, f"rule {rule['name']}: invalid event pattern: {exc}", origin=rule.get("origin"))
             continue
         targets = [t for t in rule["targets"] if function is not None and t["arn"] == function["arn"]]
-        if why is None and targets and _enabled(rule):
+        if why is None and targets and rule_enabled(rule):
             wired.append((rule, targets[0]))
         elif why is None and targets:
             near.append(f"rule {rule['name']} matches but is {rule['state']}")
@@ -116,7 +116,7 @@ def _alarm_checks(posture: Posture, outcome: Outcome, function: dict[str, Any] |
         outcome.check(bool(errors), f"alarm on Errors of {function['name']} notifying an alert topic: {_named(errors)}",
                       origin=function.get("origin"))
         queue = posture.queue_by_arn(function.get("dead_letter_arn")) or next(
-            (posture.queue_by_arn(t.get("dead_letter_arn")) for r in _rules_here(posture) for t in r["targets"]
+            (posture.queue_by_arn(t.get("dead_letter_arn")) for r in rules_here(posture) for t in r["targets"]
              if t["arn"] == function["arn"] and posture.queue_by_arn(t.get("dead_letter_arn"))), None)
         outcome.subject("alarm on validation dead letters")
         if queue is None:

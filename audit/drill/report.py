@@ -93,9 +93,9 @@ def chart(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def html(doc: dict[str, Any]) -> str:
-    from audit.report.render import _html_env  # the audit report's environment: autoescape, strict, cached
+    from audit.report.render import html_env  # the audit report's environment: autoescape, strict, cached
 
-    return _html_env().get_template("drill.html.j2").render(doc=doc, chart=chart(doc["results"]))
+    return html_env().get_template("drill.html.j2").render(doc=doc, chart=chart(doc["results"]))
 
 
 def write(report_dir: Path, doc: dict[str, Any]) -> Path:
@@ -115,19 +115,19 @@ PACK_KIND = "compact-retention drill evidence pack"
 
 def write_pack(root: Path, cfg: Mapping[str, Any], doc: dict[str, Any], created_at: datetime) -> Path:
     """``root/<env>-drill-<UTC time>/``: pack.json, config.json, drill/drill.{json,md,html}, MANIFEST.sha256."""
-    from audit.evidence import METADATA, PACK_FORMAT, _free_folder, _json, _write_text, pack_name
+    from audit.evidence import METADATA, PACK_FORMAT, free_folder, pack_json, pack_name, write_text_file
     from audit.evidence.manifest import write_manifest
     from audit.evidence.provenance import canonical_sha256, tool_identity
 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    final = _free_folder(root, pack_name(doc["environment"], "drill", created_at))
+    final = free_folder(root, pack_name(doc["environment"], "drill", created_at))
     staging = root / f".{final.name}.partial"
     staging.mkdir()
     try:
         write(staging / "drill", doc)
-        _write_text(staging / "config.json", _json(dict(cfg)))
-        _write_text(staging / METADATA, _json({
+        write_text_file(staging / "config.json", pack_json(dict(cfg)))
+        write_text_file(staging / METADATA, pack_json({
             "format": PACK_FORMAT, "kind": PACK_KIND, "environment": doc["environment"], "mode": "drill",
             "created_at": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "tool": tool_identity(),
             "config_sha256": canonical_sha256(dict(cfg)), "status": doc["status"],

@@ -46,16 +46,16 @@ def pack_name(environment: str, mode: str, created_at: datetime) -> str:
     return f"{environment}-{mode}-{created_at.strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def _write_text(path: Path, text: str) -> None:
+def write_text_file(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def _json(value: Any) -> str:
+def pack_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _free_folder(root: Path, name: str) -> Path:
+def free_folder(root: Path, name: str) -> Path:
     candidate, number = root / name, 1
     while candidate.exists() or (root / f".{candidate.name}.partial").exists():
         number += 1
@@ -71,7 +71,7 @@ def write_pack(root: Path, *, environment: str, mode: str, created_at: datetime,
     (``{"drift": {"differences": 0, "exit_code": 0}}``); ``templates`` the template files the static
     snapshot was built from (portable path -> file)."""
     root.mkdir(parents=True, exist_ok=True)
-    final = _free_folder(root, pack_name(environment, mode, created_at))
+    final = free_folder(root, pack_name(environment, mode, created_at))
     staging = root / f".{final.name}.partial"
     staging.mkdir()
     try:
@@ -86,9 +86,9 @@ def write_pack(root: Path, *, environment: str, mode: str, created_at: datetime,
             (staging / "features").mkdir(exist_ok=True)
             shutil.copyfile(feature, staging / "features" / feature.name)
         for relative, text in sorted(files.items()):
-            _write_text(staging / relative, text)
-        _write_text(staging / "config.json", _json(dict(config)))
-        _write_text(staging / METADATA, _json({
+            write_text_file(staging / relative, text)
+        write_text_file(staging / "config.json", pack_json(dict(config)))
+        write_text_file(staging / METADATA, pack_json({
             "format": PACK_FORMAT,
             "kind": "compact-retention evidence pack",
             "environment": environment,

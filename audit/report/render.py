@@ -53,7 +53,7 @@ WAIVER_STATE_MEANINGS = {
 # --------------------------------------------------------------------------- shared view data
 
 
-def _natural_key(text: str) -> list[Any]:
+def natural_key(text: str) -> list[Any]:
     """Sort "nist:CP-9" before "nist:CP-10"."""
     return [(0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in re.split(r"(\d+)", text)]
 
@@ -66,7 +66,7 @@ def framework_counts(report: AuditReport) -> dict[str, dict[str, int]]:
             row = counts.setdefault(tag, {**{s: 0 for s in STATUSES}, "total": 0})
             row[control.status] += 1
             row["total"] += 1
-    return {tag: counts[tag] for tag in sorted(counts, key=_natural_key)}
+    return {tag: counts[tag] for tag in sorted(counts, key=natural_key)}
 
 
 def framework_summary(report: AuditReport) -> list[dict[str, Any]]:
@@ -91,7 +91,7 @@ def framework_summary(report: AuditReport) -> list[dict[str, Any]]:
     order = [f for f in FRAMEWORK_TITLES if f in rows] + sorted(f for f in rows if f not in FRAMEWORK_TITLES)
     return [{"framework": framework, "title": FRAMEWORK_TITLES.get(framework, framework),
              "by": "family" if framework == NIST else "control",
-             "rows": [rows[framework][key] for key in sorted(rows[framework], key=_natural_key)]}
+             "rows": [rows[framework][key] for key in sorted(rows[framework], key=natural_key)]}
             for framework in order]
 
 
@@ -207,7 +207,7 @@ def _environment(**options: Any) -> jinja2.Environment:
 
 
 @functools.lru_cache(maxsize=None)
-def _html_env() -> jinja2.Environment:
+def html_env() -> jinja2.Environment:
     return _environment(autoescape=True)
 
 
@@ -219,7 +219,7 @@ def _md_env() -> jinja2.Environment:
 
 
 def render_html(report: AuditReport) -> str:
-    return _html_env().get_template("report.html.j2").render(**_context(report))
+    return html_env().get_template("report.html.j2").render(**_context(report))
 
 
 def render_markdown(report: AuditReport) -> str:
