@@ -1,17 +1,15 @@
 """scripts/demo.sh on this machine: sandbox, account settings, deploy, a day of backups, live audit, drift."""
 from __future__ import annotations
 
-import re
 import subprocess
 
+from audit.controls import registry
 from tests.sandbox.conftest import REPO_ROOT, free_port, isolated_env
 
 
 def live_controls() -> int:
-    """Scenarios the live audit runs: every control id of the feature files not tagged @static."""
-    lines = [line for path in (REPO_ROOT / "features").glob("*.feature") for line in path.read_text().splitlines()
-             if line.strip().startswith("@") and re.search(r"@[A-Z]+-\d+\b", line)]
-    return sum(1 for line in lines if "@static" not in line.split())
+    """Controls the live audit runs: every control declared to run live (audit.controls.registry)."""
+    return sum(1 for control in registry.controls().values() if control.runs_in("live"))
 
 
 def test_demo_passes_every_control_live_and_shows_no_drift(tmp_path):
