@@ -4,7 +4,6 @@ fails, with a message saying what to add or remove, on every kind of disagreemen
 feature folders, catalogues and declarations)."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,25 +12,12 @@ from audit.catalogue import CATALOGUE_FILE, CatalogueError, load_catalogue
 from audit.catalogue.check import check
 from audit.catalogue.frameworks import BACKUP_AUDIT_MANAGER_CONTROLS, NIST_CONTROLS
 from audit.controls.registry import Check, Control
+from tests.support.catalogue import CATALOGUE, write
 
 REPO = Path(__file__).resolve().parents[2]
 
 # A small consistent pair (catalogue, feature) to break one way at a time. Its ids are not the bundled
 # ones: the check is about any catalogue and any features.
-CATALOGUE = """\
-controls:
-  - id: ABC-01
-    title: First
-    rationale: why the first
-    mappings:
-      nist: [CP-9, CP-6(1)]
-      backup-audit-manager: [BACKUP_LAST_RECOVERY_POINT_CREATED]
-  - id: ABC-02
-    title: Second
-    rationale: why the second
-    mappings:
-      nist: [AC-6]
-"""
 FEATURE = """\
 @sample
 Feature: Sample
@@ -56,13 +42,6 @@ def _declared(control_id: str, phrase: str) -> Control:
 # the declarations the sample pair agrees with (the check takes any registry's, not only the bundled one)
 DECLARED = {"ABC-01": _declared("ABC-01", "something holds"), "ABC-02": _declared("ABC-02", "something else holds")}
 CHECKS = [check for control in DECLARED.values() for check in control.checks]
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from audit.catalogue import load_catalogue
 from audit.catalogue.frameworks import BACKUP_AUDIT_MANAGER_CONTROLS
 from audit.cli import main
 from audit.controls import registry
-from tests.catalogue.test_catalogue import CATALOGUE, write
+from tests.support.catalogue import CATALOGUE, write
 
 REPO = Path(__file__).resolve().parents[2]
 

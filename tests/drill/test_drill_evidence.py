@@ -14,8 +14,8 @@ from audit.cli import main
 from audit.config import load_config
 from audit.drill import report
 from audit.evidence.manifest import MANIFEST
-from tests.drill.test_drill_sandbox import aws_env, world  # noqa: F401 (fixtures)
-from tests.sandbox.conftest import sandbox  # noqa: F401 (fixture)
+from tests.support.drill import aws_env, world  # noqa: F401 (fixtures)
+from tests.support.sandbox import sandbox  # noqa: F401 (fixture)
 
 NOW = datetime(2026, 12, 3, 21, 0, 5, tzinfo=timezone.utc)
 CFG = load_config("example", None).data

@@ -25,8 +25,7 @@ import pytest
 from audit.cli import main
 from audit.config import load_config
 from audit.sources.static.build import build_snapshot
-from tests.sandbox.conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, example_accounts, sandbox  # noqa: F401 (fixture)
-from tests.sandbox.test_restore import make_role
+from tests.support.sandbox import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, example_accounts, make_role, sandbox  # noqa: F401 (fixture)
 
 TABLE = "compact-connect-example-provider"
 BUCKET = f"compact-connect-example-provider-users-{ENV_ACCOUNT}"

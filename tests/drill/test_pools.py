@@ -14,8 +14,8 @@ import pytest
 
 from audit.drill import plan, pools
 from audit.drill.pools import PoolState, UserFacts, compare_pools
-from tests.drill.test_drill_sandbox import aws_env, drill  # noqa: F401 (fixture)
-from tests.sandbox.conftest import ENV_ACCOUNT, sandbox  # noqa: F401 (fixture)
+from tests.support.drill import aws_env, drill  # noqa: F401 (fixture)
+from tests.support.sandbox import ENV_ACCOUNT, sandbox  # noqa: F401 (fixture)
 
 ROLE = f"arn:aws:iam::{ENV_ACCOUNT}:role/CognitoImportLogs"
 POOL_ID = "us-east-1_exStaffU1"  # the example configuration's staff-users pool

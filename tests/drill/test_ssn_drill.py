@@ -24,9 +24,8 @@ import pytest
 
 from audit import break_glass as bg
 from audit.cli import main
-from tests.sandbox.conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, sandbox  # noqa: F401
-from tests.sandbox.test_break_glass_ops import ROLE, TICKET, Deployment
-from tests.sandbox.test_restore import make_role
+from tests.support.break_glass import ROLE, TICKET, Deployment
+from tests.support.sandbox import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, make_role, sandbox  # noqa: F401
 
 TABLE = "compact-connect-example-ssn"
 TABLE_ARN = f"arn:aws:dynamodb:{ENV_REGION}:{ENV_ACCOUNT}:table/{TABLE}"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.evidence.normalise import differences, explain
-from tests.sandbox.conftest import REPO_ROOT, sandbox  # noqa: F401  (the fixture: one sandbox for this module)
-from tests.sandbox.test_tamper import Deployed
+from tests.support.deployments import Deployed
+from tests.support.sandbox import REPO_ROOT, sandbox  # noqa: F401  (the fixture: one sandbox for this module)
 
 SCRIPT = REPO_ROOT / "scripts" / "quarterly-audit.sh"
 REPORTS = ["cucumber.json", "junit.xml", "report.html", "report.json", "report.md", "snapshot.json"]

@@ -18,8 +18,8 @@ import pytest
 from audit import deployment, events
 from audit.config import load_config
 from audit.sources.static.stacks import template_path
-from tests.sandbox.conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, sandbox  # noqa: F401 (fixture)
-from tests.sandbox.test_tamper import Deployed
+from tests.support.deployments import Deployed
+from tests.support.sandbox import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, sandbox  # noqa: F401 (fixture)
 
 STACKS = ("backup-vaults", "sample-application", "backup-infrastructure", "monitoring", "plan-critical-data")
 
@@ -66,7 +66,7 @@ def live_monitoring_audit(deployed) -> tuple[int, dict[str, dict]]:
 
 
 def deployed_retention() -> Path:
-    from tests.sandbox.conftest import VENV_BIN
+    from tests.support.sandbox import VENV_BIN
 
     return VENV_BIN / "retention"
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION
+from tests.support.sandbox import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -396,7 +396,7 @@ def test_cognito_csv_header(sandbox):
 # ----------------------------------------------------------------------------------- scripts/sandbox.sh
 
 def test_sandbox_sh_status_and_a_second_start(sandbox):
-    from .conftest import free_port, sandbox_sh
+    from tests.support.sandbox import free_port, sandbox_sh
 
     running = sandbox_sh("status", sandbox.port, sandbox.env)
     assert running.returncode == 0 and sandbox.url in running.stdout

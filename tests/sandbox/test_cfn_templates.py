@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, VENV_BIN
+from tests.support.sandbox import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, VENV_BIN
 
 ENV = "example"
 TAGS = f"compact-retention:environment={ENV}"

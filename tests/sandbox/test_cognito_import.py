@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from audit.drill.pools import PoolRestoreFailed, upload_csv
-from tests.sandbox.conftest import sandbox  # noqa: F401 (fixture)
+from tests.support.sandbox import sandbox  # noqa: F401 (fixture)
 
 ROLE = "arn:aws:iam::111111111111:role/CognitoImportLogs"
 

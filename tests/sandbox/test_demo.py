@@ -4,7 +4,7 @@ from __future__ import annotations
 import subprocess
 
 from audit.controls import registry
-from tests.sandbox.conftest import REPO_ROOT, free_port, isolated_env
+from tests.support.sandbox import REPO_ROOT, free_port, isolated_env
 
 
 def live_controls() -> int:

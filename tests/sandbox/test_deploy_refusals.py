@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from .conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, example_accounts
+from tests.support.sandbox import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, example_accounts
 
 FORGED_PROFILE = ("sandbox-example-environment\tcloudformation/forged.yaml\n"
                   "forged\tcompact-retention-example-forged\tenvironment\t111111111111\tus-east-1\tsandbox-example-environment")

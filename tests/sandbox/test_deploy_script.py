@@ -11,8 +11,7 @@ import pytest
 
 from audit.config import load_config
 from audit.deployment import stack_plan
-
-from .conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, example_accounts
+from tests.support.sandbox import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION, REPO_ROOT, example_accounts
 
 PLAN = stack_plan(load_config("example").data, include_demo=True)
 

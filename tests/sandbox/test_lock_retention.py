@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from .conftest import REPO_ROOT
+from tests.support.sandbox import REPO_ROOT
 
 SCRIPT = r"""
 import json

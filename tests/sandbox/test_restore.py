@@ -10,37 +10,27 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import BACKUP_ACCOUNT, BACKUP_REGION, ENV_ACCOUNT, ENV_REGION
+from tests.support.sandbox import (  # noqa: F401
+    BACKUP_ACCOUNT,
+    BACKUP_REGION,
+    ENV_ACCOUNT,
+    ENV_REGION,
+    RESTORE_POLICIES,
+    TRUST,
+    backup_now,
+    key_use_through_backup,
+    make_role,
+)
 
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"},
-    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ENV_ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
-RESTORE_POLICIES = ("arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
-                    "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore")
 MiB = 1024 * 1024
 
 
-def key_use_through_backup(region: str) -> str:
-    """The role's own permission to use vault keys through AWS Backup (the managed restore policy allows KMS
-    only through dynamodb, ec2, ...)."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": ["kms:Decrypt", "kms:CreateGrant"], "Resource": "*",
-        "Condition": {"StringEquals": {"kms:ViaService": f"backup.{region}.amazonaws.com"}}}]})
 
 
 def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
     return excinfo.value.response["Error"]["Code"]
 
 
-def make_role(sandbox, name: str, account: str = ENV_ACCOUNT, region: str = ENV_REGION, *,
-              key_use: bool = True) -> str:
-    iam = sandbox.client("iam", account, region)
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST.replace(ENV_ACCOUNT, account))["Role"]["Arn"]
-    for policy in RESTORE_POLICIES:
-        iam.attach_role_policy(RoleName=name, PolicyArn=policy)
-    if key_use:
-        iam.put_role_policy(RoleName=name, PolicyName="vault-key-use", PolicyDocument=key_use_through_backup(region))
-    return arn
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +69,6 @@ def world(sandbox):
             "table_arn": f"arn:aws:dynamodb:{ENV_REGION}:{ENV_ACCOUNT}:table/licences"}
 
 
-def backup_now(sandbox, vault: str, resource_arn: str, role: str) -> dict:
-    backup = sandbox.client("backup")
-    job_id = backup.start_backup_job(BackupVaultName=vault, ResourceArn=resource_arn, IamRoleArn=role,
-                                     Lifecycle={"DeleteAfterDays": 35})["BackupJobId"]
-    job = backup.describe_backup_job(BackupJobId=job_id)
-    assert job["State"] == "COMPLETED", job.get("StatusMessage")
-    return job
 
 
 def restore(sandbox, point: str, metadata: dict, role: str, account: str = ENV_ACCOUNT,

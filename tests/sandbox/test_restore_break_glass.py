@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 from audit import break_glass as bg
 from audit.break_glass import ops
 from audit.config import load_config
+from tests.support.sandbox import BACKUP_ACCOUNT, ENV_ACCOUNT, ENV_REGION
 
-from .conftest import BACKUP_ACCOUNT, ENV_ACCOUNT, ENV_REGION
 from .test_restore import TRUST, error_code, make_role, restore
 
 SSN_VAULT = "CompactConnectBackupVault-SSN"

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from audit.schedule import parse
-from tests.sandbox.conftest import ENV_ACCOUNT, ENV_REGION, REPO_ROOT
-from tests.sandbox.test_tamper import RETENTION, Deployed, _at
+from tests.support.deployments import RETENTION, Deployed, at_hours_ago
+from tests.support.sandbox import ENV_ACCOUNT, ENV_REGION, REPO_ROOT
 
 RULE = "compact-retention-example-restore-job-completed"
 CRITICAL_PLAN = "compact_retention_example_critical_data"
@@ -54,7 +54,7 @@ def deployed(sandbox, tmp_path_factory):
 def test_restore_tests_of_ten_days_ago_are_stale(deployed):
     """Every plan ran 10 to 17 days ago, and not since: the newest test of every resource is older than the
     7-day cadence plus 1 day of grace."""
-    output = deployed.restore_tests("--latest-due", "--at", _at(10 * 24))
+    output = deployed.restore_tests("--latest-due", "--at", at_hours_ago(10 * 24))
     assert "COMPLETED" in output
     assert deployed.audit() == (1, {"RES-06"})
     res = deployed.control("RES-06")

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ENV_ACCOUNT, ENV_REGION, REPO_ROOT
+from tests.support.sandbox import ENV_ACCOUNT, ENV_REGION, REPO_ROOT
+
 from .test_restore import error_code, make_role
 from .test_restore_break_glass import (
     TABLE as SSN_TABLE,

@@ -21,8 +21,7 @@ import pytest
 
 from audit.config import load_config
 from audit.deployment import protected_resources, ssn_table_arns
-
-from .conftest import REPO_ROOT, example_accounts
+from tests.support.sandbox import REPO_ROOT, example_accounts
 
 CFG = load_config("example").data
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
