@@ -29,6 +29,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterator
 
 #: One year plus a margin: long enough to see monthly, quarterly and leap-day patterns.
@@ -377,9 +378,16 @@ def _cache_path(expression: str, start: datetime, horizon: timedelta, zone: str,
         version = metadata.version("aws-croniter")
     except metadata.PackageNotFoundError:
         return None
-    key = hashlib.sha256(f"2|{version}|{expression}|{start.isoformat()}|{horizon.total_seconds()}|{zone}|{defaulted}"
-                         .encode()).hexdigest()
+    key = hashlib.sha256(f"2|{version}|{code_digest()}|{expression}|{start.isoformat()}|{horizon.total_seconds()}|{zone}|"
+                         f"{defaulted}".encode()).hexdigest()
     return cache_root() / "schedules" / f"{key}.json"
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """The SHA-256 of this module, the code that computes an analysis: part of every cache key, so an edit of
+    it is never served an analysis its old code computed."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def _to_json(a: ScheduleAnalysis) -> dict[str, Any]:

@@ -33,6 +33,20 @@ def test_cached_analysis_equals_the_computed_one(tmp_path):
     assert cached == computed and cached.max_gap == timedelta(hours=72)
 
 
+def test_an_edit_of_the_schedule_code_misses_the_cache(tmp_path, monkeypatch):
+    """The key holds a digest of audit/schedule.py: an analysis its old code computed is never served."""
+    import hashlib
+    from pathlib import Path
+
+    assert schedule.code_digest() == hashlib.sha256(Path(schedule.__file__).read_bytes()).hexdigest()
+    schedule.analyse("cron(0 2 ? * MON-FRI *)", start=START)
+    first = set((tmp_path / "schedules").glob("*.json"))
+    monkeypatch.setattr(schedule, "code_digest", lambda: hashlib.sha256(b"an edited schedule.py").hexdigest())
+    schedule._analyse_cached.cache_clear()
+    schedule.analyse("cron(0 2 ? * MON-FRI *)", start=START)
+    assert len(first) == 1 and len(set((tmp_path / "schedules").glob("*.json")) - first) == 1
+
+
 def test_a_schedule_that_stops_has_an_open_gap():
     analysis = schedule.analyse("cron(0 2 * * ? 2026)", start=datetime(2026, 12, 1, tzinfo=timezone.utc))
     assert analysis.max_gap_hours > 24 * 300
