@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +13,13 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / "config"
 TEMPLATES_DIR = REPO_ROOT / "cloudformation"
+
+# The code under test is the working tree these tests sit in: in this process pyproject.toml's ``pythonpath``
+# and the package tests/ put it first on the import path; here the commands the tests start (``python -m
+# audit``, ``retention``, the scripts) get it first too, before any installed or editable copy of the project
+# (tests/unit/test_working_tree.py shows both, from a copy of the repository).
+if os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] != str(REPO_ROOT):
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)
 
 
 @pytest.fixture
