@@ -21,6 +21,9 @@ from audit import schedule
 from audit.arns import ArnError, parse_arn
 from audit.config.loader import ConfigError, LoadedConfig, field_path as _path, load_raw
 
+# the libraries whose behaviour decides a validation (the schema checker, the schedule parser)
+VALIDATING_LIBRARIES = ("jsonschema", "aws-croniter")
+
 COLD_TO_DELETE_MIN_DAYS = 90  # AWS: DeleteAfterDays >= MoveToColdStorageAfterDays + 90
 CATEGORIES_WITH_DEDICATED_VAULT = {"ssn_data"}  # the templates hold exactly one dedicated vault pair
 TABLE_ONLY_CATEGORIES = {"ssn_data"}  # the SSN role can back up DynamoDB only
@@ -346,14 +349,36 @@ def problems(data: dict[str, Any], environment: str | None = None, *, for_audit:
 
 def _validated_marker(data: dict[str, Any], environment: str, for_audit: bool) -> Path:
     """Where a successful validation of exactly these inputs is remembered: the merged configuration, the
-    schema, this module's code and the day (schedules are measured from today) all go into the key."""
+    schema, the validating libraries' versions and the day (schedules are measured from today) make the key;
+    the marker holds the project code that validated (audit/code_fingerprint.py), checked on read."""
     from audit.cache_paths import cache_root
+    from audit.code_fingerprint import library_versions
 
     digest = hashlib.sha256()
     for part in (json.dumps(data, sort_keys=True), Path(__file__).with_name("schema.json").read_text(encoding="utf-8"),
-                 Path(__file__).read_text(encoding="utf-8"), environment, str(for_audit), date.today().isoformat()):
+                 library_versions(VALIDATING_LIBRARIES), environment, str(for_audit), date.today().isoformat()):
         digest.update(part.encode() + b"\0")
     return cache_root() / "validated" / digest.hexdigest()
+
+
+def _validated_before(marker: Path) -> bool:
+    """The marker exists and the code that wrote it is the code loaded now (every recorded module unchanged)."""
+    from audit.code_fingerprint import unchanged
+
+    try:
+        return unchanged(json.loads(marker.read_text(encoding="utf-8"))["code"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _remember_validated(marker: Path) -> None:
+    from audit.code_fingerprint import loaded_code
+
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(json.dumps({"code": loaded_code()}), encoding="utf-8")
+    except OSError:
+        pass
 
 
 def load_config(environment: str, config_dir: Path | str | None = None, *, for_audit: bool = False) -> LoadedConfig:
@@ -366,15 +391,11 @@ def load_config(environment: str, config_dir: Path | str | None = None, *, for_a
     # Only the audit's read may use the memory of an earlier validation; 'config validate' and the deployer
     # always validate in full.
     marker = _validated_marker(loaded.data, environment, for_audit) if for_audit else None
-    if marker is not None and marker.exists():
+    if marker is not None and _validated_before(marker):
         return loaded
     found = problems(loaded.data, environment, for_audit=for_audit)
     if found:
         raise ConfigError(loaded.source, found)
     if marker is not None:
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        except OSError:
-            pass
+        _remember_validated(marker)
     return loaded

@@ -188,10 +188,12 @@ def _md_raw(value: Any) -> Markup:
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates are kept beside the decoded-template cache: compiling them is a fifth of an
-    audit's run time. Without a writable cache folder the templates are simply compiled each time."""
+    audit's run time. Without a writable cache folder the templates are simply compiled each time. Jinja keys
+    each entry by the template's source checksum and its bytecode format; the folder is per Jinja version, so
+    code another version compiled is never loaded."""
     from audit.cache_paths import cache_root
 
-    folder = cache_root() / "jinja"
+    folder = cache_root() / "jinja" / jinja2.__version__
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

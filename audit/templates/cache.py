@@ -2,17 +2,18 @@
 
 Decoding with cfn-lint's decoder costs about 0.4 s per process, almost all of it importing cfn-lint.
 The static audit runs once per environment, often several times in one CI job, on the same templates, so
-the decoded tree is kept as JSON keyed by the SHA-256 of the template's bytes and the cfn-lint version.
+the decoded tree is kept as JSON keyed by the SHA-256 of the template's bytes, the cfn-lint version and the
+sources of this package (the code that decodes and freezes a tree: audit/code_fingerprint.py).
 Line numbers survive: nodes are rebuilt as dict/list/str subclasses with a ``start_mark.line`` like
 cfn-lint's own. A cache that cannot be read or written is ignored (the template is decoded as usual).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import tempfile
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,16 @@ def cache_dir() -> Path:
     return template_cache_dir()
 
 
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """The decoder's code: this package's sources and cfn-lint's version."""
+    from audit.code_fingerprint import files_digest, package_files
+
+    return files_digest(package_files(Path(__file__).parent), ["cfn-lint"])
+
+
 def _key(data: bytes) -> str:
-    try:
-        version = metadata.version("cfn-lint")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    return hashlib.sha256(f"{CACHE_FORMAT}:{version}:".encode() + data).hexdigest()
+    return hashlib.sha256(f"{CACHE_FORMAT}:{code_digest()}:".encode() + data).hexdigest()
 
 
 def _line(node: Any) -> int | None:

@@ -41,7 +41,7 @@ def test_an_edit_of_any_module_loaded_when_the_snapshot_was_built_misses_the_cac
     edit of any of them, audit/break_glass.py included (the sources call it), is a miss."""
     import hashlib
 
-    from audit.sources.static import cache as static_cache
+    from audit import code_fingerprint
 
     monkeypatch.setenv("RETENTION_CACHE_DIR", str(tmp_path / "cache" / "templates"))
     cfg, templates = load_config("example").data, REPO / "cloudformation"
@@ -57,23 +57,23 @@ def test_an_edit_of_any_module_loaded_when_the_snapshot_was_built_misses_the_cac
     recorded = set(entry["code"])
     assert {"audit.sources.static.build", "audit.sources.static.functions", "audit.sources.records.function",
             "audit.break_glass", "audit.deployment", "audit.templates.resolved"} <= recorded
-    real = static_cache._sha256
+    real = code_fingerprint.sha256_file
     for module in sorted(recorded):
-        origin = static_cache.module_file(module)
+        origin = code_fingerprint.module_file(module)
         edited = hashlib.sha256(origin.read_bytes() + b"\n# edited\n").hexdigest()
-        monkeypatch.setattr(static_cache, "_sha256", lambda path, o=origin, e=edited: e if path == o else real(path))
+        monkeypatch.setattr(code_fingerprint, "sha256_file", lambda path, o=origin, e=edited: e if path == o else real(path))
         before = len(builds)
         cached_snapshot(cfg, templates, build)
         assert len(builds) == before + 1, f"an edit of {module} was served the cached snapshot"
         cached_snapshot(cfg, templates, build)  # the entry records the edited bytes: a hit while they stay
         assert len(builds) == before + 1
-        monkeypatch.setattr(static_cache, "_sha256", real)
+        monkeypatch.setattr(code_fingerprint, "sha256_file", real)
         cached_snapshot(cfg, templates, build)  # undoing the edit is an edit too
         assert len(builds) == before + 2
 
 
 def test_an_entry_whose_module_is_gone_is_a_miss(tmp_path, monkeypatch):
-    from audit.sources.static import cache as static_cache
+    from audit.code_fingerprint import unchanged
 
-    assert static_cache._unchanged({"audit.no_such_module": [str(tmp_path / "gone.py"), "0" * 64]}) is False
-    assert static_cache._unchanged({}) is False  # an entry that recorded no code proves nothing
+    assert unchanged({"audit.no_such_module": [str(tmp_path / "gone.py"), "0" * 64]}) is False
+    assert unchanged({}) is False  # an entry that recorded no code proves nothing
