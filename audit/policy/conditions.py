@@ -155,10 +155,11 @@ def _validate_value(op: Operator, value: str, where: str) -> None:
 
 
 def parse_number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    """An integer or decimal ("Numeric condition operators ... comparing a key to an integer or decimal
+    value"), nothing else Python's float() takes: "nan" would make a Deny never apply (every comparison with it
+    is false), and "inf", "1e3" or "1_000" are no numbers a policy author writes."""
+    text = text.strip()
+    return float(text) if re.fullmatch(r"[-+]?\d+(\.\d+)?", text) else None
 
 
 def parse_date(text: str) -> float | None:

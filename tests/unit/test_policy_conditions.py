@@ -112,10 +112,22 @@ class TestNumericOperators:
         assert not one("NumericLessThan", "s3:max-keys", "10", {"s3:max-keys": "lots"})
         assert not one("NumericGreaterThanEquals", "s3:max-keys", "10", {"s3:max-keys": "lots"})
 
-    @pytest.mark.parametrize("value", ["ten", "", "10 keys"])
+    @pytest.mark.parametrize("value", ["ten", "", "10 keys", "nan", "NaN", "inf", "-Infinity", "1e3", "1_000", "0x10"])
     def test_a_policy_value_that_is_no_number_is_refused_when_read(self, value: str) -> None:
-        """Refused even when the key is absent from every request: a typo must not disable a Deny."""
+        """Refused even when the key is absent from every request: a typo must not disable a Deny. Only an
+        integer or a decimal is a number (OPERATORS: "comparing a key to an integer or decimal value"); Python's
+        float() also takes "nan", which no request value ever equals, orders before or after."""
         refused({"NumericLessThan": {"s3:max-keys": value}}, "not valid for NumericLessThan")
+
+    @pytest.mark.parametrize("value", ["-5", "+5", " 10 ", "0.25"])
+    def test_signed_and_decimal_policy_values_are_numbers(self, value: str) -> None:
+        assert one("NumericGreaterThanEquals", "s3:max-keys", value, {"s3:max-keys": "10"}) is (float(value) <= 10)
+
+    @pytest.mark.parametrize("operator", ["NumericLessThan", "NumericNotEquals", "NumericGreaterThan"])
+    def test_a_request_value_written_as_nan_or_an_exponent_is_decided_as_no_number(self, operator: str) -> None:
+        no_number = one(operator, "s3:max-keys", "10", {"s3:max-keys": "lots"})
+        for written in ("1e0", "nan", "inf"):
+            assert one(operator, "s3:max-keys", "10", {"s3:max-keys": written}) is no_number, written
 
 
 class TestDateOperators:
