@@ -371,8 +371,7 @@ def _equal(expected: Any, actual: Any) -> bool:
         if _in_numeric_range(expected) and _in_numeric_range(actual):
             return _comparable(expected) == _comparable(actual)
         return expected == actual  # outside the numeric range: compared as written (an account number)
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return type(expected) is type(actual) and expected == actual
+    # a boolean is never a number (bool is not among _is_number's types) nor a string: same type, same value
     return type(expected) is type(actual) and expected == actual
 
 
