@@ -2,13 +2,18 @@
 
 - MUTATION_TRACE=<data file>, MUTATION_TRACE_INCLUDE=<paths>: record which test runs which line of the
   mutated files (coverage.py, one dynamic context per test id). Coverage starts when this module is
-  imported, before the conftests, so lines run at import are seen too (with the empty context).
+  imported, before the conftests, so lines run at import are seen too (with the empty context). Each test
+  starts with the project's in-memory caches (``functools`` caches of its modules) emptied and a cache
+  folder of its own: otherwise a cached function's lines would be credited only to the first test that
+  filled the cache, and a later test that would kill a mutant there would never be picked for it.
 - MUTATION_SELECT=<file of test ids>: run only those tests (a mutant needs only the tests that reach it).
   Ids are read from a file, not the command line: a parametrised id may hold characters no shell keeps.
 """
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +29,26 @@ if os.environ.get("MUTATION_TRACE"):
     _coverage.start()
 
 
+PROJECT_PACKAGES = ("audit", "exporter", "restore_validator", "steps")
+
+
+def _empty_project_caches() -> None:
+    for name, module in list(sys.modules.items()):
+        if name.split(".", 1)[0] not in PROJECT_PACKAGES or module is None:
+            continue
+        for value in list(vars(module).values()):
+            candidates = [value, *vars(value).values()] if isinstance(value, type) else [value]
+            for candidate in candidates:
+                clear = getattr(candidate, "cache_clear", None)
+                if callable(clear) and getattr(candidate, "__module__", None) == name:
+                    clear()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: Any) -> Any:
     if _coverage is not None:
+        _empty_project_caches()
+        os.environ["RETENTION_CACHE_DIR"] = tempfile.mkdtemp(prefix="trace-", dir=os.environ.get("XDG_CACHE_HOME")) + "/templates"
         _coverage.switch_context(item.nodeid)
     yield
     if _coverage is not None:
