@@ -13,6 +13,7 @@ Pages cited:
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -176,6 +177,8 @@ class TestNotPrincipal:
         ([session("Admin", session_name="s2")], session("Admin")),
         ([user("Admin")], session("Admin")),
         ([role("Admin")], user("Admin")),
+        ([f"arn:aws:iam::{OTHER}:root"], ROOT),
+        ([user("alice")], ROOT),
     ])
     def test_allow_applies_to_a_caller_none_of_whose_identities_is_listed(self, listed: list[str], caller: str) -> None:
         assert allow_except({"AWS": listed}, caller)
@@ -203,8 +206,8 @@ class TestArnMatch:
         that is not a six-field ARN has nothing to compare, so it never equals one."""
         assert arn(BUCKET, BUCKET)
         for truncated in ("arn:aws:s3", "arn:aws:s3::", "arn", ""):
-            assert not arn(BUCKET, truncated), truncated
-            assert not arn("arn:aws:*", truncated), truncated
+            assert arn(BUCKET, truncated) is False, truncated
+            assert arn("arn:aws:*", truncated) is False, truncated
 
     def test_a_policy_value_of_fewer_than_six_fields_matches_no_arn(self) -> None:
         for truncated in ("arn:aws:s3", "arn:aws:s3::", "arn:*"):
@@ -369,6 +372,12 @@ class TestCaller:
         caller = parse_caller(raw)
         assert (caller.kind, caller.account, caller.arn, caller.principal_type) == (kind, account, arn, principal_type)
         assert caller.is_service is (kind == "service")
+
+    def test_a_caller_is_an_immutable_value(self) -> None:
+        caller = parse_caller(session("App"))
+        assert caller == parse_caller(session("App")) and hash(caller) == hash(parse_caller(session("App")))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            caller.account = OTHER  # type: ignore[misc]
 
     def test_role_names(self) -> None:
         assert parse_caller(role("ops/App")).role_name == "App"
