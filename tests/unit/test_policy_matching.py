@@ -229,6 +229,9 @@ class TestArnMatch:
         assert arn("arn:aws:logs:us-east-1:111111111111:log-group:/x:*", "arn:aws:logs:us-east-1:111111111111:log-group:/x:log-stream:y")
         assert not arn("arn:aws:logs:us-east-1:111111111111:log-group:/x", "arn:aws:logs:us-east-1:111111111111:log-group:/x:y")
         assert not arn("arn:aws:s?:::bucket", "arn:aws:s33:::bucket")
+        # colons after the fifth belong to the resource field, as literal colons
+        assert arn("arn:aws:logs:us-east-1:111111111111:log-group:a:b", "arn:aws:logs:us-east-1:111111111111:log-group:a:b")
+        assert not arn("arn:aws:logs:us-east-1:111111111111:log-group:a:b", "arn:aws:logs:us-east-1:111111111111:log-groupXaYb")
         assert arn("arn:aws:s?:::bucket", "arn:aws:s3:::bucket")
 
 
