@@ -373,8 +373,8 @@ def match_principal(element: Any, caller: Caller, where: str) -> PrincipalMatch:
 
 def _listed(values: Mapping[str, list[str]], caller: Caller) -> set[str]:
     """Which of the caller's identities a ``NotPrincipal`` element lists: ``account``, ``entity`` (the user,
-    role, federated user or root itself), ``role`` (a session's role), ``session`` (the session itself),
-    ``service``."""
+    role or federated user itself; the root user is listed as its ``account``), ``role`` (a session's role),
+    ``session`` (the session itself), ``service``."""
     if caller.is_service:
         named = any(_service_entry_match(e, caller) is PrincipalMatch.DIRECT for e in values.get("Service", []))
         return {"service"} if named else set()
@@ -389,8 +389,6 @@ def _listed(values: Mapping[str, list[str]], caller: Caller) -> set[str]:
                 found.add("role")
         elif _aws_entry_match(entry, caller) is PrincipalMatch.DIRECT:
             found.add("entity")
-    if caller.kind == "root" and "account" in found:
-        found.add("entity")
     return found
 
 
