@@ -208,7 +208,27 @@ def test_a_tag_value_is_cut_to_the_256_characters_aws_accepts():
 def test_values_of_the_change_and_the_record_cannot_be_altered_once_made():
     """A record read from tags, the roles and the change are values: nothing downstream can rewrite them."""
     record = bg.Record("INC-1", None, None, None, None)
-    for value, field in ((record, "ticket"), (ROLES, "environment"), (VAULT_CHANGE, "label")):
+    state = bg.State(bg.LOCAL_VAULT, bg.OPEN, record, ())
+    for value, field in ((record, "ticket"), (ROLES, "environment"), (VAULT_CHANGE, "label"), (state, "status")):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, field, "x")
     assert hash(ROLES) == hash(copy.deepcopy(ROLES))
+
+
+def test_a_state_says_what_it_knows_and_no_more():
+    empty = bg.Record(None, None, None, None, None)
+    assert bg.State(bg.LOCAL_KEY, bg.CLOSED, None, ()).describe() == "closed"
+    assert bg.State(bg.LOCAL_KEY, bg.OPEN, empty, ("x",)).describe() == (
+        "break-glass open since an unknown time for ticket (none recorded) (role unknown)")
+    assert bg.State(bg.LOCAL_KEY, bg.RECORDED, empty, ()).describe() == (
+        "break-glass record since an unknown time for ticket (none recorded) but the policy carries none of its statements "
+        "(half-opened or reverted by hand)")
+
+
+def test_an_empty_caller_stays_empty_and_an_unknown_form_is_kept():
+    assert bg.anonymised("") == ""
+    assert bg.anonymised(None) is None
+    assert bg.anonymised("arn:aws:iam::111111111111:root") == "arn:aws:iam::111111111111:root"
+    assert bg.anonymised("arn:aws:sts::111111111111:assumed-role/Ops") == "arn:aws:sts::111111111111:assumed-role/Ops"
+    user = bg.anonymised("arn:aws:sts::111111111111:federated-user/jane")
+    assert user.startswith("arn:aws:sts::111111111111:federated-user/sha256-") and "jane" not in user
