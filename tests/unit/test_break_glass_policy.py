@@ -3,7 +3,6 @@ exemption lands and where it is taken out, a second open, a close whose template
 knows, how differences from the template are named, the digest, and the refusals."""
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import json
@@ -206,13 +205,16 @@ def test_a_tag_value_is_cut_to_the_256_characters_aws_accepts():
 
 
 def test_values_of_the_change_and_the_record_cannot_be_altered_once_made():
-    """A record read from tags, the roles and the change are values: nothing downstream can rewrite them."""
-    record = bg.Record("INC-1", None, None, None, None)
-    state = bg.State(bg.LOCAL_VAULT, bg.OPEN, record, ())
-    for value, field in ((record, "ticket"), (ROLES, "environment"), (VAULT_CHANGE, "label"), (state, "status")):
+    """A record read from tags, the roles, the change and a state are values: nothing downstream can rewrite
+    them. (Each is made here, in the test, so the mutation run sees which code the test depends on.)"""
+    roles = bg.roles(ENV, BKP, "CompactConnect-SSNBreakGlassRole")
+    change = bg.change(bg.LOCAL_VAULT, roles, REGION)
+    record = bg.Record.from_tags({bg.TAG_TICKET: "INC-1"})
+    state = bg.state(bg.LOCAL_VAULT, None, record.tags(), change)
+    for value, field in ((record, "ticket"), (roles, "environment"), (change, "label"), (state, "status")):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, field, "x")
-    assert hash(ROLES) == hash(copy.deepcopy(ROLES))
+    assert hash(roles) == hash(bg.roles(ENV, BKP, "CompactConnect-SSNBreakGlassRole"))
 
 
 def test_a_state_says_what_it_knows_and_no_more():
