@@ -4,6 +4,10 @@ break-glass makes with the parameters AWS names (a wrong parameter or a resource
 error, as it is in AWS). A test can make any call of one account fail with an error code, make a write be
 silently changed by the account (``on_put``), and read what every resource holds afterwards.
 
+Listings come in pages of two through the ``NextToken`` loop of ``Side.pages`` (``can_paginate`` is False),
+whatever marker the real API uses: what is pinned is that the break-glass reads every page, not botocore's
+paginators.
+
 Unlike the sandbox (tests/sandbox/test_break_glass_ops.py), it runs in the test's process, so the mutation
 run's per-test coverage sees the code of ``audit.break_glass.ops`` and ``.aws`` it exercises.
 """
