@@ -64,7 +64,7 @@ def test_open_records_then_opens_every_resource_and_close_gives_back_the_deploye
         side = bg.SIDE[label]
         assert cloud.policy(label) == bg.open_policy(templates[label], bg.change(label, ROLES, cloud.regions[cloud.sides[side]]))
         record = bg.Record.from_tags(cloud.tags(label))
-        assert record == bg.Record(TICKET, STAMP, cloud.callers[cloud.sides[side]].replace("@", "@"), ROLES.of(side),
+        assert record == bg.Record(TICKET, STAMP, cloud.callers[cloud.sides[side]], ROLES.of(side),
                                    bg.digest(templates[label]))
         assert cloud.tags(label)["compact-retention:" + ("vault" if "vault" in label else "key")] == "ssn"  # other tags kept
     # per resource, the record is written before the policy (never an open policy without its record)
