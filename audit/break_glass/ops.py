@@ -38,7 +38,7 @@ from audit.break_glass import aws
 from audit.break_glass.aws import StepFailed
 from audit.sources.live.aws import Credentials
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1  # bad input raises BadInput: the CLI exits with its own code for it (2)
 SESSION_PREFIX = "break-glass-"
 Policies = Callable[[str], "Mapping[str, Any] | None"]  # label -> the deployed policy of that resource
 

@@ -16,13 +16,14 @@ def _roles(posture: Posture) -> break_glass.Roles:
 
 
 def _decision_check(outcome: Outcome, posture: Posture, who_label: str, action: str, where_label: str,
-                    expected: str, *, opened: bool) -> Outcome:
+                    expected: str, *, opened: bool) -> None:
+    """Records, in ``outcome``, whether ``who`` is ``expected`` to do ``action`` on ``where``."""
     where = target(posture, where_label)
     subject = f"{where_label} ({where.arn or 'missing'})"
     outcome.subject(subject)
     if not where.found:
         outcome.check(False, f"{where_label}: not found in the {posture.mode} posture")
-        return outcome
+        return
     who = principal(posture, who_label, side_of_target(where_label))
     if opened:
         where.policy = break_glass.opened(where_label, where.policy, _roles(posture), posture.region(side_of_target(where_label)))
@@ -32,7 +33,6 @@ def _decision_check(outcome: Outcome, posture: Posture, who_label: str, action: 
     # Allow can open.
     ok = actual == expected or (expected == "denied" and actual == "explicitly denied")
     outcome.check(ok, f"{who_label} ({who.arn}) {action} on {where_label}: {actual} ({decision.reason}), expected {expected}")
-    return outcome
 
 
 @check("each principal below is (?P<expected>allowed|denied|explicitly denied) the action on the target")

@@ -78,19 +78,21 @@ def baseline(copy: Path, area: Area, sources: list[str]) -> Coverage:
     covered = coverage.CoverageData(basename=str(data))
     covered.read()
     result = Coverage(tests=[])
-    every: set[str] = set()
+    every: set[str] = set()  # the tests that reached the area's code
     for measured in covered.measured_files():
         relative = Path(measured).resolve().relative_to(copy.resolve()).as_posix()
         for line, contexts in covered.contexts_by_lineno(measured).items():
             tests = {c.removesuffix("|run") for c in contexts if c}
             result.by_line[(relative, line)] = tests
             every |= tests
-    result.tests = sorted(every) if every else _collect(copy, files, env)
+    # every test of the area, not only those that reached its code while traced: a mutant of code that runs at
+    # import (a dataclass decorator, a module constant) shapes values a test may only read
+    result.tests = _collect(copy, files, env) or sorted(every)
     return result
 
 
 def _collect(copy: Path, files: list[str], env: dict[str, str]) -> list[str]:
-    done = subprocess.run([*PYTEST, "--collect-only", "-q", *files], cwd=copy, env=env, capture_output=True, text=True)
+    done = subprocess.run([*PYTEST, "--collect-only", *files], cwd=copy, env=env, capture_output=True, text=True)
     return [line for line in done.stdout.splitlines() if "::" in line]
 
 
