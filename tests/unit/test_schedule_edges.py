@@ -135,3 +135,39 @@ def test_a_backup_rule_more_often_than_hourly_is_refused_by_the_config_check(exp
 
     problems = list(_schedule_problems("backup_policies.x", {"schedule": expression}, 24))
     assert [p[1].endswith("runs more often than hourly, which AWS Backup rejects") for p in problems] == ([True] if refused else [])
+
+
+# -- the analysis as a value ------------------------------------------------------------------------------
+def test_an_analysis_cannot_be_changed_by_one_of_the_callers_it_is_shared_with():
+    """analyse() serves the same object from its cache to every control: it is frozen (and so hashable)."""
+    import dataclasses
+
+    analysis = schedule.analyse("cron(0 5 * * ? *)", start=START)
+    assert schedule.analyse("cron(0 5 * * ? *)", start=START) is analysis
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        analysis.max_gap = None  # type: ignore[misc]
+    assert hash(analysis) == hash(schedule.analyse("cron(0 5 * * ? *)", start=START))
+
+
+def test_an_analysis_built_without_zone_or_default_is_utc_and_given():
+    analysis = schedule.ScheduleAnalysis("cron(0 5 * * ? *)", D, D, 1, START, START)
+    assert (analysis.timezone, analysis.defaulted, analysis.described) == ("Etc/UTC", False, "cron(0 5 * * ? *)")
+    assert analysis.max_gap_hours == 24
+
+
+# -- field values ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("expression,times", [("cron(0/1 0 * * ? *)", list(range(60))), ("cron(0/59 0 * * ? *)", [0, 59]),
+                                              ("cron(0 0/23 * * ? *)", [0, 23 * 60]), ("cron(5/60 0 * * ? *)", None),
+                                              ("cron(0 0/24 * * ? *)", None), ("cron(0 0/0 * * ? *)", None)])
+def test_an_increment_runs_from_1_to_the_fields_highest_value(expression, times):
+    """The / wildcard specifies increments (ScheduledEvents page): 0/59 in minutes runs at :00 and :59. An
+    increment of 0 or past the field's highest value names nothing AWS documents: refused, naming the increment."""
+    if times is None:
+        with pytest.raises(schedule.ScheduleError, match=r"the increment '\d+' must be a whole number from 1 to (59|23)"):
+            schedule.parse(expression)
+    else:
+        assert list(schedule.parse(expression).times) == times
+
+
+def test_a_year_range_of_one_year_is_that_year():
+    assert schedule.parse("cron(0 5 * * ? 2026-2026)").years == frozenset({2026})
