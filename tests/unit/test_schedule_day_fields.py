@@ -75,3 +75,23 @@ def test_the_leftmost_invalid_field_is_named():
                               ("cron(0 5 ? 13 8 *)", "month"), ("cron(0 5 ? * 8 1969)", "day-of-week")]:
         with pytest.raises(schedule.ScheduleError, match=f"the {named} field"):
             schedule.parse(expression)
+
+
+def test_a_refusal_by_the_cron_library_is_a_schedule_error_without_its_text(monkeypatch):
+    """Every field is checked before aws-croniter reads the day fields; should the library still refuse an
+    expression (a new version, a form not checked here), the audit says it is not one AWS accepts and never
+    shows the library's Python text."""
+    import aws_croniter
+
+    def refuse(*args, **kwargs):
+        raise ValueError("invalid literal for int() with base 10: 'W'")
+
+    monkeypatch.setattr(aws_croniter, "AwsCroniter", refuse)
+    schedule._cron.cache_clear()
+    try:
+        with pytest.raises(schedule.ScheduleError) as raised:
+            schedule.parse("cron(0 5 17 * ? *)")
+    finally:
+        schedule._cron.cache_clear()
+    assert str(raised.value).startswith("cron(0 5 17 * ? *): not a cron expression AWS accepts")
+    assert "int()" not in str(raised.value) and raised.value.__cause__ is None and raised.value.__suppress_context__
