@@ -86,6 +86,9 @@ def test_the_first_and_last_years_aws_accepts_are_valid_and_run():
     assert last.get_next(datetime(2199, 12, 30)) == [datetime(2199, 12, 31, 5)]
     first = schedule.parse("cron(0 5 1 1 ? 1970)")
     assert first.get_prev(datetime(1970, 1, 2)) == [datetime(1970, 1, 1, 5)]
+    assert first.get_prev(datetime(1970, 1, 3)) == [datetime(1970, 1, 1, 5)]
+    assert first.get_prev(datetime(1970, 2, 3)) == [datetime(1970, 1, 1, 5)]
+    assert last.get_next(datetime(2199, 11, 30)) == [datetime(2199, 12, 31, 5)]
     assert schedule.parse("cron(0 5 * * ? 1970-2199)").years == frozenset(range(1970, 2200))
 
 

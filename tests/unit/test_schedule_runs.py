@@ -141,3 +141,12 @@ def test_the_default_start_is_today_at_midnight_utc():
     after = datetime.now(timezone.utc)
     midnights = {moment.replace(hour=0, minute=0, second=0, microsecond=0) for moment in (before, after)}
     assert analysis.first_run in midnights
+
+
+@pytest.mark.parametrize("name", [None, ""])
+def test_no_time_zone_is_utc(name):
+    """ScheduleExpressionTimezone absent: "By default, ScheduleExpressions are in UTC" (BackupRule API reference)."""
+    from zoneinfo import ZoneInfo
+
+    assert schedule._zone(name) == ZoneInfo("Etc/UTC")
+    assert schedule.analyse("cron(0 5 * * ? *)", start=START, timezone=name).first_run == at(2026, 1, 1, 5)
