@@ -86,3 +86,11 @@ def test_an_unwritable_cache_does_not_stop_the_analysis(tmp_path):
     (tmp_path / "deep").mkdir()
     (tmp_path / "deep" / "schedules").write_text("a file where the folder should be", encoding="utf-8")
     assert schedule.analyse("cron(0 5 * * ? *)", start=START).max_gap == timedelta(hours=24)
+
+
+def test_the_code_digest_is_of_the_schedule_modules_own_bytes():
+    import hashlib
+    from pathlib import Path
+
+    schedule.code_digest.cache_clear()
+    assert schedule.code_digest() == hashlib.sha256(Path(schedule.__file__).read_bytes()).hexdigest()

@@ -150,3 +150,15 @@ def test_no_time_zone_is_utc(name):
 
     assert schedule._zone(name) == ZoneInfo("Etc/UTC")
     assert schedule.analyse("cron(0 5 * * ? *)", start=START, timezone=name).first_run == at(2026, 1, 1, 5)
+
+
+def test_a_clock_change_at_midnight_is_seen():
+    """Havana, 1 November 2026, clocks go back from 01:00 to 00:00: 00:30 comes twice and runs at its first
+    occurrence (04:30 UTC). Santiago, 6 September 2026, clocks go forward from 00:00 to 01:00: 00:30 does not
+    exist and does not run (a 47-hour gap)."""
+    havana = schedule.analyse("cron(30 0 * * ? *)", start=at(2026, 10, 31), horizon=3 * D, timezone="America/Havana")
+    assert (havana.runs, havana.first_run, havana.last_run) == (3, at(2026, 10, 31, 4, 30), at(2026, 11, 2, 5, 30))
+    assert (havana.max_gap, havana.min_gap) == (25 * H, 24 * H)  # 1 Nov 04:30 -> 2 Nov 05:30 UTC
+    santiago = schedule.analyse("cron(30 0 * * ? *)", start=at(2026, 9, 5), horizon=3 * D, timezone="America/Santiago")
+    assert (santiago.runs, santiago.first_run, santiago.last_run) == (2, at(2026, 9, 5, 4, 30), at(2026, 9, 7, 3, 30))
+    assert santiago.max_gap == 47 * H
