@@ -162,3 +162,11 @@ def test_a_clock_change_at_midnight_is_seen():
     santiago = schedule.analyse("cron(30 0 * * ? *)", start=at(2026, 9, 5), horizon=3 * D, timezone="America/Santiago")
     assert (santiago.runs, santiago.first_run, santiago.last_run) == (2, at(2026, 9, 5, 4, 30), at(2026, 9, 7, 3, 30))
     assert santiago.max_gap == 47 * H
+
+
+def test_the_run_before_the_horizon_is_found_back_to_1_january_1970():
+    """The first year AWS accepts: a schedule of 1, 20 and 21 January 1970 seen from 2 January has the 19-day
+    gap from 1 January behind its first run (the open gap after its last run is counted to the horizon's end)."""
+    analysis = schedule.analyse("cron(0 5 1,20,21 1 ? 1970)", start=at(1970, 1, 2), horizon=20 * D)
+    assert (analysis.runs, analysis.first_run) == (2, at(1970, 1, 20, 5))
+    assert (analysis.max_gap, analysis.min_gap) == (19 * D, 19 * H)
