@@ -210,7 +210,15 @@ def test_a_resource_without_a_point_does_not_stop_the_check_of_the_next():
 @pytest.mark.parametrize("control_id,markers", [("RPO-01", []), ("RPO-02", []), ("RPO-03", ["live", "needs-history"]),
                                                 ("RPO-04", ["live", "needs-history"])])
 def test_only_the_live_age_checks_need_a_day_of_history(control_id, markers):
-    """RPO-03/04 read recovery points a fresh account does not have yet: ``--tags "not needs-history"`` skips them."""
+    """RPO-03/04 read recovery points, which a fresh account does not have yet (they fail on it): they are
+    declared live and needing history, so ``--tags "not needs-history"`` skips them; RPO-01/02 read the plans."""
     from audit.controls import registry
 
+    fresh = posture(rule("daily", DAILY))
+    if markers:
+        kind = "source" if control_id == "RPO-03" else "copy"
+        assert not rpo.newest_recovery_point_age(fresh, 24, 2, kind=kind).passed
+    else:
+        check = rpo.local_recovery_point_age if control_id == "RPO-01" else rpo.cross_account_copy_age
+        assert check(fresh, 24, 3).subjects == [TABLE]
     assert registry.get(control_id).markers() == markers
