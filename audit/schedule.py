@@ -34,8 +34,6 @@ from typing import Any, Iterator
 
 #: One year plus a margin: long enough to see monthly, quarterly and leap-day patterns.
 DEFAULT_HORIZON = timedelta(days=400)
-#: Kept for compatibility: the analysis no longer caps the number of runs (it works on whole days).
-MAX_OCCURRENCES = 20_000
 #: AWS Backup runs a plan rule at most once an hour.
 MIN_BACKUP_INTERVAL = timedelta(hours=1)
 #: AWS Backup's default when a rule has no ScheduleExpression (BackupRule API reference: "When no CRON

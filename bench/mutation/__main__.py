@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.mutation.areas import AREAS, Area
 from bench.mutation.operators import Mutant, iter_sources, mutants_of
 from bench.mutation.report import load_justified, render, score, write_json
-from bench.mutation.run import Result, baseline, make_copies, run_all
+from bench.mutation.run import Coverage, Result, baseline, make_copies, run_all
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,20 +104,22 @@ def main(argv: list[str] | None = None) -> int:
     holder, copies = make_copies(ROOT, arguments.jobs)
     with holder:
         work: list[tuple[Mutant, str, list[str]]] = []
-        timeout = 60.0
+        coverages: dict[str, Coverage] = {}
+        cap = 60.0
         for area, sources, mutants in plan:
             began = time.perf_counter()
-            covered = baseline(copies[0], area, sources)
+            coverages[area.name] = covered = baseline(copies[0], area, sources)
             took = time.perf_counter() - began
-            timeout = max(timeout, 5 * took)
-            print(f"baseline {area.name}: {len(covered.tests)} tests reach its code, {took:.1f} s traced; "
-                  f"{len(mutants)} mutants", file=sys.stderr, flush=True)
+            cap = max(cap, 5 * took)
+            print(f"baseline {area.name}: {len(covered.tests)} tests, {took:.1f} s traced; {len(mutants)} mutants",
+                  file=sys.stderr, flush=True)
             work += [(m, area.name, covered.tests_for(m)) for m in mutants]
 
         def progress(done: int, total: int, result: Result) -> None:
-            print(f"[{done}/{total}] {result.status:<9} {result.mutant.describe()}", file=sys.stderr, flush=True)
+            print(f"[{done}/{total}] {result.status:<9} {result.mutant.describe()} ({result.seconds:.1f} s)",
+                  file=sys.stderr, flush=True)
 
-        results = run_all(copies, work, timeout, progress)
+        results = run_all(copies, work, cap, progress, lambda area, tests: coverages[area].timeout_for(tests, cap))
     scores = score(results, justified, {area.name: area.target for area, _, _ in plan})
     all_keys = {m.key for area, sources, _ in plan for s in sources for m in mutants_of(ROOT / s, ROOT)}
     print(render(scores, results, justified, all_keys))

@@ -5,7 +5,9 @@
   imported, before the conftests, so lines run at import are seen too (with the empty context). Each test
   starts with the project's in-memory caches (``functools`` caches of its modules) emptied and a cache
   folder of its own: otherwise a cached function's lines would be credited only to the first test that
-  filled the cache, and a later test that would kill a mutant there would never be picked for it.
+  filled the cache, and a later test that would kill a mutant there would never be picked for it. The
+  seconds each test took (traced, so slower than a plain run) are written beside the data: a mutant's
+  timeout is counted from the tests it runs.
 - MUTATION_SELECT=<file of test ids>: run only those tests (a mutant needs only the tests that reach it).
   Ids are read from a file, not the command line: a parametrised id may hold characters no shell keeps.
 """
@@ -65,7 +67,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = keep
 
 
+_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if _coverage is not None:
+        _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _coverage is not None:
         _coverage.stop()
         _coverage.save()
+        import json
+
+        Path(os.environ["MUTATION_TRACE"] + ".durations").write_text(json.dumps(_durations), encoding="utf-8")

@@ -42,6 +42,12 @@ class Coverage:
 
     tests: list[str]
     by_line: dict[tuple[str, int], set[str]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # each test's traced duration
+
+    def timeout_for(self, tests: list[str], cap: float) -> float:
+        """Room for pytest to start and the tests to run three times over their traced time (a mutant that
+        loops forever is stopped in seconds, not at the area's worst case), at most ``cap``."""
+        return min(cap, 20.0 + 3.0 * sum(self.seconds.get(test, 1.0) for test in tests))
 
     def tests_for(self, mutant: Mutant) -> list[str]:
         if mutant.at_import:
@@ -88,6 +94,10 @@ def baseline(copy: Path, area: Area, sources: list[str]) -> Coverage:
     # every test of the area, not only those that reached its code while traced: a mutant of code that runs at
     # import (a dataclass decorator, a module constant) shapes values a test may only read
     result.tests = _collect(copy, files, env) or sorted(every)
+    try:
+        result.seconds = json.loads(Path(str(data) + ".durations").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
     return result
 
 
@@ -153,9 +163,11 @@ class Worker:
 
 
 def run_all(copies: list[Path], work: list[tuple[Mutant, str, list[str]]], timeout: float,
-            progress: Callable[[int, int, Result], None]) -> list[Result]:
+            progress: Callable[[int, int, Result], None],
+            budget: Callable[[str, list[str]], float] | None = None) -> list[Result]:
     """Each copy is one worker; a thread per worker hands it the next mutant. A worker that breaks records
-    its mutant as an error (never counted as killed) and the others go on."""
+    its mutant as an error (never counted as killed) and the others go on. ``budget(area, tests)``, when
+    given, is a mutant's timeout; else ``timeout``."""
     todo: queue.Queue[tuple[int, tuple[Mutant, str, list[str]]]] = queue.Queue()
     for index, item in enumerate(work):
         todo.put((index, item))
@@ -172,7 +184,7 @@ def run_all(copies: list[Path], work: list[tuple[Mutant, str, list[str]]], timeo
                 except queue.Empty:
                     return
                 try:
-                    result = worker.run(mutant, area, tests, timeout)
+                    result = worker.run(mutant, area, tests, budget(area, tests) if budget else timeout)
                 except (Exception, SystemExit) as exc:  # noqa: BLE001 - recorded, shown, never a kill
                     result = Result(mutant, area, "error", f"{type(exc).__name__}: {exc}")
                 with lock:

@@ -247,3 +247,15 @@ def test_a_mutant_needs_the_tests_that_reach_its_lines_or_all_of_them_when_it_ru
     assert covered.tests_for(mutant(2, 3)) == ["t::a", "t::b"]  # a node over two lines: the tests of both
     assert covered.tests_for(mutant(5, 5)) == []
     assert covered.tests_for(mutant(5, 5, at_import=True)) == ["t::a", "t::b", "t::c"]
+
+
+def test_a_mutants_timeout_is_counted_from_the_tests_it_runs_and_capped():
+    """A mutant that loops forever is stopped after its own tests' time (three times over, plus start-up),
+    not after the whole area's: one such mutant cost 186 s before."""
+    from bench.mutation.run import Coverage
+
+    covered = Coverage(tests=["t::a", "t::b"], seconds={"t::a": 0.5, "t::b": 10.0})
+    assert covered.timeout_for(["t::a"], cap=600) == 21.5
+    assert covered.timeout_for(["t::a", "t::b"], cap=600) == 51.5
+    assert covered.timeout_for(["t::a", "t::b"], cap=40) == 40
+    assert covered.timeout_for(["t::unknown"], cap=600) == 23.0  # a test without a traced time counts 1 s
