@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from audit import schedule
 from audit.controls import rpo
+from tests.support.schedules import at, fresh_schedule_cache  # noqa: F401 (a fixture)
 
 EB_CRON = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html"
 EB_RATE = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rate-expressions.html"
@@ -37,10 +38,6 @@ START = datetime(2026, 1, 1, tzinfo=timezone.utc)  # a Thursday
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 D = timedelta(days=1)
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -182,12 +179,7 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("RETENTION_CACHE_DIR", str(tmp_path / "templates"))
-    schedule._analyse_cached.cache_clear()
-    yield
-    schedule._analyse_cached.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_schedule_cache")
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

@@ -11,35 +11,7 @@ from typing import Any
 import pytest
 
 from audit.policy import ROOT_USER, Decision, PolicyError, Request, evaluate, statement_matches
-
-ACCT = "111111111111"
-OTHER = "222222222222"
-KEY = f"arn:aws:kms:us-east-1:{ACCT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-ROOT = f"arn:aws:iam::{ACCT}:root"
-
-
-def role(name: str, account: str = ACCT) -> str:
-    return f"arn:aws:iam::{account}:role/{name}"
-
-
-def session(name: str, account: str = ACCT, session_name: str = "s1") -> str:
-    return f"arn:aws:sts::{account}:assumed-role/{name}/{session_name}"
-
-
-def policy(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def allow(action: Any = "*", resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action: Any = "*", resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
-
-
-def req(principal: str = role("Admin"), action: str = "kms:Decrypt", resource: str = KEY, **context: Any) -> Request:
-    return Request(principal=principal, action=action, resource=resource, context=context)
+from tests.support.policies import ACCT, KEY, OTHER, ROOT, allow, deny, policy, req, role, session
 
 
 def s3_req(resource: str = "arn:aws:s3:::bucket/key", **context: Any) -> Request:

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from audit import schedule
 from audit.controls import rpo
 from audit.snapshot import Posture
+from tests.support.schedules import fresh_schedule_cache  # noqa: F401 (a fixture)
 
 BACKUP_RULE = "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRule.html"
 ENV_ACCOUNT, BACKUP_ACCOUNT = "111111111111", "222222222222"
@@ -28,12 +28,7 @@ LOCAL_VAULT = f"arn:aws:backup:us-east-1:{ENV_ACCOUNT}:backup-vault:Local"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("RETENTION_CACHE_DIR", str(tmp_path / "templates"))
-    schedule._analyse_cached.cache_clear()
-    yield
-    schedule._analyse_cached.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_schedule_cache")
 
 
 def rule(name: str, expression: str | None, start: int | None = 60, completion: int | None = 120,

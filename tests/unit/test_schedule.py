@@ -7,16 +7,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from audit import schedule
+from tests.support.schedules import fresh_schedule_cache  # noqa: F401 (a fixture)
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("RETENTION_CACHE_DIR", str(tmp_path / "templates"))
-    schedule._analyse_cached.cache_clear()
-    yield
-    schedule._analyse_cached.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_schedule_cache")
 
 
 @pytest.mark.parametrize("expression,hours", [("cron(0 2 * * ? *)", 24), ("cron(0 2 ? * SUN *)", 168),

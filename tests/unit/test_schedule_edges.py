@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from audit import schedule
+from tests.support.schedules import at, fresh_schedule_cache  # noqa: F401 (a fixture)
 
 SCHEDULED_EVENTS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/events/ScheduledEvents.html"
 SCHEDULE_TYPES = "https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html"
@@ -19,16 +20,7 @@ START = datetime(2026, 1, 1, tzinfo=timezone.utc)  # a Thursday
 D = timedelta(days=1)
 
 
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("RETENTION_CACHE_DIR", str(tmp_path / "templates"))
-    schedule._analyse_cached.cache_clear()
-    yield
-    schedule._analyse_cached.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_schedule_cache")
 
 
 # -- how many runs make a gap ----------------------------------------------------------------------------

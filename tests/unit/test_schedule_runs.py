@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from audit import schedule
+from tests.support.schedules import at, fresh_schedule_cache  # noqa: F401 (a fixture)
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -21,16 +22,7 @@ D = timedelta(days=1)
 EVERY_6_HOURS = "cron(0 0/6 * * ? *)"
 
 
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("RETENTION_CACHE_DIR", str(tmp_path / "templates"))
-    schedule._analyse_cached.cache_clear()
-    yield
-    schedule._analyse_cached.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_schedule_cache")
 
 
 # -- a horizon whose ends cut a day of several runs --------------------------------------------------------
