@@ -41,4 +41,9 @@ AREAS: dict[str, Area] = {area.name: area for area in (
     Area("waivers",
          sources=("audit/waivers.py",),
          tests=("tests/waivers/test_*.py", "tests/unit/test_findings.py")),
+    # the restore comparison and the drill's decisions (which pool, which plan): the same discipline for the
+    # modules of the restore issues; the drill's AWS calls are exercised by the sandbox tests, not here
+    Area("drill",
+         sources=("audit/drill/compare.py", "audit/drill/plan.py", "audit/drill/pools.py"),
+         tests=("tests/drill/test_compare*.py", "tests/drill/test_plan*.py", "tests/drill/test_pools*.py")),
 )}
