@@ -271,3 +271,20 @@ def test_a_failure_before_the_scratch_pool_exists_cleans_up_nothing(world):
     result = run(world)
     assert checks_of(result)["restore"] == (FAILED, "CreateUserPool: LimitExceededException")
     assert result["cleanup"] is None and result["restored_as"] == SCRATCH
+
+
+def test_federated_users_alone_are_reported_as_not_importable_information(world):
+    s3 = FakeS3()
+    manifest = export(s3, csv_users=("u1", "u2"))  # every CSV user verified; one federated user
+    world.prepared = pools.Prepared(TARGET, "exports", MANIFEST, manifest)
+    world.clients = {"s3": s3, "cognito-idp": world.cognito}.__getitem__
+    result = run(world)
+    assert checks_of(result)["not importable"] == (INFO, "0 user(s) without a verified auto-verified attribute (AWS "
+                                                         "refuses their rows), 1 federated")
+    assert result["status"] == PASSED
+
+
+def test_the_restore_time_is_kept_to_the_millisecond(world):
+    result = run(world, clock=Clock(10.0, 11.23456))
+    assert result["restore_seconds"] == 1.235
+    assert checks_of(result)["restore time"] == (PASSED, "1.2 s against the RTO of 3600 s (1 h)")
