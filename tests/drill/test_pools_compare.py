@@ -226,3 +226,8 @@ def test_memberships_fail_counting_lost_and_added_ones_and_naming_their_users():
     lost.memberships = set()
     assert _by_name(compare_pools(_state(), lost))["memberships"].detail == \
         f"2 missing, 0 extra (of 2); users {refs('u1', 'u2')}"
+
+
+def test_a_false_verified_flag_does_not_hide_the_attributes_after_it():
+    assert pools.comparable_attributes({"email_verified": "false", "email": "a@x", "sub": "s", "name": "n"}) == \
+        {"email": "a@x", "name": "n"}

@@ -288,3 +288,10 @@ def test_the_restore_time_is_kept_to_the_millisecond(world):
     result = run(world, clock=Clock(10.0, 11.23456))
     assert result["restore_seconds"] == 1.235
     assert checks_of(result)["restore time"] == (PASSED, "1.2 s against the RTO of 3600 s (1 h)")
+
+
+def test_a_job_that_reports_no_counts_counts_as_none_imported_or_failed(world):
+    world.cognito.describe_user_import_job = lambda UserPoolId, JobId: {  # noqa: N803
+        "UserImportJob": {"JobId": JobId, "Status": "Succeeded"}}
+    checks = checks_of(run(world))
+    assert checks["user import"] == (FAILED, "2 job(s): 0 imported, 0 failed; expected 2 and 1")

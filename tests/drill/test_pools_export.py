@@ -194,3 +194,14 @@ def test_an_empty_manifest_reads_as_an_empty_pool():
     data = pools.read_export(FakeS3(), pools.Prepared(TARGET, "exports", "m", {}))
     assert (data.description, data.groups, data.users, data.memberships, data.csv_files, data.federated) == \
         ({}, [], {}, set(), [], 0)
+
+
+def test_only_import_csv_files_are_imported():
+    """The exporter's other files (a report, notes) are not user rows, whatever their extension."""
+    s3 = FakeS3()
+    manifest = export(s3)
+    base = f"cognito-export/{POOL_ID}/2026-12-01/r1/"
+    manifest["objects"] += [s3.put(base + "errors.csv", b"row,detail\n1,x\n"),
+                            s3.put(base + "import-notes.json", b'{"note": 1}')]
+    data = pools.read_export(s3, pools.Prepared(TARGET, "exports", base + "manifest.json", manifest))
+    assert [h for h, _ in data.csv_files] == [HEADER, HEADER[::-1]]

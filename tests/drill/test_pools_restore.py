@@ -44,7 +44,7 @@ DESCRIPTION = {
          "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "2048"}},
         {"Name": "name", "AttributeDataType": "String", "Required": False},
         {"Name": "phone_number", "AttributeDataType": "String"},
-        {"Name": "custom:level", "AttributeDataType": "Number", "Mutable": True, "DeveloperOnlyAttribute": False,
+        {"Name": "custom:level:x", "AttributeDataType": "Number", "Mutable": True, "DeveloperOnlyAttribute": False,
          "NumberAttributeConstraints": {"MinValue": "1"}, "Extra": "dropped"}]}
 
 
@@ -60,7 +60,7 @@ def test_the_scratch_pool_copies_sign_in_and_security_settings_and_nothing_else(
         "Schema": [{"AttributeDataType": "String", "Mutable": True, "Required": True,
                     "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "2048"}, "Name": "email"},
                    {"AttributeDataType": "Number", "DeveloperOnlyAttribute": False, "Mutable": True,
-                    "NumberAttributeConstraints": {"MinValue": "1"}, "Name": "level"}]}
+                    "NumberAttributeConstraints": {"MinValue": "1"}, "Name": "level:x"}]}  # "custom:" off, the rest kept
     assert "AliasAttributes" not in args  # an empty setting is left to AWS's default, not sent empty
 
 
@@ -152,7 +152,7 @@ class _Jobs:
 
 class _Clock:
     def __init__(self, step):
-        self.now, self.step, self.slept = 0.0, step, []
+        self.now, self.step, self.slept = 1000.0, step, []  # a monotonic clock starts anywhere
 
     def __call__(self):
         return self.now
@@ -291,6 +291,13 @@ def test_reapplying_many_memberships_reports_progress_every_thousand():
     pools.reapply(_Recorder(), "p", ExportData({}, [], {}, set()), expected, "l", lines.append, _Pacer())
     assert lines == ["l: 1000 of 2500 memberships", "l: 2000 of 2500 memberships",
                      "l: 0 groups, 2500 memberships, 0 users disabled again"]
+
+
+def test_fewer_than_a_thousand_memberships_report_no_progress_line():
+    lines = []
+    expected = PoolState({}, {}, {("g", f"u{i:05}") for i in range(999)})
+    pools.reapply(_Recorder(), "p", ExportData({}, [], {}, set()), expected, "l", lines.append, _Pacer())
+    assert lines == ["l: 0 groups, 999 memberships, 0 users disabled again"]
 
 
 def test_reapplying_is_paced_under_cognitos_quota_by_default(monkeypatch):
