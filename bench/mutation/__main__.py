@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         results = run_all(copies, work, cap, progress, lambda area, tests: coverages[area].timeout_for(tests, cap))
     scores = score(results, justified, {area.name: area.target for area, _, _ in plan})
     all_keys = {m.key for area, sources, _ in plan for s in sources for m in mutants_of(ROOT / s, ROOT)}
-    print(render(scores, results, justified, all_keys))
+    print(render(scores, results, justified, all_keys, {s for _, sources, _ in plan for s in sources}))
     print(f"\n{len(results)} mutants in {time.perf_counter() - started:.0f} s on {len(copies)} copies")
     if arguments.json is not None:
         write_json(arguments.json, scores, results)

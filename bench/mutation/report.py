@@ -62,7 +62,10 @@ def score(results: list[Result], justified: dict[str, Justified], targets: dict[
     return scores
 
 
-def render(scores: list[AreaScore], results: list[Result], justified: dict[str, Justified], all_keys: set[str]) -> str:
+def render(scores: list[AreaScore], results: list[Result], justified: dict[str, Justified], all_keys: set[str],
+           sources: set[str] | None = None) -> str:
+    """The table, the survivors, and the entries of equivalent.toml to remove. ``all_keys``: every mutant of
+    the ``sources`` the run covered (an entry of a file the run did not cover is not judged)."""
     lines = ["", "area          mutants  killed  justified  survived   score  target"]
     for s in scores:
         lines.append(f"{s.area:<13} {s.mutants:>7} {s.killed:>7} {s.justified:>10} {len(s.survivors):>9} "
@@ -74,7 +77,7 @@ def render(scores: list[AreaScore], results: list[Result], justified: dict[str, 
                 lines.append(f"  {r.status:<9} {r.mutant.describe()}")
                 lines.append(f"            key: {r.mutant.key}")
     stale = [r.mutant.key for r in results if r.mutant.key in justified and r.status in ("killed", "timeout")]
-    gone = sorted(k for k in justified if k not in all_keys)
+    gone = sorted(k for k in justified if k not in all_keys and (sources is None or k.split("::", 1)[0] in sources))
     if stale:
         lines += ["", "justified in equivalent.toml but killed now (remove the entry):", *(f"  {k}" for k in stale)]
     if gone:

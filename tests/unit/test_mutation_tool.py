@@ -259,3 +259,12 @@ def test_a_mutants_timeout_is_counted_from_the_tests_it_runs_and_capped():
     assert covered.timeout_for(["t::a", "t::b"], cap=600) == 51.5
     assert covered.timeout_for(["t::a", "t::b"], cap=40) == 40
     assert covered.timeout_for(["t::unknown"], cap=600) == 23.0  # a test without a traced time counts 1 s
+
+
+def test_an_entry_that_names_no_mutant_is_reported_only_for_the_files_the_run_covered():
+    from bench.mutation.report import Justified, render
+
+    justified = {k: Justified(k, "why") for k in ("a.py::f::number: 1 -> 2 #1", "b.py::g::number: 1 -> 2 #1")}
+    shown = render([], [], justified, all_keys=set(), sources={"a.py"})
+    assert "a.py::f::number" in shown and "b.py::g::number" not in shown
+    assert "b.py::g::number" in render([], [], justified, all_keys=set())
