@@ -166,3 +166,20 @@ def test_an_increment_runs_from_1_to_the_fields_highest_value(expression, times)
 
 def test_a_year_range_of_one_year_is_that_year():
     assert schedule.parse("cron(0 5 * * ? 2026-2026)").years == frozenset({2026})
+
+
+# -- a range that wraps, with an increment -------------------------------------------------------------------
+# AWS documents a range that runs past the field's end (``0/30 20-2 ? * MON-FRI *``, hours 20 to 2:
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/events/ScheduledEvents.html#CronExpressions); it is
+# silent on an increment over such a range. The analysis counts on through the field's first value (31 is
+# followed by 1, December by January), which these pin for the fields that start at 1.
+def test_a_wrapping_day_range_with_an_increment_counts_on_from_the_first_day():
+    analysis = schedule.analyse("cron(0 0 29-5/3 * ? *)", start=at(2026, 1, 1), horizon=30 * D)
+    assert analysis.runs == 3  # 1 and 4 January (the 29th, then 32 -> 1, 35 -> 4), and 29 January
+    assert (analysis.first_run, analysis.last_run) == (at(2026, 1, 1), at(2026, 1, 29))
+
+
+def test_a_wrapping_month_range_with_an_increment_counts_on_from_january():
+    analysis = schedule.analyse("cron(0 0 1 11-4/3 ? *)", start=at(2026, 1, 1, 1), horizon=364 * D)
+    assert analysis.runs == 2  # November, then 14 -> February
+    assert (analysis.first_run, analysis.last_run) == (at(2026, 2, 1), at(2026, 11, 1))
