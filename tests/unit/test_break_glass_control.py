@@ -1,5 +1,7 @@
 """BG-04 "No break-glass is open" (``audit.controls.break_glass.no_break_glass_open``) on snapshots: it passes
-on a closed posture and fails, naming the ticket and since when, on every other one."""
+on a closed posture and fails, naming the ticket and since when, on every other one; it reports every one of
+the four SSN resources whatever the others show (a missing resource or unreadable tags do not hide an open
+break-glass further on), each closed one as evidence, and a finding names where the resource is declared."""
 from __future__ import annotations
 
 import copy
@@ -85,3 +87,47 @@ def test_unreadable_tags_and_a_missing_vault_fail(static):
     snapshot["vaults"] = [v for v in snapshot["vaults"] if not (v["name"] == ssn and v["account_id"] == "222222222222")]
     outcome = no_break_glass_open(Posture(snapshot))
     assert not outcome.passed and "cross-account SSN vault: not found" in outcome.message
+
+
+# -- every resource is reported, whatever the ones before it show ------------------------------------------
+def test_every_closed_resource_is_a_piece_of_evidence_naming_it(static):
+    snapshot = live(static)
+    outcome = no_break_glass_open(Posture(snapshot))
+    assert outcome.passed
+    assert len(outcome.evidence) == 4
+    for label, evidence in zip(bg.RESOURCES, outcome.evidence):
+        assert evidence.startswith(f"ok: {label} {target(Posture(snapshot), label).arn}: closed (no break-glass record, "
+                                   "none of its statements)")
+
+
+def test_a_missing_resource_does_not_hide_an_open_one_after_it(static):
+    snapshot = live(static)
+    local = _item(snapshot, bg.LOCAL_VAULT)
+    snapshot["vaults"] = [v for v in snapshot["vaults"] if v is not local]
+    _open(snapshot, bg.CROSS_KEY)
+    outcome = no_break_glass_open(Posture(snapshot))
+    # the local key is found through its vault, so it is missing as well
+    assert outcome.failures[:2] == ["local SSN vault: not found in the live posture", "local SSN key: not found in the live posture"]
+    assert len(outcome.failures) == 3
+    assert "cross-account SSN key" in outcome.failures[2] and "break-glass open since 2026-11-27T02:00:00Z" in outcome.failures[2]
+
+
+def test_unreadable_tags_do_not_hide_an_open_resource_after_them(static):
+    snapshot = live(static)
+    _item(snapshot, bg.LOCAL_VAULT)["break_glass_tags"] = None
+    _open(snapshot, bg.CROSS_VAULT)
+    outcome = no_break_glass_open(Posture(snapshot))
+    assert len(outcome.failures) == 2
+    assert "its tags could not be read, so an open break-glass cannot be ruled out" in outcome.failures[0]
+    assert "cross-account SSN vault" in outcome.failures[1] and "for ticket INC-77" in outcome.failures[1]
+
+
+def test_a_finding_names_where_the_open_resource_is_declared(static):
+    snapshot = live(static)
+    _open(snapshot, bg.LOCAL_KEY)
+    origin = _item(snapshot, bg.LOCAL_KEY)["origin"]
+    assert origin.get("logical_id")
+    outcome = no_break_glass_open(Posture(snapshot))
+    (finding,) = outcome.findings
+    assert finding.origin == origin
+    assert f"({origin['logical_id']})" in outcome.failures[0]
