@@ -14,8 +14,8 @@ Each operator is one kind of mistake a developer makes (the issue that asked for
 - ``anyall``    ``any(...)`` <-> ``all(...)``;
 - ``arith``     ``+`` <-> ``-``, ``*`` <-> ``/``, ``//`` -> ``/``.
 
-Strings are not mutated: most are messages, whose every character no test should pin. Docstrings, type
-annotations and ``if TYPE_CHECKING:`` blocks are never mutated: they do not run.
+Strings are not mutated (so neither are docstrings): most are messages, whose every character no test
+should pin. Type annotations and ``if TYPE_CHECKING:`` blocks are never mutated: they do not run.
 
 A mutant is one edit of the source text (the node's own characters replaced), so the rest of the file keeps
 its layout and its comments. Its ``key`` names it without line numbers (file, enclosing function, operator,
@@ -134,16 +134,6 @@ class _Collector(ast.NodeVisitor):
         return self.found
 
     # --- what is never mutated -----------------------------------------------------------------------------
-    def _body_without_docstring(self, body: list[ast.stmt]) -> list[ast.stmt]:
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                and isinstance(body[0].value.value, str):
-            return body[1:]
-        return body
-
-    def visit_Module(self, node: ast.Module) -> None:
-        for statement in self._body_without_docstring(node.body):
-            self.visit(statement)
-
     def _visit_scope(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         # decorators, defaults and bases run when the enclosing scope does, so they belong to it
         for decorator in node.decorator_list:
@@ -157,7 +147,7 @@ class _Collector(ast.NodeVisitor):
         is_function = not isinstance(node, ast.ClassDef)
         self.scope.append(node.name)
         self.in_function += is_function
-        for statement in self._body_without_docstring(node.body):
+        for statement in node.body:
             self.visit(statement)
         self.in_function -= is_function
         self.scope.pop()

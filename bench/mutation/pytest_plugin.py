@@ -31,6 +31,8 @@ if os.environ.get("MUTATION_TRACE"):
     _coverage.start()
 
 
+# not audit.code_fingerprint's list: this plugin is imported by the run's workers before they fork, and must
+# import nothing of the project (a worker's children import the mutated code afresh; server.py checks it)
 PROJECT_PACKAGES = ("audit", "exporter", "restore_validator", "steps")
 
 

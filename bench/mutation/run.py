@@ -9,6 +9,7 @@ without a run ("uncovered").
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -21,10 +22,13 @@ from typing import Any, Callable
 
 from bench.mutation.areas import Area
 from bench.mutation.operators import Mutant
-from bench.mutation.workspace import run_env
+from bench.mutation.workspace import copy_tree, run_env
 
-PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "bench.mutation.pytest_plugin",
-          "-o", "addopts=", "--no-header", "-rf", "-W", "ignore"]
+# pytest's arguments for every run: quiet (one test id a line when collecting), no cache folder, the plugin
+# of the run, none of pyproject's addopts, the failures summarised (the killing test is read from them)
+PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "bench.mutation.pytest_plugin", "-o", "addopts=", "--no-header",
+               "-rf", "-W", "ignore"]
+PYTEST = [sys.executable, "-m", "pytest", *PYTEST_ARGS]
 
 
 @dataclass
@@ -74,7 +78,7 @@ def baseline(copy: Path, area: Area, sources: list[str]) -> Coverage:
     data.parent.mkdir(parents=True, exist_ok=True)
     env = run_env(copy)
     env["MUTATION_TRACE"] = str(data)
-    env["MUTATION_TRACE_INCLUDE"] = ":".join(str(copy / s) for s in sources)
+    env["MUTATION_TRACE_INCLUDE"] = os.pathsep.join(str(copy / s) for s in sources)
     done = subprocess.run([*PYTEST, *files], cwd=copy, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"mutation: area {area.name!r}: the tests fail before any mutation (exit {done.returncode}); "
@@ -93,7 +97,7 @@ def baseline(copy: Path, area: Area, sources: list[str]) -> Coverage:
             every |= tests
     # every test of the area, not only those that reached its code while traced: a mutant of code that runs at
     # import (a dataclass decorator, a module constant) shapes values a test may only read
-    result.tests = _collect(copy, files, env) or sorted(every)
+    result.tests = _collect(copy, files) or sorted(every)
     try:
         result.seconds = json.loads(Path(str(data) + ".durations").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -101,8 +105,9 @@ def baseline(copy: Path, area: Area, sources: list[str]) -> Coverage:
     return result
 
 
-def _collect(copy: Path, files: list[str], env: dict[str, str]) -> list[str]:
-    done = subprocess.run([*PYTEST, "--collect-only", *files], cwd=copy, env=env, capture_output=True, text=True)
+def _collect(copy: Path, files: list[str]) -> list[str]:
+    """The ids of every test in ``files`` (untraced: a traced collection would overwrite the baseline's data)."""
+    done = subprocess.run([*PYTEST, "--collect-only", *files], cwd=copy, env=run_env(copy), capture_output=True, text=True)
     return [line for line in done.stdout.splitlines() if "::" in line]
 
 
@@ -145,7 +150,7 @@ class Worker:
         try:
             target.write_text(mutant.apply(original), encoding="utf-8")
             assert self.server.stdin is not None
-            self.server.stdin.write(json.dumps({"args": [*PYTEST[3:], "-x", *files], "env": env, "timeout": timeout,
+            self.server.stdin.write(json.dumps({"args": [*PYTEST_ARGS, "-x", *files], "env": env, "timeout": timeout,
                                                 "log": str(log)}) + "\n")
             self.server.stdin.flush()
             answer = self._answer()
@@ -176,7 +181,11 @@ def run_all(copies: list[Path], work: list[tuple[Mutant, str, list[str]]], timeo
     finished = [0]
 
     def drive(copy: Path) -> None:
-        worker = Worker(copy)
+        try:
+            worker = Worker(copy)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - shown; its mutants go to the other workers
+            print(f"mutation: a worker did not start in {copy}: {exc}", file=sys.stderr)
+            return
         try:
             while True:
                 try:
@@ -199,12 +208,11 @@ def run_all(copies: list[Path], work: list[tuple[Mutant, str, list[str]]], timeo
         thread.start()
     for thread in threads:
         thread.join()
-    return [r for r in results if r is not None]
+    # a mutant no worker could take (every worker failed to start) is an error, never silently left out
+    return [r if r is not None else Result(w[0], w[1], "error", "no worker ran it") for r, w in zip(results, work)]
 
 
 def make_copies(root: Path, count: int) -> tuple[tempfile.TemporaryDirectory[str], list[Path]]:
-    from bench.mutation.workspace import copy_tree
-
     holder = tempfile.TemporaryDirectory(prefix="mutation-")
     copies = [copy_tree(root, Path(holder.name) / f"copy-{n}") for n in range(count)]
     return holder, copies

@@ -178,6 +178,7 @@ def test_a_run_kills_what_the_tests_pin_and_reports_the_rest(tmp_path):
     with holder:
         covered = baseline(copies[0], AREA, ["toycalc.py"])
         assert set(covered.tests) == {"checks/test_toycalc.py::test_pinned", "checks/test_toycalc.py::test_weak_only_at_zero"}
+        assert set(covered.seconds) >= set(covered.tests)  # each test's traced time, for its mutants' timeouts
         results = run_all(copies, [(m, AREA.name, covered.tests_for(m)) for m in mutants], 60.0, lambda *_: None)
         assert (copies[0] / "toycalc.py").read_text() == TOY  # every mutant is put back
     assert (root / "toycalc.py").read_text() == TOY  # the working tree is never touched
