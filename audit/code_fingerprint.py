@@ -4,10 +4,11 @@ Two ways, one per kind of cache:
 
 - ``files_digest(files, libraries)``: a SHA-256 over the bytes of named source files and the versions of named
   distributions, for a cache whose computing code is a known, closed set (the template decoder package and
-  cfn-lint; the schedule module and aws-croniter). It goes into the cache key.
-- ``loaded_code()`` / ``unchanged(recorded)``: the file and SHA-256 of every project module loaded when an
-  entry was written, kept in the entry and checked on read, for a cache whose result may depend on whatever
-  the computation imported (a static snapshot; a validated configuration). A list written by hand once left
+  cfn-lint; the schedule module; the catalogue's reader and PyYAML). It goes into the cache key.
+- ``write_recorded`` / ``read_recorded`` (``loaded_code()`` / ``unchanged(recorded)``): the file and SHA-256
+  of every project module loaded when an entry was written, kept in the entry and checked on read, for a
+  cache whose result may depend on whatever the computation imported (a static snapshot; a validated
+  configuration). A list written by hand once left
   the exporter's readers out, and a folder glob left out the break-glass module: an edit of either was served
   a result their old code computed.
 
@@ -16,10 +17,13 @@ A leaf module (standard library only): the caches import it on their fast path.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import sys
+import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 # The packages of this project whose code can decide a cached result; third-party code is keyed by version.
 PROJECT_PACKAGES = ("audit", "exporter", "restore_validator")
@@ -78,3 +82,26 @@ def unchanged(code: Mapping[str, list[str]]) -> bool:
         if (loaded is not None and loaded != path) or not path.is_file() or sha256_file(path) != digest:
             return False
     return bool(code)
+
+
+def read_recorded(path: Path) -> dict[str, Any] | None:
+    """The JSON entry at ``path`` when the project code it records is the code loaded now; None when it is
+    missing, unreadable, damaged or written by other code."""
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        return entry if isinstance(entry, dict) and unchanged(entry["code"]) else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def write_recorded(path: Path, payload: Mapping[str, Any]) -> None:
+    """``payload`` and the project code loaded now (``loaded_code``), written whole or not at all (a temporary
+    file renamed into place, so a concurrent reader never sees half an entry); a cache folder that cannot be
+    written is skipped: the result is then simply computed again next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as handle:
+            json.dump({**payload, "code": loaded_code()}, handle)
+        os.replace(handle.name, path)
+    except OSError:
+        pass

@@ -383,9 +383,11 @@ def _cache_path(expression: str, start: datetime, horizon: timedelta, zone: str,
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """The SHA-256 of this module, the code that computes an analysis: part of every cache key, so an edit of
-    it is never served an analysis its old code computed."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    """The digest of this module, the code that computes an analysis (audit/code_fingerprint.py): part of
+    every cache key, so an edit of it is never served an analysis its old code computed."""
+    from audit.code_fingerprint import files_digest
+
+    return files_digest([Path(__file__)])
 
 
 def _to_json(a: ScheduleAnalysis) -> dict[str, Any]:

@@ -180,12 +180,11 @@ def _cache_file(source: bytes) -> Path:
     import hashlib
 
     from audit.cache_paths import cache_root
+    from audit.code_fingerprint import files_digest
 
-    digest = hashlib.sha256(source)
     here = Path(__file__).resolve().parent
-    for module in (here / "__init__.py", here / "frameworks.py", here.parent / "yaml_lines.py"):
-        digest.update(module.read_bytes())
-    return cache_root() / "catalogue" / f"{digest.hexdigest()}.json"
+    code = files_digest([here / "__init__.py", here / "frameworks.py", here.parent / "yaml_lines.py"], ["PyYAML"])
+    return cache_root() / "catalogue" / f"{hashlib.sha256(source + code.encode()).hexdigest()}.json"
 
 
 def _entries_from_json(items: list[dict[str, Any]]) -> tuple[Entry, ...]:

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 from audit import schedule
 from audit.arns import ArnError, parse_arn
+from audit.code_fingerprint import read_recorded, write_recorded
 from audit.config.loader import ConfigError, LoadedConfig, field_path as _path, load_raw
 
 # the libraries whose behaviour decides a validation (the schema checker, the schedule parser)
@@ -361,26 +362,6 @@ def _validated_marker(data: dict[str, Any], environment: str, for_audit: bool) -
     return cache_root() / "validated" / digest.hexdigest()
 
 
-def _validated_before(marker: Path) -> bool:
-    """The marker exists and the code that wrote it is the code loaded now (every recorded module unchanged)."""
-    from audit.code_fingerprint import unchanged
-
-    try:
-        return unchanged(json.loads(marker.read_text(encoding="utf-8"))["code"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-
-
-def _remember_validated(marker: Path) -> None:
-    from audit.code_fingerprint import loaded_code
-
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(json.dumps({"code": loaded_code()}), encoding="utf-8")
-    except OSError:
-        pass
-
-
 def load_config(environment: str, config_dir: Path | str | None = None, *, for_audit: bool = False) -> LoadedConfig:
     """Load, merge and validate; raise ConfigError listing every problem.
 
@@ -391,11 +372,11 @@ def load_config(environment: str, config_dir: Path | str | None = None, *, for_a
     # Only the audit's read may use the memory of an earlier validation; 'config validate' and the deployer
     # always validate in full.
     marker = _validated_marker(loaded.data, environment, for_audit) if for_audit else None
-    if marker is not None and _validated_before(marker):
+    if marker is not None and read_recorded(marker) is not None:
         return loaded
     found = problems(loaded.data, environment, for_audit=for_audit)
     if found:
         raise ConfigError(loaded.source, found)
     if marker is not None:
-        _remember_validated(marker)
+        write_recorded(marker, {})
     return loaded

@@ -88,9 +88,24 @@ def test_an_unwritable_cache_does_not_stop_the_analysis(tmp_path):
     assert schedule.analyse("cron(0 5 * * ? *)", start=START).max_gap == timedelta(hours=24)
 
 
-def test_the_code_digest_is_of_the_schedule_modules_own_bytes():
-    import hashlib
+def test_the_code_digest_follows_the_schedule_modules_own_bytes(monkeypatch):
+    """An edit of audit/schedule.py changes the digest in every key; an edit of another file does not."""
     from pathlib import Path
 
+    real = Path.read_bytes
+
+    def edited(target):
+        def read_bytes(self):
+            data = real(self)
+            return data + b"\n# edited\n" if self.resolve() == Path(target).resolve() else data
+        return read_bytes
+
     schedule.code_digest.cache_clear()
-    assert schedule.code_digest() == hashlib.sha256(Path(schedule.__file__).read_bytes()).hexdigest()
+    before = schedule.code_digest()
+    for target, changes in ((schedule.__file__, True), (Path(schedule.__file__).with_name("events.py"), False)):
+        monkeypatch.setattr(Path, "read_bytes", edited(target))
+        schedule.code_digest.cache_clear()
+        assert (schedule.code_digest() != before) is changes, target
+        monkeypatch.undo()
+    schedule.code_digest.cache_clear()
+    assert schedule.code_digest() == before

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from audit.cache_paths import cache_root
-from audit.code_fingerprint import library_versions, loaded_code, unchanged
+from audit.code_fingerprint import library_versions, read_recorded, write_recorded
 
 # The libraries whose behaviour shapes a snapshot (cfn-lint's YAML decoder, the YAML parser).
 LIBRARIES = ("cfn-lint", "PyYAML")
@@ -34,19 +32,14 @@ def _key(cfg: Mapping[str, Any], templates_dir: Path) -> str:
 
 def cached_snapshot(cfg: Mapping[str, Any], templates_dir: Path, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
-        path = cache_root() / "snapshots" / f"{_key(cfg, templates_dir)}.json"
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        if unchanged(entry["code"]):
-            snapshot: dict[str, Any] = entry["snapshot"]
-            return snapshot
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+        path: Path | None = cache_root() / "snapshots" / f"{_key(cfg, templates_dir)}.json"
+    except OSError:
+        path = None  # a template that cannot be read: no key, so no cache (the build names the problem)
+    entry = read_recorded(path) if path is not None else None
+    if entry is not None and isinstance(entry.get("snapshot"), dict):
+        cached: dict[str, Any] = entry["snapshot"]
+        return cached
     snapshot = build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as handle:
-            json.dump({"code": loaded_code(), "snapshot": snapshot}, handle)
-        os.replace(handle.name, path)
-    except (OSError, NameError):
-        pass
+    if path is not None:
+        write_recorded(path, {"snapshot": snapshot})
     return snapshot
