@@ -200,11 +200,14 @@ def bucket_checks(reference: Mapping[str, ObjectFacts], restored: Mapping[str, O
     ]
     if restored_keys is not None:
         wrong = sorted(k for k, used in restored_keys.items() if key_id(used) != key_id(kms_key))
-        checks.append(Check("encryption", FAILED if wrong else PASSED,
-                            f"{len(wrong)} object(s) not under "
-                            f"{f'KMS key {key_id(kms_key)}' if kms_key else 'S3-managed keys, as the source'}" if wrong
-                            else f"every object under KMS key {key_id(kms_key)}" if kms_key else
-                            "no customer-managed key at the source: objects under S3-managed keys"))
+        expected = f"KMS key {key_id(kms_key)}" if kms_key else "S3-managed keys, as the source"
+        if wrong:
+            detail = f"{len(wrong)} object(s) not under {expected}"
+        elif kms_key:
+            detail = f"every object under {expected}"
+        else:
+            detail = "no customer-managed key at the source: objects under S3-managed keys"
+        checks.append(Check("encryption", FAILED if wrong else PASSED, detail))
     return checks
 
 
