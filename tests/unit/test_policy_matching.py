@@ -33,6 +33,7 @@ from audit.policy.matching import (
     tokens_text,
     tokens_to_regex,
 )
+from tests.support.policies import ACCT, OTHER, ROOT
 
 IAM = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 PRINCIPAL = IAM + "reference_policies_elements_principal.html"
@@ -40,9 +41,6 @@ NOT_PRINCIPAL = IAM + "reference_policies_elements_notprincipal.html"
 ARN_OPERATORS = IAM + "reference_policies_elements_condition_operators.html#Conditions_ARN"
 VARIABLES = IAM + "reference_policies_variables.html"
 
-ACCT = "111111111111"
-OTHER = "222222222222"
-ROOT = f"arn:aws:iam::{ACCT}:root"
 BUCKET = "arn:aws:s3:::bucket"
 KEY = f"arn:aws:kms:us-east-1:{ACCT}:key/k"
 
